@@ -1,0 +1,75 @@
+"""The ``polyloss`` command line.
+
+Each subcommand lives in its own module under :mod:`polyloss.commands` and exposes ``NAME``,
+``HELP``, ``configure(parser)`` and ``run(args) -> int``. Errors that polyloss raises on purpose
+are printed as one line (``polyloss: error: ...``) with exit status 2, never as a traceback;
+malformed options get argparse's usage message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+from . import __version__
+from .errors import PolylossError
+
+COMMAND_MODULES = (
+    "polyloss.commands.derive",
+    "polyloss.commands.theory",
+    "polyloss.commands.complexity",
+    "polyloss.commands.spinglass",
+    "polyloss.commands.train",
+    "polyloss.commands.reproduce",
+)
+
+
+def _available_commands():
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            yield importlib.import_module(name)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="polyloss",
+        description="Loss surfaces of multilayer networks (Choromanska et al., AISTATS 2015): "
+                    "derive, evaluate, simulate, publish.",
+    )
+    parser.add_argument("--version", action="version", version=f"polyloss {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in _available_commands():
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.configure(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 with a usage message on malformed options
+    try:
+        return int(args._run(args) or 0)
+    except PolylossError as exc:
+        parser.exit(2, f"polyloss: error: {exc}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, "polyloss: interrupted; finished results are saved and a rerun resumes\n")
+    return 0
+
+
+def parse_int_list(text: str) -> tuple[int, ...]:
+    """argparse type for ``3,2,1``: positive integers separated by commas."""
+    try:
+        values = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, e.g. 3,2,1; got {text!r}")
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas; got {text!r}")
+    return values
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Error types of polyloss.
+
+Every error raised at the public boundary is a :class:`PolylossError`. The subclasses are also
+the matching built-in type (``ValueError``, ``MemoryError``, ``RuntimeError``) so that callers
+who catch the built-in keep working. Messages restate the input and say what is accepted.
+"""
+
+from __future__ import annotations
+
+
+class PolylossError(Exception):
+    """Base class of every error that polyloss raises on purpose."""
+
+
+class InvalidInputError(PolylossError, ValueError):
+    """An argument is outside what the function accepts (the message says what is accepted)."""
+
+
+class SizeLimitError(PolylossError, MemoryError):
+    """Work refused up front because it would exceed a size limit; the message gives the size."""
+
+
+class LaTeXError(PolylossError, RuntimeError):
+    """A LaTeX engine is missing or failed to compile a document (the log tail is included)."""
+
+
+class ResumeError(PolylossError, ValueError):
+    """A run folder holds results of a different configuration; nothing was overwritten."""
+
+
+class DataError(PolylossError, OSError):
+    """A data file is missing, unreadable or fails its checksum (the message says where to get it)."""
+
+
+__all__ = [
+    "PolylossError",
+    "InvalidInputError",
+    "SizeLimitError",
+    "LaTeXError",
+    "ResumeError",
+    "DataError",
+]

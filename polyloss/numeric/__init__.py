@@ -1,0 +1,1 @@
+"""Numbers at scale: evaluation of the formulas, GOE sampling, spin-glass simulation, training."""

@@ -1,0 +1,1 @@
+"""Exact objects (sympy only): networks, path polynomials, the assumption chain, complexity formulas."""

@@ -1,0 +1,108 @@
+"""Formula: a named sympy expression with a fixed argument order, its LaTeX, and the one bridge to numbers.
+
+Every numeric function in polyloss that comes from a derived expression is produced by
+:meth:`Formula.compile` (``sympy.lambdify(..., cse=True)``), so the numbers and the printed
+mathematics come from one source. The compiled function's docstring lists its argument order.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..errors import InvalidInputError
+
+BACKENDS = ("numpy", "mpmath", "torch", "math")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A derived expression.
+
+    Attributes:
+        name: identifier, e.g. ``"theta_k"``.
+        expr: the sympy expression (right-hand side).
+        parameters: the free symbols in the fixed order the compiled function takes them.
+        lhs: LaTeX of the left-hand side, e.g. ``r"\\Theta_{k,H}(u)"``; defaults to the name.
+        reference: where it comes from, e.g. ``"Choromanska et al. 2015, Thm 4.1; ABC 2013, Thm 2.8"``.
+        description: one sentence saying what it is.
+        conditions: optional LaTeX text of the domain, printed after the formula.
+    """
+
+    name: str
+    expr: sympy.Expr
+    parameters: tuple = ()
+    lhs: str | None = None
+    reference: str = ""
+    description: str = ""
+    conditions: str = ""
+    extra: tuple = field(default=(), compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.expr, sympy.Basic):
+            object.__setattr__(self, "expr", sympy.sympify(self.expr))
+        params = tuple(self.parameters)
+        for p in params:
+            if not isinstance(p, sympy.Symbol):
+                raise InvalidInputError(f"Formula parameters must be sympy Symbols, got {p!r}")
+        missing = self.expr.free_symbols - set(params)
+        if missing:
+            names = ", ".join(sorted(map(str, missing)))
+            raise InvalidInputError(
+                f"Formula {self.name!r}: free symbols {names} are not among the parameters "
+                f"({', '.join(map(str, params))})"
+            )
+        object.__setattr__(self, "parameters", params)
+
+    # --- printing -------------------------------------------------------------------------
+    def latex(self, *, with_lhs: bool = True) -> str:
+        """LaTeX of ``lhs = expr`` (or just ``expr``), with the conditions appended when given."""
+        from .latex import latex_expr
+
+        body = latex_expr(self.expr)
+        if with_lhs:
+            body = f"{self.lhs or self.name} = {body}"
+        if self.conditions:
+            body += rf", \qquad {self.conditions}"
+        return body
+
+    def __str__(self) -> str:
+        args = ", ".join(map(str, self.parameters))
+        return f"{self.name}({args}) = {sympy.sstr(self.expr)}"
+
+    # --- numbers ---------------------------------------------------------------------------
+    def subs(self, **values) -> sympy.Expr:
+        """The expression with some parameters replaced by values (exact where the values are)."""
+        by_name = {str(p): p for p in self.parameters}
+        unknown = set(values) - set(by_name)
+        if unknown:
+            raise InvalidInputError(
+                f"Formula {self.name!r} has parameters {tuple(by_name)}; unknown: {sorted(unknown)}"
+            )
+        return self.expr.subs({by_name[k]: sympy.sympify(v) for k, v in values.items()})
+
+    def compile(self, backend: str = "numpy"):
+        """A numeric function of the parameters, in :attr:`parameters` order.
+
+        ``backend`` is ``"numpy"`` (vectorised float64), ``"mpmath"`` (arbitrary precision: call it
+        inside ``mpmath.workdps``), ``"torch"`` (autograd) or ``"math"`` (Python floats).
+        """
+        if backend not in BACKENDS:
+            raise InvalidInputError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        return _compiled(self, backend)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(formula: Formula, backend: str):
+    modules = {"numpy": "numpy", "mpmath": "mpmath", "torch": "torch", "math": "math"}[backend]
+    fn = sympy.lambdify(formula.parameters, formula.expr, modules=modules, cse=True)
+    args = ", ".join(map(str, formula.parameters))
+    fn.__doc__ = (
+        f"{formula.name}({args}) compiled for {backend} from the sympy expression\n\n"
+        f"    {sympy.sstr(formula.expr)}\n\n"
+        f"Arguments, in order: {args}.\n{formula.reference}"
+    )
+    fn.__name__ = f"{formula.name}_{backend}"
+    return fn
