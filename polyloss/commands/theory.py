@@ -1,0 +1,22 @@
+"""``polyloss theory``: regenerate the LaTeX documents in theory/ (and optionally compile them)."""
+
+from __future__ import annotations
+
+NAME = "theory"
+HELP = "regenerate the generated LaTeX documents of theory/ (derivation, complexity formulas)"
+
+
+def configure(parser):
+    parser.add_argument("--out", default="theory", help="folder to write into (default: theory)")
+    parser.add_argument("--pdf", action="store_true", help="also compile each document with pdflatex")
+
+
+def run(args) -> int:
+    from ..symbolic.latex import compile_pdf
+    from ..theory import write_theory
+
+    for path in write_theory(args.out):
+        print(path)
+        if args.pdf:
+            print(compile_pdf(path))
+    return 0
