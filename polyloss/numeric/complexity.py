@@ -1,0 +1,310 @@
+"""Numbers from the complexity formulas: ``E_∞(H)``, ``Θ_H(u)``, ``Θ_{k,H}(u)``, the thresholds ``E_k(H)``.
+
+Everything is compiled from :mod:`polyloss.symbolic.complexity` through
+:meth:`~polyloss.symbolic.formula.Formula.compile`; nothing here restates a formula.
+
+* float64 (numpy) and torch: the *stable* forms (``theta_k_stable_formula``), piece by piece on
+  the piece's domain (each ``Piecewise`` branch is compiled and evaluated only where it applies, so
+  no branch ever sees an argument outside its domain: no NaN, and finite torch gradients).
+* ``dps=``: mpmath, the paper's printed form, with 10 guard digits, rounded to ``dps`` digits.
+
+Accuracy of the float64 path (tested against 50-digit mpmath at 10^4 random points per H): relative
+error ≤ 1e-13 where ``|Θ| > 1e-3``, absolute error ≤ 1e-16 elsewhere (H = 3, 4, 5, 10); the
+absolute error grows like ``|Θ*(H)| = |½ log(H-1) - (H-2)/H|`` ulps, the size of the terms that
+cancel where Θ crosses zero.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+import sympy
+
+from .. import _validate
+from ..errors import InvalidInputError
+from ..symbolic import complexity as sym
+from ..symbolic.formula import Formula
+
+DPS_RANGE = (5, 1000)
+GUARD_DIGITS = 10
+FLOAT_U_LIMIT = 1e100  # |u| beyond this overflows float64 intermediates (u², s(s+2)); use dps=
+H_MAX_THRESHOLDS = 50
+K_MAX_THRESHOLDS = 100
+
+
+# --- validation ----------------------------------------------------------------------------------
+def _check_H(H, *, maximum=None) -> int:
+    if isinstance(H, numbers.Integral) and not isinstance(H, bool) and int(H) == 2:
+        raise InvalidInputError(
+            "H = 2 is degenerate: the spherical 2-spin model has exactly 2 critical points of each index "
+            "(no exponential complexity, E_k = E_inf), so Theta and E_k are defined for H >= 3; got H = 2")
+    return _validate.integer("H (the spin-glass degree, number of layers)", H, minimum=3, maximum=maximum)
+
+
+def _check_k(k, *, name="k (the index)", maximum=None):
+    if k is None:
+        return None
+    return _validate.integer(name, k, minimum=0, maximum=maximum)
+
+
+def _check_dps(dps):
+    if dps is None:
+        return None
+    return _validate.integer("dps (decimal digits of precision)", dps, minimum=DPS_RANGE[0], maximum=DPS_RANGE[1])
+
+
+# --- E_inf -----------------------------------------------------------------------------------------
+def e_infinity(H, *, dps=None):
+    """``E_∞(H) = 2√((H-1)/H)`` (ABC eq. 2.11; REFERENCE §4): a float, or an mpf at ``dps`` digits.
+
+    >>> round(e_infinity(3), 8)
+    1.63299316
+    """
+    H = _check_H(H)
+    dps = _check_dps(dps)
+    f = sym.e_infinity_formula()
+    if dps is None:
+        return float(f.compile("math")(float(H)))
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        value = f.compile("mpmath")(mpmath.mpf(H))
+    with mpmath.workdps(dps):
+        return +value
+
+
+# --- Theta ---------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def _pieces(total: bool, backend: str):
+    """``[(value_fn, domain_fn or None), ...]`` compiled from each branch of the stable Piecewise."""
+    f = sym.theta_stable_formula() if total else sym.theta_k_stable_formula()
+    out = []
+    for i, (expr, cond) in enumerate(f.expr.args):
+        value = Formula(f"{f.name}_piece{i}", expr, f.parameters).compile(backend)
+        domain = None if cond is sympy.true else Formula(f"{f.name}_domain{i}", cond, f.parameters).compile(backend)
+        out.append((value, domain))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _float_constants(H: int):
+    """``(E_hi, E_lo, Θ*)``: ``E_∞ = E_hi + E_lo`` as two doubles and ``Θ*`` correctly rounded, from the
+    compiled mpmath formulas at 40 digits (float64 evaluation of the irrational constants would cost
+    an ulp each, i.e. ~2e-16 absolute in Θ)."""
+    with mpmath.workdps(40):
+        h = mpmath.mpf(H)
+        e = sym.e_infinity_formula().compile("mpmath")(h)
+        e_hi = float(e)
+        return e_hi, float(e - e_hi), float(sym.theta_star_formula().compile("mpmath")(h))
+
+
+def _evaluate_pieces(pieces, s, args, *, torch=None):
+    """Fill ``out[mask_i] = value_i(s[mask_i])`` over the branches in order (first match wins)."""
+    if torch is not None:
+        out = torch.empty_like(s)
+        remaining = torch.ones_like(s, dtype=torch.bool)
+    else:
+        out = np.empty_like(s)
+        remaining = np.ones(s.shape, dtype=bool)
+    for value, domain in pieces:
+        mask = remaining if domain is None else (domain(s, *args) & remaining)
+        if mask.any():
+            out[mask] = value(s[mask], *args)
+        remaining = remaining & ~mask
+    return out
+
+
+def _stable_args(H, k, convert):
+    e_hi, e_lo, theta_star = _float_constants(H)
+    args = (H,) if k is None else (H, k)
+    return e_hi, e_lo, tuple(convert(float(v)) for v in args + (theta_star,))
+
+
+def theta(u, H, k=None, *, dps=None, backend=None):
+    """The complexity ``Θ_{k,H}(u)`` (index ``k``) or ``Θ_H(u)`` (``k=None``: all indices).
+
+    ``Θ(u) = lim (1/Λ) log E Crt(u)`` with ``u = L/Λ``; ABC Thm 2.5 / 2.8, Choromanska et al. Thm 4.1
+    and Cor 4.1, REFERENCE §4. Arrays may straddle the threshold ``-E_∞``.
+
+    Args:
+        u: energy per Λ: a number, an array (float64 out, same shape), or a torch tensor (torch out,
+            differentiable). Must be finite (and ``|u| ≤ 1e100`` in float64 / torch).
+        H: spin-glass degree (network depth), an integer ≥ 3.
+        k: the index (integer ≥ 0), or None for all indices.
+        dps: evaluate with mpmath at this many digits (5..1000); returns mpf (object array for arrays).
+        backend: ``"numpy"``, ``"torch"`` or ``"mpmath"``; default: torch for tensors, mpmath when
+            ``dps`` is given, else numpy.
+
+    >>> float(theta(-1.70, 3, 0))  # REFERENCE §4: -0.030446
+    -0.030446...
+    """
+    H = _check_H(H)
+    k = _check_k(k)
+    dps = _check_dps(dps)
+    is_tensor = type(u).__module__.startswith("torch")
+    if backend is None:
+        backend = "torch" if is_tensor else ("mpmath" if dps is not None else "numpy")
+    _validate.choice("backend", backend, ("numpy", "torch", "mpmath"))
+    if dps is not None and backend != "mpmath":
+        raise InvalidInputError(f"dps={dps} asks for mpmath, but backend={backend!r}; "
+                                "pass dps only with backend None or 'mpmath'")
+    if backend == "mpmath":
+        return _theta_mpmath(u, H, k, 15 if dps is None else dps)
+    if backend == "torch":
+        return _theta_torch(u, H, k)
+    arr = _validate.real_array("u", u)
+    _check_magnitude(arr, u)
+    scalar = arr.ndim == 0
+    arr = np.atleast_1d(arr)
+    e_hi, e_lo, args = _stable_args(H, k, float)
+    s = ((-arr - e_hi) - e_lo) / e_hi  # s = -u/E_inf - 1, with E_inf in two doubles
+    out = _evaluate_pieces(_pieces(k is None, "numpy"), s, args)
+    return out[0] if scalar else out
+
+
+def _check_magnitude(arr, original):
+    if arr.size and np.abs(arr).max() > FLOAT_U_LIMIT:
+        raise InvalidInputError(f"u must satisfy |u| <= {FLOAT_U_LIMIT:g} in float64 (got max |u| = "
+                                f"{np.abs(arr).max():g} from {_validate._short(original)}); pass dps= for mpmath")
+
+
+def _theta_torch(u, H, k):
+    import torch
+
+    if not torch.is_tensor(u):
+        u = torch.as_tensor(_validate.real_array("u", u))
+    if not torch.is_floating_point(u):
+        u = u.to(torch.float64)
+    if torch.isnan(u).any() or torch.isinf(u).any():
+        raise InvalidInputError(f"u must be finite real numbers without NaN (got {_validate._short(u)})")
+    if u.numel() and u.detach().abs().max().item() > FLOAT_U_LIMIT:
+        raise InvalidInputError(f"u must satisfy |u| <= {FLOAT_U_LIMIT:g} in torch; pass dps= for mpmath")
+    scalar = u.dim() == 0
+    uu = u.reshape(1) if scalar else u
+    e_hi, e_lo, args = _stable_args(H, k, lambda v: torch.tensor(v, dtype=u.dtype))
+    s = ((-uu - e_hi) - e_lo) / e_hi  # s = -u/E_inf - 1, with E_inf in two doubles
+    out = _evaluate_pieces(_pieces(k is None, "torch"), s, args, torch=torch)
+    return out.reshape(()) if scalar else out
+
+
+def _theta_mpmath(u, H, k, dps):
+    f = sym.theta_formula() if k is None else sym.theta_k_formula()
+    fn = f.compile("mpmath")
+
+    def one(value):
+        if isinstance(value, mpmath.mpf):
+            x = value
+        else:
+            x = _validate.real("u", value)
+        if not mpmath.isfinite(x):
+            raise InvalidInputError(f"u must be finite, got {value!r}")
+        with mpmath.workdps(dps + GUARD_DIGITS):
+            args = (mpmath.mpf(x), mpmath.mpf(H)) + (() if k is None else (mpmath.mpf(k),))
+            y = fn(*args)
+        with mpmath.workdps(dps):
+            return +y
+
+    if isinstance(u, (numbers.Real, mpmath.mpf)) and not isinstance(u, bool):
+        return one(u)
+    arr = np.asarray(u, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        out[idx] = one(arr[idx])
+    return out
+
+
+# --- thresholds E_k ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EnergyThresholds:
+    """``E_∞(H)`` and ``E_0 > E_1 > … > E_kmax > E_∞`` at ``dps`` significant digits (mpf values).
+
+    Index-k critical points lie below ``-Λ E_k``; ``-Λ E_0`` is the ground-state level (REFERENCE §4).
+    """
+
+    H: int
+    dps: int
+    E_inf: mpmath.mpf
+    E: tuple
+
+    def format(self, value) -> str:
+        """``value`` printed with this result's significant digits."""
+        return mpmath.nstr(value, self.dps, strip_zeros=False)
+
+    def __str__(self) -> str:
+        width = self.dps + 3
+        lines = [f"energy thresholds, H = {self.H} ({self.dps} digits; energies per Lambda, u = L/Lambda)",
+                 f"  {'E_inf':>6}  {self.format(self.E_inf):>{width}}"]
+        lines += [f"  {f'E_{j}':>6}  {self.format(e):>{width}}" for j, e in enumerate(self.E)]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"EnergyThresholds(H={self.H}, dps={self.dps}, E_inf={self.format(self.E_inf)}, "
+                f"E=({', '.join(map(self.format, self.E))}))")
+
+
+def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
+    """``E_∞(H)`` and ``E_0(H) … E_kmax(H)``: the zeros of ``Θ_{k,H}(-E_k) = 0`` above ``E_∞``.
+
+    Each root is bracketed (the theory guarantees one sign change on the bracket): ``E_k`` lies in
+    ``(E_∞, E_{k-1})`` since ``Θ_{k,H}(-E_{k-1}) = -I_1(-E_{k-1}) < 0``, and ``E_0`` in
+    ``(E_∞, √(2(H-1) log(H-1)/(H-2)))`` where the ``u²`` term alone already makes ``Θ_{0,H}`` negative;
+    ``Θ_{k,H}(-E_∞) = ½ log(H-1) - (H-2)/H > 0``. Solved with mpmath's Anderson–Björck method at
+    ``dps + 10`` digits, rounded to ``dps``.
+
+    Args: ``H`` integer in 3..50; ``kmax`` integer in 0..100; ``dps`` integer in 5..1000.
+
+    >>> print(energy_thresholds(3, 1, dps=9))
+    energy thresholds, H = 3 (9 digits; energies per Lambda, u = L/Lambda)
+       E_inf    1.63299316
+         E_0    1.65699836
+         E_1    1.65287320
+    """
+    H = _check_H(H, maximum=H_MAX_THRESHOLDS)
+    kmax = _check_k(kmax, name="kmax (the largest index)", maximum=K_MAX_THRESHOLDS)
+    dps = _check_dps(dps)
+    e_inf, values = _thresholds(H, kmax, dps)
+    return EnergyThresholds(H=H, dps=dps, E_inf=e_inf, E=values)
+
+
+@functools.lru_cache(maxsize=256)
+def _thresholds(H: int, kmax: int, dps: int):
+    f = sym.threshold_equation().compile("mpmath")
+    work = dps + GUARD_DIGITS
+    roots = []
+    with mpmath.workdps(work):
+        h = mpmath.mpf(H)
+        e_inf = sym.e_infinity_formula().compile("mpmath")(h)
+        upper = mpmath.sqrt(2 * (h - 1) * mpmath.log(h - 1) / (h - 2))
+        for j in range(kmax + 1):
+            g = functools.partial(_threshold_residual, f, h=h, k=mpmath.mpf(j))
+            roots.append(_bracketed_root(g, e_inf, upper, work))
+            upper = roots[-1]
+    with mpmath.workdps(dps):
+        return +e_inf, tuple(+r for r in roots)
+
+
+def _threshold_residual(f, E, *, h, k):
+    return f(E, h, k)
+
+
+def _bracketed_root(g, lo, hi, work):
+    """The zero of ``g`` in ``(lo, hi)`` with ``g(lo) > 0 > g(hi)`` (bisection to a tight bracket, then
+    Anderson–Björck), to ``work`` digits."""
+    # stay off lo itself, where sqrt(E^2 - E_inf^2) = 0 (g is continuous there, but not smooth)
+    a, b = lo + (hi - lo) * mpmath.mpf("1e-6"), hi
+    ga, gb = g(a), g(b)
+    if not (ga > 0 > gb):
+        raise ArithmeticError(f"no sign change of the threshold equation on [{a}, {b}]: {ga}, {gb}")
+    for _ in range(20):  # a few bisections: the root is well inside, away from the x^{3/2} point
+        m = (a + b) / 2
+        gm = g(m)
+        if gm > 0:
+            a = m
+        else:
+            b = m
+    root = mpmath.findroot(g, (a, b), solver="anderson", tol=mpmath.mpf(10) ** (-2 * work))
+    if not (a <= root <= b):  # pragma: no cover - the bracketing solver stays inside
+        raise ArithmeticError(f"root {root} left its bracket [{a}, {b}]")
+    return root

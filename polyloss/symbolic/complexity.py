@@ -1,0 +1,313 @@
+"""Asymptotic complexity of the spherical H-spin glass (ABC 2013; Choromanska et al. 2015, §4).
+
+Energies are per Λ, ``u = L/Λ`` (REFERENCE §3-4). With ``E_∞ = 2√((H-1)/H)``:
+
+* ``I_1(u) = -(u/E_∞²)√(u²-E_∞²) - log(-u + √(u²-E_∞²)) + log E_∞ = ∫_{au}^{-√2} √(z²-2) dz``,
+  ``a = √2/E_∞``, for ``u ≤ -E_∞``;
+* ``Θ_{k,H}(u) = lim (1/Λ) log E Crt_{Λ,k}(u)`` (index k), ``Θ_H(u)`` (all indices), piecewise;
+* ``E_k(H) > E_∞``: the zero of ``Θ_{k,H}(-E_k) = 0``.
+
+Each is a :class:`~polyloss.symbolic.formula.Formula` in the paper's printed form, and (for Θ) an
+equivalent *stable* form in the distance to the threshold ``s = -u/E_∞ - 1`` that the float64
+evaluation compiles (:mod:`polyloss.numeric.complexity`); their equality is a tested identity.
+The derived facts (continuity, ``I_1'``, the ``(−u−E_∞)^{3/2}`` law, ``Θ_{0,H}(-E_∞)``) are
+functions returning sympy expressions, so that the theory document prints what was derived.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy
+
+from .formula import Formula
+from .latex import Document, escape_text, latex_expr
+
+u = sympy.Symbol("u", real=True)
+H = sympy.Symbol("H", positive=True)
+k = sympy.Symbol("k", integer=True, nonnegative=True)
+E = sympy.Symbol("E_k", positive=True)  # the unknown of the threshold equation
+t = sympy.Symbol("t", positive=True)    # t = -u/E_inf (>= 1 below the threshold)
+x = sympy.Symbol("x", positive=True)    # x = -u - E_inf (distance below the threshold)
+s = sympy.Symbol("s", real=True)         # s = -u/E_inf - 1 (relative distance below the threshold)
+theta_s = sympy.Symbol("Theta_*", real=True)  # Theta_* = Theta_{k,H}(-E_inf), a parameter of the stable forms
+
+ABC = "Auffinger, Ben Arous, Cerny 2013 (ABC)"
+PAPER = "Choromanska et al. 2015"
+
+E_INF = 2 * sympy.sqrt((H - 1) / H)
+THETA_STAR = sympy.log(H - 1) / 2 - (H - 2) / H  # Theta_{k,H} above the threshold
+_C2 = (H - 2) / (4 * (H - 1))                   # coefficient of u^2 in Theta
+
+
+def _i1_expr(v, e_inf=E_INF):
+    root = sympy.sqrt(v**2 - e_inf**2)
+    return -(v / e_inf**2) * root - sympy.log(-v + root) + sympy.log(e_inf)
+
+
+def _i1_stable_expr(sv):
+    """``I_1`` in ``s = -u/E_∞ - 1``: ``(1+s)√(s(s+2)) - asinh√(s(s+2))`` (no ``u² - E_∞²``, no log)."""
+    y = sympy.sqrt(sv * (sv + 2))
+    return (1 + sv) * y - sympy.asinh(y)
+
+
+# --- the formulas ------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def e_infinity_formula() -> Formula:
+    return Formula(
+        "E_inf", E_INF, (H,), lhs=r"E_\infty(H)",
+        reference=f"{ABC}, eq. (2.11); {PAPER}, §4 (REFERENCE §4)",
+        description="the energy threshold: below -Lambda E_inf, critical points of finite index live",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def i1_formula() -> Formula:
+    return Formula(
+        "I_1", _i1_expr(u), (u, H), lhs=r"I_1(u)",
+        reference=f"{ABC}, eq. (2.6); {PAPER}, Thm 4.1 (REFERENCE §4)",
+        description="the large-deviation rate of the smallest GOE eigenvalue, in energy units: "
+                    "the integral of sqrt(z^2-2) from a u to -sqrt 2, a = sqrt 2 / E_inf",
+        conditions=r"u \le -E_\infty",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def theta_k_formula() -> Formula:
+    """``Θ_{k,H}(u)``, piecewise, as printed (ABC Thm 2.5; Choromanska et al. Thm 4.1)."""
+    below = sympy.log(H - 1) / 2 - _C2 * u**2 - (k + 1) * _i1_expr(u)
+    return Formula(
+        "theta_k", sympy.Piecewise((below, u <= -E_INF), (THETA_STAR, True)), (u, H, k),
+        lhs=r"\Theta_{k,H}(u)",
+        reference=f"{ABC}, Thm 2.5; {PAPER}, Thm 4.1 (REFERENCE §4)",
+        description="lim (1/Lambda) log E Crt_{Lambda,k}(u): critical points of index k below Lambda u",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def theta_formula() -> Formula:
+    """``Θ_H(u)`` (all indices), piecewise, as printed (ABC Thm 2.8; Choromanska et al. Cor 4.1)."""
+    base = sympy.log(H - 1) / 2
+    return Formula(
+        "theta", sympy.Piecewise(
+            (base - _C2 * u**2 - _i1_expr(u), u <= -E_INF),
+            (base - _C2 * u**2, u <= 0),
+            (base, True)), (u, H),
+        lhs=r"\Theta_H(u)",
+        reference=f"{ABC}, Thm 2.8; {PAPER}, Cor 4.1 (REFERENCE §4)",
+        description="lim (1/Lambda) log E Crt_Lambda(u): critical points of any index below Lambda u",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def threshold_distance_formula() -> Formula:
+    """``s = -u/E_∞ - 1``: the relative distance below the threshold (``s > 0 ⇔ u < -E_∞``)."""
+    return Formula("s", -u / E_INF - 1, (u, H), lhs="s",
+                   description="the relative distance below the threshold -E_inf (positive below it)")
+
+
+@functools.lru_cache(maxsize=None)
+def theta_star_formula() -> Formula:
+    """``Θ* = Θ_{k,H}(u ≥ -E_∞) = ½ log(H-1) - (H-2)/H`` (REFERENCE §4)."""
+    return Formula("theta_star", THETA_STAR, (H,), lhs=r"\Theta_{*}",
+                   reference=theta_k_formula().reference,
+                   description="the complexity at and above the threshold, for every index")
+
+
+@functools.lru_cache(maxsize=None)
+def theta_k_stable_formula() -> Formula:
+    """``Θ_{k,H}`` in ``s`` and ``Θ*``: ``Θ* - ((H-2)/H) s(s+2) - (k+1) I_1`` for ``s > 0``, else ``Θ*``.
+
+    Equal to :func:`theta_k_formula` after ``s = -u/E_∞ - 1``, ``Θ* = ½ log(H-1) - (H-2)/H``
+    (:func:`stable_form_differences`). For float64 the caller supplies ``s`` and ``Θ*`` accurately
+    (``E_∞`` and ``Θ*`` are irrational): the terms are then of the size of ``Θ*`` rather than
+    ``½ log(H-1)``, and no ``u² - E_∞²`` is formed, so the cancellation where Θ crosses zero (at
+    ``-E_k``) costs ``|Θ*|/|Θ|`` ulps.
+    """
+    below = theta_s - (H - 2) / H * s * (s + 2) - (k + 1) * _i1_stable_expr(s)
+    return Formula(
+        "theta_k_stable", sympy.Piecewise((below, s > 0), (theta_s, True)), (s, H, k, theta_s),
+        lhs=r"\Theta_{k,H}", reference=theta_k_formula().reference,
+        description="the index-k complexity in a form without cancellation at the threshold",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def theta_stable_formula() -> Formula:
+    """``Θ_H`` in ``s`` and ``Θ*`` like :func:`theta_k_stable_formula` (equal to :func:`theta_formula`);
+    ``u ≤ 0 ⇔ s ≥ -1``."""
+    quadratic = theta_s - (H - 2) / H * s * (s + 2)
+    return Formula(
+        "theta_stable", sympy.Piecewise(
+            (quadratic - _i1_stable_expr(s), s > 0),
+            (quadratic, s >= -1),
+            (sympy.log(H - 1) / 2, True)), (s, H, theta_s),
+        lhs=r"\Theta_H", reference=theta_formula().reference,
+        description="the total complexity in a form without cancellation at the threshold",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def threshold_equation() -> Formula:
+    """``Θ_{k,H}(-E_k)`` as a function of ``E_k``: its unique zero above ``E_∞`` defines ``E_k(H)``."""
+    expr = sympy.log(H - 1) / 2 - _C2 * E**2 - (k + 1) * _i1_expr(-E)
+    return Formula(
+        "threshold_equation", expr, (E, H, k), lhs=r"\Theta_{k,H}(-E_k)",
+        reference=f"{ABC}, eq. (2.13)-(2.14); {PAPER}, §4 (REFERENCE §4)",
+        description="E_k(H) is the unique zero above E_inf; -Lambda E_0 is the ground-state level",
+        conditions=r"E_k > E_\infty",
+    )
+
+
+def formulas() -> tuple:
+    """Every formula of this module, in the order the document prints them."""
+    return (e_infinity_formula(), i1_formula(), theta_k_formula(), theta_formula(), threshold_equation())
+
+
+# --- derived facts (each a sympy expression; the tests check them) -----------------------------
+def theta_continuity_gap() -> sympy.Expr:
+    """``Θ_{k,H}`` below minus above the threshold, at ``u = -E_∞`` (simplifies to 0)."""
+    below, above = (piece for piece, _ in theta_k_formula().expr.args)
+    return sympy.simplify(below.subs(u, -E_INF) - above)
+
+
+def theta_total_continuity_gaps() -> tuple:
+    """``Θ_H``'s jumps at ``u = -E_∞`` and ``u = 0`` (both simplify to 0)."""
+    (p1, _), (p2, _), (p3, _) = theta_formula().expr.args
+    return sympy.simplify(p1.subs(u, -E_INF) - p2.subs(u, -E_INF)), sympy.simplify(p2.subs(u, 0) - p3)
+
+
+def minima_dominance() -> sympy.Expr:
+    """``(Θ_{k,H}(u) - Θ_{0,H}(u)) / I_1(u)`` below the threshold: simplifies to ``-k``."""
+    below = theta_k_formula().expr.args[0][0]
+    return sympy.simplify((below - below.subs(k, 0)) / _i1_expr(u))
+
+
+def _on_lower_branch(expr) -> sympy.Expr:
+    """Simplify ``expr`` on ``u = -E_∞√(1+y²)``, ``y > 0`` (every ``u < -E_∞``), with ``H > 1``.
+
+    There ``√(u² - E_∞²) = E_∞ y`` and ``-u/E_∞ - 1 = √(1+y²) - 1``, so the square roots and
+    logarithms of both forms become algebra that sympy can finish.
+    """
+    e = expr.subs(u, -E_INF * sympy.sqrt(1 + _y**2))
+    e = e.replace(lambda a: a.is_Pow and a.exp == sympy.S.Half, lambda a: sympy.sqrt(sympy.factor(a.base)))
+    e = sympy.expand_power_base(e, force=True)  # split sqrt((H-1)(y^2+1)): valid as H > 1
+    return sympy.simplify(sympy.expand_log(e.rewrite(sympy.log), force=True))
+
+
+_y = sympy.Symbol("y", positive=True)
+
+
+def i1_derivative() -> sympy.Expr:
+    """``I_1'(u) = -(2/E_∞²)√(u² - E_∞²) = -(H/(2(H-1)))√(u² - E_∞²)``, ``u < -E_∞``.
+
+    Returns the closed form after checking that it equals the sympy derivative of :func:`i1_formula`
+    (on the lower branch); returns the raw derivative if that check ever failed.
+    """
+    d = sympy.diff(_i1_expr(u), u)
+    closed = -H / (2 * (H - 1)) * sympy.sqrt(u**2 - E_INF**2)
+    return closed if _on_lower_branch(d - closed) == 0 else d
+
+
+def i1_threshold_expansion() -> sympy.Expr:
+    """Leading term of ``I_1(-E_∞ - x)``, ``x → 0⁺``, by series expansion of :func:`i1_formula`:
+    ``(2/3)(H/(H-1))^{3/4} x^{3/2} = (4√2/3) E_∞^{-3/2} x^{3/2}``; the next term is ``O(x^{5/2})``."""
+    Es = sympy.Symbol("E_s", positive=True)  # E_inf as a positive symbol while expanding
+    i1 = _i1_expr(-Es - x, Es)
+    lead = sympy.series(i1, x, 0, 2).removeO()
+    return sympy.simplify(sympy.simplify(lead).subs(Es, E_INF))
+
+
+def i1_threshold_constant() -> sympy.Expr:
+    """The constant ``C_H`` of ``I_1(u) ≈ C_H (-u - E_∞)^{3/2}``: ``(2/3)(H/(H-1))^{3/4}``."""
+    return sympy.simplify(i1_threshold_expansion() / x ** sympy.Rational(3, 2))
+
+
+def theta_at_threshold() -> sympy.Expr:
+    """``Θ_{0,H}(-E_∞) = ½ log(H-1) - (H-2)/H`` (the growth rate of the number of minima in the band)."""
+    below = theta_k_formula().expr.args[0][0].subs(k, 0)
+    return sympy.simplify(below.subs(u, -E_INF))
+
+
+def stable_form_differences() -> tuple:
+    """Paper form minus stable form (with ``s = -u/E_∞ - 1``, ``Θ* = ½ log(H-1) - (H-2)/H``) for
+    ``Θ_{k,H}`` and ``Θ_H`` below the threshold, and for ``Θ_H`` on ``[-E_∞, 0]``: each simplifies to 0."""
+    back = {s: threshold_distance_formula().expr, theta_s: THETA_STAR}
+    pairs = ((theta_k_formula(), theta_k_stable_formula()), (theta_formula(), theta_stable_formula()))
+    out = [_on_lower_branch(paper.expr.args[0][0] - stable.expr.args[0][0].subs(back)) for paper, stable in pairs]
+    middle = theta_formula().expr.args[1][0] - theta_stable_formula().expr.args[1][0].subs(back)
+    out.append(sympy.simplify(middle))
+    return tuple(out)
+
+
+# --- the theory document ---------------------------------------------------------------------------
+def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
+                        finite_sizes=(2, 3)) -> Document:
+    """The complexity formulas, the derived facts, a table of ``E_∞, E_0 … E_kmax`` for ``H_values``
+    (computed by :func:`polyloss.numeric.complexity.energy_thresholds` at ``digits`` digits: the
+    document is deterministic) and the finite-size ``E Crt_N(ℝ)`` for ``N`` in ``finite_sizes``."""
+    from ..numeric.complexity import energy_thresholds  # numbers for the table only
+
+    doc = Document("Complexity of the spherical H-spin glass loss surface")
+    doc.abstract = ("Generated by polyloss from polyloss.symbolic.complexity. Energies per Lambda, u = L/Lambda; "
+                    "Theta(u) = lim (1/Lambda) log E Crt(u) (Auffinger, Ben Arous and Cerny 2013; "
+                    "Choromanska et al. 2015, section 4).")
+    doc.section("Formulas")
+    for f in formulas():
+        doc.paragraph(escape_text(f.description[:1].upper() + f.description[1:]) + f" ({escape_text(f.reference)}).",
+                      raw=True)
+        if f.name.startswith("theta"):
+            _piecewise_equation(doc, f)
+        else:
+            doc.equation(f.latex(), label=f.name)
+    doc.paragraph(r"$E_k(H)$ is the unique zero of $\Theta_{k,H}(-E_k)=0$ above $E_\infty$, and "
+                  r"$E_0 > E_1 > \dots \downarrow E_\infty$. For numbers, $\Theta$ is evaluated in the "
+                  r"equal form with $s = -u/E_\infty - 1$ (Section 2):", raw=True)
+    _piecewise_equation(doc, theta_k_stable_formula())
+
+    doc.section("Derived facts")
+    gap = theta_continuity_gap()
+    doc.paragraph(r"Continuity at $u=-E_\infty$: below minus above the threshold equals", raw=True)
+    doc.equation(r"\Theta^{<}_{k,H}(-E_\infty) - \Theta^{>}_{k,H}(-E_\infty) = " + latex_expr(gap), label="continuity")
+    doc.paragraph(r"Below the threshold minima dominate:", raw=True)
+    doc.equation(r"\Theta_{k,H}(u) - \Theta_{0,H}(u) = " + latex_expr(minima_dominance()) + r"\, I_1(u),"
+                 r" \qquad u \le -E_\infty", label="dominance")
+    doc.paragraph(r"The derivative of $I_1$, in closed form:", raw=True)
+    doc.equation(r"I_1'(u) = " + latex_expr(i1_derivative()), label="i1prime")
+    doc.paragraph(r"The leading behaviour of $I_1$ at the threshold, by series expansion in "
+                  r"$x = -u - E_\infty \to 0^+$:", raw=True)
+    doc.equation(r"I_1(-E_\infty - x) = " + latex_expr(i1_threshold_expansion()) + r" + O(x^{5/2})",
+                 label="i1series")
+    doc.paragraph(r"The number of minima in the band grows like $\exp(\Lambda\,\Theta_{0,H}(-E_\infty))$:", raw=True)
+    doc.equation(r"\Theta_{0,H}(-E_\infty) = " + latex_expr(theta_at_threshold()), label="thetastar")
+    diffs = stable_form_differences()
+    doc.paragraph(r"Paper form minus stable form of $\Theta_{k,H}$ and $\Theta_H$ below the threshold: "
+                  + ", ".join(f"${latex_expr(d)}$" for d in diffs) + ".", raw=True)
+
+    doc.section("Thresholds")
+    header = ["$H$", r"$E_\infty$"] + [f"$E_{{{j}}}$" for j in range(kmax + 1)]
+    rows = []
+    for h in H_values:
+        th = energy_thresholds(h, kmax, dps=digits)
+        rows.append([str(h), th.format(th.E_inf)] + [th.format(e) for e in th.E])
+    doc.table(header, rows, caption=f"Energy thresholds ({digits} significant digits); "
+                                    "index-k critical points lie below -Lambda E_k.")
+
+    if finite_sizes:
+        from .finite_size import total_critical_points_formula
+
+        doc.section("Finite size: expected total number of critical points")
+        doc.paragraph(r"Exact in $p = H$ (Kac--Rice, ABC), from \texttt{polyloss.symbolic.finite\_size}:", raw=True)
+        for n in finite_sizes:
+            f = total_critical_points_formula(n)
+            doc.equation(f.latex(), label=f"crt-total-N{n}")
+    return doc
+
+
+def _piecewise_equation(doc: Document, f: Formula) -> None:
+    rows = []
+    for piece, cond in f.expr.args:
+        cond_tex = r"\text{otherwise}" if cond is sympy.true else latex_expr(cond)
+        rows.append(f"{latex_expr(piece)} & {cond_tex}")
+    body = f"{f.lhs} = \\begin{{cases}}\n" + " \\\\\n".join(rows) + "\n\\end{cases}"
+    doc.equation(body, label=f.name)
