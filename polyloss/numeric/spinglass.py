@@ -1,0 +1,477 @@
+"""The spherical H-spin glass of the paper (REFERENCE §3), batched over replicas, in torch.
+
+Hamiltonian (paper Eq. 5 after the assumption chain; ABC's ``H_{N,p}`` with ``N = Λ``, ``p = H``)::
+
+    L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H = 1}^{Λ} X_{i_1..i_H} w_{i_1} ⋯ w_{i_H},   ‖w‖² = Λ,
+
+``X`` iid N(0, 1) over *ordered* tuples, so ``E[L(w) L(w')] = Λ (w·w'/Λ)^H``. Energies are read per
+Λ, ``u = L/Λ`` (:meth:`SphericalSpinGlass.energy`); :func:`convert_energy` maps to the other
+conventions of REFERENCE §3.
+
+Storage. Only the symmetrisation ``S = sym(X)`` matters. With ``c = Λ^{-(H-1)/2}`` the Euclidean
+gradient is ``∂_i L = c H Σ_J n_J S_{i,J} w^J`` over multisets ``J`` of size ``H-1`` (``n_J`` its number
+of orderings, ``w^J = Π_{j∈J} w_j``). The model stores the packed matrix
+
+    M[J, i] = c H n_J S_{i,J}        (rows: the C(Λ+H-2, H-1) multisets J, in colex order),
+
+so the gradient of a batch is one matrix product ``∇L = f(w) @ M`` with features ``f_J(w) = w^J``,
+and ``L = w·∇L / H`` (Euler). For H = 3 the rows are the pairs j ≤ k: half of the dense (Λ², Λ).
+
+Sampling without a Λ^H temporary (``sampler="direct"``, the default): for each multiset ``K`` of size
+H the coefficient ``Y_K = Σ_{t ∈ orbit(K)} X_t`` is a sum of ``n_K = H!/Π_j m_j!`` iid N(0, 1), hence
+N(0, n_K); it is drawn once and written to the H' entries ``M[K∖{i}, i] = c m_i(K) Y_K`` (one per
+distinct ``i ∈ K``). ``sampler="dense"`` draws the Λ^H ordered tensor and symmetrises it (same law;
+for tests and small Λ).
+
+Riemannian quantities on the sphere of radius √Λ (REFERENCE §3): gradient ``P ∇L`` with
+``P = I - w w^T/Λ``; Hessian ``P (∇²L - (w·∇L/Λ) I) P`` on the (Λ-1)-dimensional tangent space
+(``w·∇L = H L``); index = number of negative tangent eigenvalues.
+
+Shapes: every method takes ``w`` of shape ``(B, Λ)`` (a batch of replicas) and returns a leading
+batch axis; a single point of shape ``(Λ,)`` gives results without the batch axis.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .._random import derive_seed
+from .._validate import choice, integer
+from ..errors import InvalidInputError, SizeLimitError
+
+__all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS",
+           "available_memory_bytes"]
+
+_CHUNK_BYTES = 1 << 27  # 128 MiB working blocks for the Hessian and the sampler
+
+
+# ----------------------------------------------------------------------------------------- sizes
+def available_memory_bytes() -> int:
+    """MemAvailable from /proc/meminfo (bytes); falls back to total physical memory."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _n_multisets(n: int, r: int) -> int:
+    """Number of multisets of size r from n values, C(n + r - 1, r)."""
+    return math.comb(n + r - 1, r)
+
+
+def coupling_bytes(Lambda: int, H: int, dtype=torch.float64) -> int:
+    """Bytes of the packed couplings: C(Λ+H-2, H-1) · Λ entries (H = 3: Λ²(Λ+1)/2)."""
+    return _n_multisets(Lambda, H - 1) * Lambda * torch.empty((), dtype=dtype).element_size()
+
+
+def largest_Lambda(H: int, memory_bytes: int, dtype=torch.float64) -> int:
+    """The largest Λ whose packed couplings fit in ``memory_bytes`` (computed from :func:`coupling_bytes`)."""
+    lo, hi = 1, 2
+    while coupling_bytes(hi, H, dtype) <= memory_bytes:
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if coupling_bytes(mid, H, dtype) <= memory_bytes else (lo, mid)
+    return lo
+
+
+def _check_size(what: str, nbytes: int, limit: int) -> None:
+    if nbytes > limit:
+        raise SizeLimitError(
+            f"{what} would need {nbytes / 2**30:.2f} GiB ({nbytes} bytes) but the memory limit is "
+            f"{limit / 2**30:.2f} GiB; use a smaller Lambda, dtype=torch.float32, or pass memory_limit=")
+
+
+# ----------------------------------------------------------------------------------- conventions
+CONVENTIONS = {
+    "per_lambda": "u = L/Λ, L = Λ^{-(H-1)/2} Σ_{ordered} X w^H, X iid N(0,1) (polyloss; the paper's figures)",
+    "total": "L itself (ABC's H_{N,p}; for H = 3 also the value printed by the authors' code, Σ X w³/Λ)",
+    "authors": "Λ^{-1} Σ_{ordered} X w^H = Λ^{(H-3)/2} L (the authors' code formula, written for H = 3)",
+    "symmetric": "(Λ^{-(H-1)/2}/H!) Σ_{ordered} J w^H, J symmetric, N(0,1) per distinct tuple: L/√(H!)",
+    "sorted": "Λ^{-(H-1)/2} Σ_{i_1<…<i_H} J w^H, J iid N(0,1): L/√(H!) (exact without repeated indices)",
+}
+
+
+def _convention_factor(name: str, Lambda: int, H: int) -> float:
+    """Multiplier taking the total ``L`` of this library to the value in convention ``name``."""
+    if name == "per_lambda":
+        return 1.0 / Lambda
+    if name == "total":
+        return 1.0
+    if name == "authors":
+        return Lambda ** ((H - 3) / 2)
+    return 1.0 / math.sqrt(math.factorial(H))  # symmetric, sorted
+
+
+def convert_energy(value, *, from_: str = "per_lambda", to: str = "total", Lambda: int, H: int):
+    """Convert an energy between the conventions of REFERENCE §3 (see :data:`CONVENTIONS`).
+
+    The couplings of the "symmetric" and "sorted" conventions are ``J = √(H!) sym(X)`` of the
+    ordered iid tensor ``X`` (iid N(0,1) on distinct tuples), which gives ``L/√(H!)`` exactly for
+    "symmetric" and, for "sorted", exactly when X vanishes on tuples with a repeated index (to
+    relative order 1/Λ in law otherwise). Works on floats, numpy arrays and tensors.
+    """
+    choice("from_", from_, tuple(CONVENTIONS))
+    choice("to", to, tuple(CONVENTIONS))
+    Lambda = integer("Lambda", Lambda, minimum=1)
+    H = integer("H", H, minimum=2)
+    return value * (_convention_factor(to, Lambda, H) / _convention_factor(from_, Lambda, H))
+
+
+# --------------------------------------------------------------------------------------- model
+class SphericalSpinGlass:
+    """Spherical H-spin glass ``L(w) = Λ^{-(H-1)/2} Σ X_{i_1..i_H} w_{i_1}⋯w_{i_H}`` on ‖w‖² = Λ.
+
+    Parameters
+    ----------
+    Lambda, H : int
+        Dimension Λ ≥ 2 and order H ≥ 2 (ABC's N and p).
+    seed : None or int
+        Seed of the couplings (``None``: fresh entropy; the seed used is kept in ``self.seed``).
+    couplings : tensor of shape (Λ,)*H, optional
+        An ordered-tuple tensor X to use instead of sampling (it is symmetrised; L is unchanged).
+    dtype, device : torch dtype (float64 or float32) and device of the stored couplings.
+    sampler : "direct" (no Λ^H temporary) or "dense" (ordered tensor, then symmetrised; same law).
+    memory_limit : int, optional
+        Bytes allowed for the couplings (default: half of MemAvailable); SizeLimitError beyond it.
+    """
+
+    def __init__(self, Lambda, H, *, seed=None, couplings=None, dtype=torch.float64, device="cpu",
+                 sampler="direct", memory_limit=None):
+        self.Lambda = integer("Lambda", Lambda, minimum=2)
+        self.H = integer("H", H, minimum=2)
+        if dtype not in (torch.float64, torch.float32):
+            raise InvalidInputError(f"dtype must be torch.float64 or torch.float32, got {dtype!r}")
+        choice("sampler", sampler, ("direct", "dense"))
+        self.dtype, self.device = dtype, torch.device(device)
+        self.seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
+        self.memory_limit = (int(0.5 * available_memory_bytes()) if memory_limit is None
+                             else integer("memory_limit", memory_limit, minimum=1))
+        self.scale = self.Lambda ** (-(self.H - 1) / 2)  # c = Λ^{-(H-1)/2}
+        need = coupling_bytes(self.Lambda, self.H, dtype)
+        _check_size(f"the packed couplings for Lambda={self.Lambda}, H={self.H} ({dtype})", need,
+                    self.memory_limit)
+        self._build_index()
+        if couplings is not None:
+            X = torch.as_tensor(couplings, dtype=dtype, device=self.device)
+            if tuple(X.shape) != (self.Lambda,) * self.H:
+                raise InvalidInputError(f"couplings must have shape {(self.Lambda,) * self.H} "
+                                        f"(ordered tuples, Lambda^H), got {tuple(X.shape)}")
+            self.sampler = "given"
+            self.M = self._pack_dense(X)
+        elif sampler == "dense":
+            self.sampler = "dense"
+            self._check_dense("the dense ordered couplings")
+            gen = torch.Generator().manual_seed(derive_seed(self.seed, "couplings", "dense"))
+            X = torch.randn((self.Lambda,) * self.H, generator=gen, dtype=torch.float64)
+            self.M = self._pack_dense(X.to(dtype=dtype, device=self.device))
+        else:
+            self.sampler = "direct"
+            self.M = self._sample_packed(derive_seed(self.seed, "couplings"), variance=1.0)
+
+    # ---------------------------------------------------------------------------- structure
+    def _build_index(self):
+        """Colex enumeration of multisets of size r = 1..H-1: row = (parent row at r-1, last element)."""
+        Lam, dev = self.Lambda, self.device
+        self._parent, self._last = [None], [None]
+        for r in range(1, self.H):
+            counts = torch.tensor([_n_multisets(v + 1, r - 1) for v in range(Lam)], dtype=torch.int64)
+            last = torch.repeat_interleave(torch.arange(Lam), counts)
+            starts = torch.cumsum(counts, 0) - counts
+            parent = torch.arange(int(counts.sum())) - torch.repeat_interleave(starts, counts)
+            self._parent.append(parent.to(dev))
+            self._last.append(last.to(dev))
+        self._binom = torch.tensor([[math.comb(x, k) for k in range(self.H + 1)]
+                                    for x in range(Lam + self.H + 1)], dtype=torch.int64, device=dev)
+        self._fact = torch.tensor([math.factorial(k) for k in range(self.H + 1)], dtype=torch.float64,
+                                  device=dev)
+
+    def _elements(self, r: int, rows: torch.Tensor) -> torch.Tensor:
+        """The sorted elements (len(rows), r) of the multisets ``rows`` of size r."""
+        out = torch.empty((rows.numel(), r), dtype=torch.int64, device=self.device)
+        p = rows
+        for level in range(r, 0, -1):
+            out[:, level - 1] = self._last[level][p]
+            p = self._parent[level][p]
+        return out
+
+    def _rank(self, sorted_elements: torch.Tensor) -> torch.Tensor:
+        """Colex rank of sorted multisets (..., r): Σ_t C(a_t + t, t + 1)."""
+        r = sorted_elements.shape[-1]
+        rank = torch.zeros(sorted_elements.shape[:-1], dtype=torch.int64, device=self.device)
+        for t in range(r):
+            rank += self._binom[sorted_elements[..., t] + t, t + 1]
+        return rank
+
+    def _orderings(self, sorted_elements: torch.Tensor) -> torch.Tensor:
+        """Number of distinct orderings r!/Π m_j! of sorted multisets (..., r), float64."""
+        r = sorted_elements.shape[-1]
+        denom = torch.ones(sorted_elements.shape[:-1], dtype=torch.float64, device=self.device)
+        run = torch.ones_like(denom)
+        for t in range(1, r):
+            same = sorted_elements[..., t] == sorted_elements[..., t - 1]
+            run = torch.where(same, run + 1, torch.ones_like(run))
+            denom = denom * torch.where(same, run, torch.ones_like(run))
+        return math.factorial(r) / denom
+
+    @property
+    def n_rows(self) -> int:
+        """Number of packed rows, C(Λ+H-2, H-1)."""
+        return _n_multisets(self.Lambda, self.H - 1)
+
+    @property
+    def nbytes(self) -> int:
+        return self.M.numel() * self.M.element_size()
+
+    def __repr__(self):
+        return (f"SphericalSpinGlass(Lambda={self.Lambda}, H={self.H}, seed={self.seed}, "
+                f"sampler={self.sampler!r}, dtype={self.dtype}, {self.nbytes / 2**20:.1f} MiB)")
+
+    # ------------------------------------------------------------------------------ couplings
+    def _check_dense(self, what):
+        nbytes = self.Lambda ** self.H * 8 * 2
+        _check_size(f"{what} for Lambda={self.Lambda}, H={self.H}", nbytes, self.memory_limit)
+
+    def _pack_dense(self, X: torch.Tensor) -> torch.Tensor:
+        """M[J, i] = c H n_J sym(X)_{J, i} from an ordered tensor X (Λ,)*H."""
+        S = _symmetrise(X)
+        r = self.H - 1
+        E = self._elements(r, torch.arange(self.n_rows, device=self.device))
+        gathered = S[tuple(E[:, t] for t in range(r))] if r else S.unsqueeze(0)
+        n_J = self._orderings(E).to(self.dtype)
+        return (self.scale * self.H) * n_J[:, None] * gathered
+
+    def _sample_packed(self, seed: int, variance: float) -> torch.Tensor:
+        """Packed couplings of an ordered model with iid N(0, variance) X, drawn per multiset K."""
+        Lam, H, r = self.Lambda, self.H, self.H - 1
+        M = torch.zeros((self.n_rows, Lam), dtype=self.dtype, device=self.device)
+        flat = M.view(-1)
+        gen = torch.Generator().manual_seed(seed)
+        counts = [_n_multisets(v + 1, r) for v in range(Lam)]  # K = J ∪ {v}, v = max K
+        block_elements = _CHUNK_BYTES // (8 * 4 * H)
+        v0 = 0
+        while v0 < Lam:  # blocks of consecutive largest elements v, vectorised
+            v1, size = v0, 0
+            while v1 < Lam and (v1 == v0 or size + counts[v1] <= block_elements):
+                size += counts[v1]
+                v1 += 1
+            cnt = torch.tensor(counts[v0:v1], dtype=torch.int64, device=self.device)
+            v = torch.repeat_interleave(torch.arange(v0, v1, device=self.device), cnt)
+            row = torch.arange(size, device=self.device) - torch.repeat_interleave(torch.cumsum(cnt, 0) - cnt, cnt)
+            K = torch.cat([self._elements(r, row), v[:, None]], 1)  # sorted multisets of size H
+            first = torch.ones_like(K, dtype=torch.bool)
+            first[:, 1:] = K[:, 1:] != K[:, :-1]
+            mult = (K[:, :, None] == K[:, None, :]).sum(-1)
+            Y = torch.randn(size, generator=gen, dtype=torch.float64).to(self.device)
+            Y = Y * torch.sqrt(self._orderings(K) * variance)
+            for p in range(H):
+                sel = first[:, p]
+                Kp = K[sel]
+                Jp = torch.cat([Kp[:, :p], Kp[:, p + 1:]], 1)
+                value = self.scale * mult[sel, p].to(torch.float64) * Y[sel]
+                flat[self._rank(Jp) * Lam + Kp[:, p]] = value.to(self.dtype)
+            v0 = v1
+        return M
+
+    def dense_couplings(self) -> torch.Tensor:
+        """The symmetric ordered-tuple tensor S = sym(X) of shape (Λ,)*H (for tests; refused when large).
+
+        ``L(w) = Λ^{-(H-1)/2} Σ_{ordered} S w^H`` holds exactly; with ``couplings=X`` given, S = sym(X).
+        """
+        self._check_dense("dense_couplings()")
+        Lam, r = self.Lambda, self.H - 1
+        grids = torch.meshgrid(*([torch.arange(Lam, device=self.device)] * self.H), indexing="ij")
+        t = torch.stack([g.reshape(-1) for g in grids], 1)
+        J = torch.sort(t[:, :r], dim=1).values
+        rows = self._rank(J) if r else torch.zeros(t.shape[0], dtype=torch.int64, device=self.device)
+        n_J = self._orderings(J).to(self.dtype)
+        S = self.M[rows, t[:, r]] / (self.scale * self.H * n_J)
+        return S.reshape((Lam,) * self.H)
+
+    def split(self, P, *, seed=None) -> list["SphericalSpinGlass"]:
+        """P models whose couplings sum to this one's, each with ordered couplings iid N(0, 1/P).
+
+        Conditional Gaussian construction: piece s = Y/P + Z_s - mean(Z), Z_s iid with the law of a
+        model of variance 1/P; the pieces are then jointly distributed as the authors' X^{(s)} given
+        their sum (REFERENCE §6). Memory: P times the couplings (checked).
+        """
+        P = integer("P", P, minimum=1)
+        _check_size(f"{P} SGD pieces of Lambda={self.Lambda}, H={self.H}", (P + 1) * self.nbytes,
+                    self.memory_limit)
+        base = derive_seed(self.seed, "pieces") if seed is None else integer("seed", seed, minimum=0)
+        Z = [self._sample_packed(derive_seed(base, s), variance=1.0 / P) for s in range(P)]
+        mean = sum(Z) / P
+        pieces = []
+        for s in range(P):
+            piece = object.__new__(SphericalSpinGlass)
+            piece.__dict__.update(self.__dict__)
+            piece.sampler = f"piece {s + 1}/{P}"
+            piece.M = self.M / P + Z[s] - mean
+            pieces.append(piece)
+        return pieces
+
+    # ------------------------------------------------------------------------------- evaluation
+    def _as_batch(self, w):
+        w = torch.as_tensor(w, dtype=self.dtype, device=self.device)
+        if w.ndim == 1:
+            w, single = w.unsqueeze(0), True
+        else:
+            single = False
+        if w.ndim != 2 or w.shape[1] != self.Lambda:
+            raise InvalidInputError(f"w must have shape (B, {self.Lambda}) or ({self.Lambda},), "
+                                    f"got {tuple(w.shape)}")
+        return w, single
+
+    def _features(self, w: torch.Tensor, r: int) -> torch.Tensor:
+        """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, (B, C(Λ+r-1, r))."""
+        f = torch.ones((w.shape[0], 1), dtype=w.dtype, device=w.device)
+        for level in range(1, r + 1):
+            f = f[:, self._parent[level]] * w[:, self._last[level]]
+        return f
+
+    def euclidean_gradient(self, w) -> torch.Tensor:
+        """∇L(w) = f(w) @ M, shape (B, Λ): one matrix product for the whole batch."""
+        w, single = self._as_batch(w)
+        g = self._features(w, self.H - 1) @ self.M
+        return g[0] if single else g
+
+    def hamiltonian(self, w) -> torch.Tensor:
+        """L(w) (total, not per Λ), shape (B,); computed as w·∇L / H (Euler's identity)."""
+        w, single = self._as_batch(w)
+        L = (w * self.euclidean_gradient(w)).sum(1) / self.H
+        return L[0] if single else L
+
+    def energy(self, w) -> torch.Tensor:
+        """Energy per Λ, u = L(w)/Λ (the quantity the paper's histograms show), shape (B,)."""
+        return self.hamiltonian(w) / self.Lambda
+
+    def energy_and_gradient(self, w):
+        """(u, Riemannian gradient) from one matrix product; shapes (B,), (B, Λ)."""
+        w, single = self._as_batch(w)
+        g = self.euclidean_gradient(w)
+        u = (w * g).sum(1) / (self.H * self.Lambda)
+        rg = _project_tangent(w, g)
+        return (u[0], rg[0]) if single else (u, rg)
+
+    def gradient(self, w) -> torch.Tensor:
+        """Riemannian gradient P ∇L with P = I - w w^T/‖w‖² (= I - w w^T/Λ on the sphere), (B, Λ)."""
+        w, single = self._as_batch(w)
+        g = _project_tangent(w, self.euclidean_gradient(w))
+        return g[0] if single else g
+
+    def euclidean_hessian(self, w) -> torch.Tensor:
+        """∇²L(w), (B, Λ, Λ): ∂_l ∂_i L = Σ_{J'} w^{J'} m_l(J'+l) M[J'+l, i] over multisets J' of size H-2.
+
+        Computed in blocks of J' as dense products (no Λ^H tensor): B Λ² C(Λ+H-3, H-2) multiply-adds.
+        """
+        w, single = self._as_batch(w)
+        Lam, B, r = self.Lambda, w.shape[0], self.H - 2
+        f = self._features(w, r)  # (B, n2)
+        n2 = f.shape[1]
+        out = torch.zeros((B, Lam * Lam), dtype=self.dtype, device=self.device)
+        step = max(1, _CHUNK_BYTES // (Lam * Lam * self.M.element_size()))
+        ell = torch.arange(Lam, device=self.device)
+        for start in range(0, n2, step):
+            rows = torch.arange(start, min(n2, start + step), device=self.device)
+            Jp = self._elements(r, rows)  # (ch, r)
+            K = torch.cat([Jp[:, None, :].expand(-1, Lam, -1),
+                           ell[None, :, None].expand(rows.numel(), -1, 1)], 2)
+            K = torch.sort(K, dim=2).values  # (ch, Λ, r+1)
+            mult = (1 + (Jp[:, :, None] == ell[None, None, :]).sum(1)).to(self.dtype)  # (ch, Λ)
+            G = self.M[self._rank(K)] * mult[..., None]  # (ch, Λ, Λ)
+            out += f[:, start:start + rows.numel()] @ G.reshape(rows.numel(), Lam * Lam)
+        out = out.reshape(B, Lam, Lam)
+        return out[0] if single else out
+
+    def hessian(self, w, *, basis: str = "tangent") -> torch.Tensor:
+        """Riemannian Hessian of L, REFERENCE §3: P (∇²L - (w·∇L/Λ) I) P.
+
+        ``basis="tangent"``: (B, Λ-1, Λ-1), the matrix in the orthonormal tangent basis given by the
+        first Λ-1 columns of the Householder reflection Q(w) that maps w/‖w‖ to ±e_Λ (see
+        :meth:`tangent_basis`). ``basis="ambient"``: the (B, Λ, Λ) projected matrix, whose normal
+        direction is removed (w is an eigenvector with eigenvalue exactly 0 in exact arithmetic).
+        """
+        choice("basis", basis, ("tangent", "ambient"))
+        w, single = self._as_batch(w)
+        A = self.euclidean_hessian(w)
+        s = (w * self.euclidean_gradient(w)).sum(1) / (w * w).sum(1)  # w·∇L/Λ on the sphere
+        A = A - s[:, None, None] * torch.eye(self.Lambda, dtype=self.dtype, device=self.device)
+        if basis == "ambient":
+            n = w / w.norm(dim=1, keepdim=True)
+            An = torch.einsum("bij,bj->bi", A, n)
+            nAn = (n * An).sum(1)
+            out = (A - n[:, :, None] * An[:, None, :] - An[:, :, None] * n[:, None, :]
+                   + nAn[:, None, None] * n[:, :, None] * n[:, None, :])
+        else:
+            v, a = _householder(w)
+            y = torch.einsum("bij,bj->bi", A, v)
+            vy = (v * y).sum(1)
+            QAQ = (A - a[:, None, None] * (v[:, :, None] * y[:, None, :] + y[:, :, None] * v[:, None, :])
+                   + (a * a * vy)[:, None, None] * v[:, :, None] * v[:, None, :])
+            out = QAQ[:, :-1, :-1]
+        return out[0] if single else out
+
+    def tangent_basis(self, w) -> torch.Tensor:
+        """Orthonormal basis U (B, Λ, Λ-1) of the tangent space at w: columns 1..Λ-1 of Q(w)."""
+        w, single = self._as_batch(w)
+        v, a = _householder(w)
+        Q = torch.eye(self.Lambda, dtype=self.dtype, device=self.device) - a[:, None, None] * v[:, :, None] * v[:, None, :]
+        U = Q[:, :, :-1]
+        return U[0] if single else U
+
+    def index(self, w) -> torch.Tensor:
+        """Number of negative eigenvalues of the tangent Hessian, (B,) int64."""
+        w, single = self._as_batch(w)
+        k = (torch.linalg.eigvalsh(self.hessian(w)) < 0).sum(1)
+        return k[0] if single else k
+
+    def project(self, w) -> torch.Tensor:
+        """Retraction to the sphere: w √Λ / ‖w‖."""
+        w, single = self._as_batch(w)
+        w = w * (math.sqrt(self.Lambda) / w.norm(dim=1, keepdim=True))
+        return w[0] if single else w
+
+    def random_points(self, B, *, generator=None, seed=None) -> torch.Tensor:
+        """B points uniform on the sphere of radius √Λ, (B, Λ); ``generator`` (torch) or ``seed``."""
+        B = integer("B", B, minimum=1)
+        if generator is None:
+            generator = torch.Generator().manual_seed(
+                derive_seed(None) if seed is None else integer("seed", seed, minimum=0))
+        elif seed is not None:
+            raise InvalidInputError("pass either generator= or seed=, not both")
+        z = torch.randn((B, self.Lambda), generator=generator, dtype=torch.float64)
+        return self.project(z.to(dtype=self.dtype, device=self.device))
+
+
+# ----------------------------------------------------------------------------------- helpers
+def _symmetrise(X: torch.Tensor) -> torch.Tensor:
+    """sym(X) = mean of X over all permutations of its axes."""
+    import itertools
+
+    perms = list(itertools.permutations(range(X.ndim)))
+    S = torch.zeros_like(X)
+    for p in perms:
+        S += X.permute(p)
+    return S / len(perms)
+
+
+def _project_tangent(w: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """P g with P = I - w w^T/‖w‖²."""
+    return g - w * ((w * g).sum(1) / (w * w).sum(1))[:, None]
+
+
+def _householder(w: torch.Tensor):
+    """v, a = 2/‖v‖² with Q = I - a v v^T symmetric orthogonal, Q (w/‖w‖) = ∓e_Λ (no cancellation)."""
+    n = w / w.norm(dim=1, keepdim=True)
+    sign = torch.where(n[:, -1] >= 0, 1.0, -1.0).to(w.dtype)
+    v = n.clone()
+    v[:, -1] += sign
+    return v, 2.0 / (v * v).sum(1)
