@@ -1,26 +1,63 @@
 """Path polynomials: the exact expansion of a ReLU network into input→output paths (Eq. 1).
 
-``Y = q Σ_{i=1}^{n_0} Σ_{j=1}^{γ} X_{i,j} A_{i,j} Π_{k=1}^{H} w^{(k)}_{i,j}``
-(Choromanska et al. 2015, Eq. 1; REFERENCE §1). For fixed inputs and weights the identity is
-exact when ``A_{i,j}`` is 1 exactly when every ReLU on path (i, j) is active, the output's included.
+``Y = q Σ_{i=1}^{n_0} Σ_{j=1}^{γ} X_i A_{i,j} Π_{k=1}^{H} w^{(k)}_{i,j}``
+(Choromanska et al. 2015, Eq. 1, with ``X_{i,j} = X_i``; REFERENCE §1). For fixed inputs and
+weights the identity is exact when ``A_{i,j}`` is 1 exactly when every ReLU on path (i, j) is
+active, the output's included: ``q σ(W_H^T σ(… σ(W_1^T X)))`` equals the path sum.
+
+Paths are numbered in a stable order: by input i, then j, the units ``(u_1, …, u_H)`` visited in
+layers 1…H in lexicographic order (layer 1 slowest). The structure is kept as an integer array
+(:attr:`PathPolynomial.units`); the sympy expression and the :class:`Path` objects are built from
+it on first use, in O(Ψ) time (no symbolic expansion).
 """
 
 from __future__ import annotations
 
-import itertools
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 import sympy
 
+from .._validate import integer, real_array
 from ..errors import InvalidInputError, SizeLimitError
-from .network import ReLUNetwork
+from .latex import Document, join_terms, latex_expr
+from .network import ReLUNetwork, make_symbols
 
 DEFAULT_MAX_PATHS = 10**6
+DEFAULT_MAX_TERMS = 64          # explicit text/LaTeX up to this many paths, compact Σ form above
+DEFAULT_MAX_ENTRIES = 2**28     # largest (batch × Ψ) activity matrix returned (bytes, as bool)
+_CHUNK_ENTRIES = 2**20          # (batch × Ψ) entries per evaluation chunk (8 MiB of float64)
+_A_ASSUMPTIONS = {"nonnegative": True}
 
 
 def activation_symbol(i: int, j: int) -> sympy.Symbol:
     """``A_{i,j}``: 1 when every ReLU on path j from input i is active (1-based, as printed)."""
-    return sympy.Symbol(f"A_{{{i},{j}}}", nonnegative=True)
+    return sympy.Symbol(f"A_{{{i},{j}}}", **_A_ASSUMPTIONS)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while building O(Ψ) acyclic sympy objects.
+
+    Without this, collections triggered by the allocations rescan the growing heap and the time
+    per path grows with Ψ; nothing built here forms reference cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _canonical_key(symbol: sympy.Symbol) -> tuple:
+    """Sort key reproducing ``Basic.compare`` between plain Symbols (length of hashable content, then content)."""
+    content = symbol._hashable_content()
+    return (len(content), content)
 
 
 @dataclass(frozen=True)
@@ -29,9 +66,10 @@ class Path:
 
     Attributes:
         input_index: i, 0-based input coordinate.
-        index: j, 0-based index of the path among the γ paths from input i (layer-by-layer order).
+        index: j, 0-based index of the path among the γ paths from input i (stable order).
         units: ``(u_1, …, u_H)``, 0-based unit visited in layers 1…H (``u_H = 0``).
-        input: the symbol ``X_i``; activation: ``A_{i,j}``; weights: ``(w^{(1)}, …, w^{(H)})`` on the path.
+        input: the symbol ``X_i``; activation: ``A_{i,j}``;
+        weights: ``(w^{(1)}_{i,u_1}, w^{(2)}_{u_1,u_2}, …, w^{(H)}_{u_{H-1},u_H})`` (symbols, 1-based names).
     """
 
     input_index: int
@@ -46,6 +84,14 @@ class Path:
         """``X_i A_{i,j} Π_k w^{(k)}``."""
         return sympy.Mul(self.input, self.activation, *self.weights)
 
+    def latex(self) -> str:
+        """``X_{i} A_{i,j} w^{(1)}_{…} … w^{(H)}_{…}`` in this factor order."""
+        return " ".join(latex_expr(s) for s in (self.input, self.activation, *self.weights))
+
+    def text(self) -> str:
+        """``X_{i}*A_{i,j}*w^{(1)}_{…}*…`` (the sympy names, in this factor order)."""
+        return "*".join(s.name for s in (self.input, self.activation, *self.weights))
+
 
 def default_q(net: ReLUNetwork) -> sympy.Expr:
     """The normalisation ``q = Ψ^{-(H-1)/(2H)}`` (REFERENCE §1, an [open] convention: Λ = Ψ^{1/H})."""
@@ -53,45 +99,42 @@ def default_q(net: ReLUNetwork) -> sympy.Expr:
 
 
 def resolve_q(net: ReLUNetwork, q) -> sympy.Expr:
-    """``q="default"`` -> :func:`default_q`; a number or sympy expression -> itself (exact)."""
+    """``q="default"`` -> :func:`default_q`; a real number or sympy expression -> itself (exact).
+
+    Whole floats become Integers; other floats become sympy Floats. Zero, NaN, infinities and
+    non-real numbers are refused.
+    """
+    accepted = 'q must be "default", a non-zero real number or a sympy expression'
     if isinstance(q, str):
         if q == "default":
             return default_q(net)
-        raise InvalidInputError(f'q must be "default", a number or a sympy expression; got {q!r}')
+        raise InvalidInputError(f"{accepted}; got {q!r}")
+    if isinstance(q, bool):
+        raise InvalidInputError(f"{accepted}; got {q!r}")
     try:
-        value = sympy.sympify(q, strict=True) if not isinstance(q, sympy.Basic) else q
+        value = q if isinstance(q, sympy.Basic) else sympy.sympify(q, strict=True)
     except (sympy.SympifyError, TypeError):
-        raise InvalidInputError(f'q must be "default", a number or a sympy expression; got {q!r}') from None
-    if isinstance(q, float):
-        value = sympy.nsimplify(q, rational=True) if float(q).is_integer() else sympy.Float(q)
-    if value.is_number and value == 0:
-        raise InvalidInputError("q must be non-zero")
+        raise InvalidInputError(f"{accepted}; got {q!r}") from None
+    if not isinstance(value, sympy.Expr):
+        raise InvalidInputError(f"{accepted}; got {q!r}")
+    if isinstance(value, sympy.Float) and value.is_finite and float(value).is_integer():
+        value = sympy.Integer(int(value))
+    if value.is_number and (value.is_zero or value.is_finite is False or value.is_real is False
+                            or value is sympy.nan):
+        raise InvalidInputError(f"{accepted}; got {q!r}")
     return value
 
 
-def enumerate_paths(net: ReLUNetwork, *, max_paths: int = DEFAULT_MAX_PATHS) -> tuple:
-    """All Ψ paths in the stable order: by input, then path, layer by layer (lexicographic units)."""
-    check_size(net, max_paths)
-    Ws = net.weight_matrices
-    hidden = [range(n) for n in net.widths[1:]]
-    paths = []
-    for i in range(net.input_dim):
-        X = net.input_symbols[i]
-        for j, units in enumerate(itertools.product(*hidden)):
-            prev = (i,) + units[:-1]
-            weights = tuple(Ws[k][prev[k], units[k]] for k in range(net.H))
-            paths.append(Path(i, j, tuple(units), X, activation_symbol(i + 1, j + 1), weights))
-    return tuple(paths)
-
-
 def check_size(net: ReLUNetwork, max_paths: int = DEFAULT_MAX_PATHS) -> None:
-    """Refuse, before building anything, a network with more than ``max_paths`` paths."""
-    if max_paths is None or max_paths < 1:
-        raise InvalidInputError(f"max_paths must be a positive integer, got {max_paths!r}")
+    """Refuse, before building anything, a network with more than ``max_paths`` paths.
+
+    Uses only ``Ψ = Π n_k`` (a product of the widths), so it returns at once for any widths.
+    """
+    max_paths = integer("max_paths", max_paths, minimum=1)
     if net.mass > max_paths:
         raise SizeLimitError(
             f"widths {net.widths} have Ψ = {net.mass:,} paths, so the path polynomial would have "
-            f"{net.mass:,} terms of {net.H + 2} factors each ({net.mass * (net.H + 2):,} symbols); "
+            f"{net.mass:,} terms of {net.H + 2} factors each ({net.mass * (net.H + 2):,} symbol slots); "
             f"the limit is max_paths={max_paths:,}. Raise max_paths to build it anyway."
         )
 
@@ -99,48 +142,332 @@ def check_size(net: ReLUNetwork, max_paths: int = DEFAULT_MAX_PATHS) -> None:
 class PathPolynomial:
     """The exact path polynomial ``q Σ_paths X_i A_{i,j} Π_k w^{(k)}`` of a network (Eq. 1).
 
-    Attributes: ``network``, ``q`` (sympy), ``paths`` (tuple of :class:`Path` in the stable order),
-    ``n_paths`` (= Ψ), ``degree`` (= H, in the weights), ``expr`` (the sympy sum).
+    Build it with :func:`path_polynomial`. Attributes:
+
+    - ``network`` (:class:`ReLUNetwork`), ``q`` (sympy), ``q_convention`` (``"default"`` or ``"given"``);
+    - ``units``: int array ``(Ψ, H+1)``, row p = ``(i, u_1, …, u_H)`` of path p (0-based), stable order;
+    - ``paths``: tuple of :class:`Path` in the same order; ``n_paths`` = Ψ; ``degree`` = H (in the weights);
+    - ``activation_symbols``: ``A_{i,j}`` in path order; ``path_sum``: ``Σ X_i A_{i,j} Π_k w^{(k)}``;
+      ``expr``: ``q · path_sum``, both in sympy's canonical form (equal, ``==``, to what sympy builds).
     """
 
-    def __init__(self, network: ReLUNetwork, q, paths: tuple):
+    def __init__(self, network: ReLUNetwork, q: sympy.Expr, *, q_convention: str = "given"):
         self.network = network
         self.q = q
-        self.paths = paths
+        self.q_convention = q_convention
+        units = np.indices(network.widths).reshape(network.H + 1, -1).T
+        units.setflags(write=False)
+        self.units = units
 
+    # --- structure ---------------------------------------------------------------------------
     @property
     def n_paths(self) -> int:
-        return len(self.paths)
+        return self.units.shape[0]
 
     @property
     def degree(self) -> int:
         return self.network.H
 
-    @property
-    def expr(self) -> sympy.Expr:
-        """``q · Σ X_i A_{i,j} Π_k w^{(k)}`` as a sympy expression (built on first use)."""
-        cached = self.__dict__.get("_expr")
-        if cached is None:
-            cached = sympy.Mul(self.q, sympy.Add(*(p.monomial for p in self.paths)), evaluate=False)
-            self.__dict__["_expr"] = cached
-        return cached
-
-    @property
+    @cached_property
     def activation_symbols(self) -> tuple:
-        return tuple(p.activation for p in self.paths)
+        """``A_{i,j}`` for every path, in the stable order (i = 1…n_0, j = 1…γ)."""
+        gamma = self.network.gamma
+        names = [f"A_{{{i},{j}}}" for i in range(1, self.network.input_dim + 1) for j in range(1, gamma + 1)]
+        with _gc_paused():
+            return tuple(make_symbols(names, **_A_ASSUMPTIONS))
+
+    @cached_property
+    def paths(self) -> tuple:
+        """Every :class:`Path`, in the stable order."""
+        net = self.network
+        H, gamma, table, X, A = net.H, net.gamma, net.weight_symbol_table, net.input_symbols, self.activation_symbols
+        with _gc_paused():
+            out = []
+            for p, row in enumerate(self.units.tolist()):
+                weights = tuple(table[k][row[k]][row[k + 1]] for k in range(H))
+                out.append(Path(row[0], p % gamma, tuple(row[1:]), X[row[0]], A[p], weights))
+            return tuple(out)
+
+    @cached_property
+    def path_sum(self) -> sympy.Expr:
+        """``Σ_paths X_i A_{i,j} Π_k w^{(k)}`` in sympy's canonical form, built in O(Ψ log Ψ) without expansion.
+
+        Each monomial's factors and the terms of the sum are put in the order ``Mul`` and ``Add``
+        would give them (``Basic.compare``, reproduced by ranking the symbols once), then assembled
+        with ``_from_args``: the result is ``==`` to ``Add(*[Mul(*factors) ...])`` at a fraction of its cost.
+        """
+        net = self.network
+        U = self.units
+        X = list(net.input_symbols)
+        weight_tables = net.weight_symbol_table
+        W = [s for table in weight_tables for row in table for s in row]
+        A = list(self.activation_symbols)
+        symbols = X + W + A
+        keys = [_canonical_key(s) for s in symbols]
+        order = sorted(range(len(symbols)), key=keys.__getitem__)
+        rank = np.empty(len(symbols), dtype=np.int64)
+        rank[order] = np.arange(len(symbols))
+        by_rank = np.empty(len(symbols), dtype=object)
+        by_rank[:] = [symbols[r] for r in order]
+
+        R = np.empty((self.n_paths, net.H + 2), dtype=np.int64)
+        R[:, 0] = rank[U[:, 0]]
+        offset = len(X)
+        for k, (na, nb) in enumerate(net.weight_shapes):
+            layer_rank = rank[offset:offset + na * nb].reshape(na, nb)
+            R[:, k + 1] = layer_rank[U[:, k], U[:, k + 1]]
+            offset += na * nb
+        R[:, -1] = rank[offset:]
+        R.sort(axis=1)                                 # canonical factor order within each monomial
+        R = R[np.lexsort(R.T[::-1])]                   # canonical term order within the sum
+        make_mul = sympy.Mul._from_args
+        with _gc_paused():
+            terms = [make_mul(tuple(row), True) for row in by_rank[R].tolist()]
+        if len(terms) == 1:
+            return terms[0]
+        return sympy.Add._from_args(tuple(terms), True)
+
+    @cached_property
+    def expr(self) -> sympy.Expr:
+        """``q · Σ_paths X_i A_{i,j} Π_k w^{(k)}`` (Eq. 1), equal (``==``) to ``sympy.Mul(q, path_sum)``."""
+        total, q = self.path_sum, self.q
+        if q == 1:
+            return total
+        if q.is_Number:
+            # sympy distributes a number over a sum: do it directly, keeping the canonical order
+            # (the number is the first argument of every term and does not change their ranking).
+            with _gc_paused():
+                scaled = [sympy.Mul._from_args((q,) + t.args, True) for t in sympy.Add.make_args(total)]
+            return scaled[0] if len(scaled) == 1 else sympy.Add._from_args(tuple(scaled), True)
+        return sympy.Mul(q, total)
 
     def __repr__(self) -> str:
         return f"PathPolynomial(widths={self.network.widths}, n_paths={self.n_paths}, q={self.q})"
+
+    # --- numbers -----------------------------------------------------------------------------
+    def _q_float(self, q) -> float:
+        value = self.q if q is None else resolve_q(self.network, q)
+        if not value.is_number:
+            raise InvalidInputError(
+                f"q = {value} is symbolic; pass q=<number> to evaluate numerically (e.g. q=1)"
+            )
+        return float(value)
+
+    def weight_products(self, weights) -> np.ndarray:
+        """``Π_{k=1}^{H} w^{(k)}`` along every path: shape ``(Ψ,)``, stable order."""
+        Ws = self.network.check_weights(weights)
+        U = self.units
+        out = np.ones(self.n_paths)
+        for k, W in enumerate(Ws):
+            out *= W[U[:, k], U[:, k + 1]]
+        return out
+
+    def _activity(self, Ws, x2) -> np.ndarray:
+        on = self.network.active_units(Ws, x2)
+        U = self.units
+        A = on[0][:, U[:, 1]]
+        for k in range(1, self.network.H):
+            A &= on[k][:, U[:, k + 1]]
+        return A
+
+    def activity(self, weights, x, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> np.ndarray:
+        """The actual ``A_{i,j}``: True when every ReLU on the path is on (``z > 0``), output included.
+
+        Shape ``(batch, Ψ)`` for x of shape ``(batch, n_0)``, ``(Ψ,)`` for 1-d x (bool). A matrix of
+        more than ``max_entries`` entries is refused up front (:class:`SizeLimitError`).
+        """
+        Ws = self.network.check_weights(weights)
+        x2, was_1d = self.network.check_input(x)
+        entries = x2.shape[0] * self.n_paths
+        max_entries = integer("max_entries", max_entries, minimum=1)
+        if entries > max_entries:
+            raise SizeLimitError(
+                f"the activity matrix for batch {x2.shape[0]} and Ψ = {self.n_paths:,} paths has "
+                f"{entries:,} entries ({entries:,} bytes as bool); the limit is max_entries={max_entries:,}. "
+                "Pass fewer inputs at a time or raise max_entries."
+            )
+        A = self._activity(Ws, x2)
+        return A[0] if was_1d else A
+
+    def _check_activations(self, activations, batch: int) -> np.ndarray:
+        A = real_array("activations", activations)
+        if A.ndim == 0 or A.shape == (self.n_paths,) or A.shape == (batch, self.n_paths):
+            return A
+        raise InvalidInputError(
+            f"activations must be a number, shape ({self.n_paths},) or ({batch}, {self.n_paths}) "
+            f"(one A per path, Ψ = {self.n_paths}, batch = {batch}); got shape {A.shape}"
+        )
+
+    def evaluate(self, weights, x, activations=None, *, q=None):
+        """The explicit path sum ``q Σ_paths X_i A_{i,j} Π_k w^{(k)}`` (cost ∝ batch × Ψ).
+
+        ``activations``: ``None`` (the actual ReLU activity, :meth:`activity`; then the result equals
+        ``q · network.forward``), or given A: a number (e.g. ρ), shape ``(Ψ,)`` or ``(batch, Ψ)``, 0/1 or
+        real-valued. ``q``: a number to use in place of ``self.q`` (needed when ``self.q`` is symbolic).
+        Returns shape ``(batch,)``, or a float for 1-d x. Memory is bounded by evaluating in chunks.
+        """
+        qv = self._q_float(q)
+        Ws = self.network.check_weights(weights)
+        x2, was_1d = self.network.check_input(x)
+        batch = x2.shape[0]
+        A = None if activations is None else self._check_activations(activations, batch)
+        products = self.weight_products(Ws)
+        inputs = self.units[:, 0]
+        out = np.empty(batch)
+        step = max(1, _CHUNK_ENTRIES // self.n_paths)
+        for s in range(0, batch, step):
+            xb = x2[s:s + step]
+            terms = xb[:, inputs] * products
+            if A is None:
+                terms *= self._activity(Ws, xb)
+            else:
+                terms *= A[s:s + step] if A.ndim == 2 else A
+            out[s:s + step] = terms.sum(axis=1)
+        out *= qv
+        return float(out[0]) if was_1d else out
+
+    def evaluate_layered(self, weights, x, gates=None, *, q=None):
+        """The path sum layer by layer, cost ∝ batch × N (weights) instead of batch × Ψ (paths).
+
+        With per-unit gates ``g^{(k)}_u`` and ``A_{i,j} = Π_k g^{(k)}_{u_k}`` along the path,
+        ``Σ_paths X_i A_{i,j} Π_k w^{(k)} = h_H`` where ``h_0 = x``, ``h_k = g^{(k)} ⊙ (W_k^T h_{k-1})``.
+        ``gates=None`` uses the ReLU activity ``g^{(k)} = 1{z_k > 0}``, which gives ``q · forward``.
+        Otherwise a list of H gates, each a number, shape ``(n_k,)`` or ``(batch, n_k)``.
+        An arbitrary per-path A does not factor over units; use :meth:`evaluate` for that.
+        """
+        qv = self._q_float(q)
+        net = self.network
+        Ws = net.check_weights(weights)
+        h, was_1d = net.check_input(x)
+        batch = h.shape[0]
+        if gates is not None:
+            if not isinstance(gates, (list, tuple)) or len(gates) != net.H:
+                raise InvalidInputError(
+                    f"gates must be a list of {net.H} arrays (one per layer k = 1..H, shape (n_k,) or "
+                    f"(batch, n_k) for widths {net.widths}); got {gates!r:.80}"
+                )
+            checked = []
+            for k, (g, n) in enumerate(zip(gates, net.widths[1:]), start=1):
+                g = real_array(f"gates[{k - 1}]", g)
+                if not (g.ndim == 0 or g.shape == (n,) or g.shape == (batch, n)):
+                    raise InvalidInputError(
+                        f"gates[{k - 1}] (layer {k}) must be a number or have shape ({n},) or ({batch}, {n}); "
+                        f"got shape {g.shape}"
+                    )
+                checked.append(g)
+            gates = checked
+        for k, W in enumerate(Ws):
+            z = h @ W
+            h = z * (z > 0.0) if gates is None else z * gates[k]
+        out = qv * h[:, 0]
+        return float(out[0]) if was_1d else out
+
+    # --- text and LaTeX ----------------------------------------------------------------------
+    def _q_latex(self) -> str:
+        net = self.network
+        if self.q_convention == "default":
+            e = sympy.Rational(-(net.H - 1), 2 * net.H)
+            return "" if e == 0 else f"{net.mass}^{{{e.p}/{e.q}}}"
+        if self.q == 1:
+            return ""
+        tex = latex_expr(self.q)
+        return rf"\left({tex}\right)" if self.q.is_Add else tex
+
+    def _q_description(self, latex: bool) -> str:
+        net = self.network
+        if self.q_convention == "default":
+            e = sympy.Rational(-(net.H - 1), 2 * net.H)
+            if latex:
+                value = "1" if e == 0 else f"{net.mass}^{{{e.p}/{e.q}}}"
+                return (rf"$q = \Psi^{{-(H-1)/(2H)}} = {value}$ "
+                        r"(default convention $\Lambda = \Psi^{1/H}$, marked open)")
+            value = "1" if e == 0 else f"{net.mass}^({e.p}/{e.q}) ≈ {float(self.q):.6g}"
+            return f"q = Ψ^(-(H-1)/(2H)) = {value} (default convention Λ = Ψ^(1/H), REFERENCE §1 [open])"
+        value = f" ≈ {float(self.q):.6g}" if self.q.is_number and not self.q.is_Integer else ""
+        return f"$q = {latex_expr(self.q)}$ (given)" if latex else f"q = {self.q}{value} (given)"
+
+    def _facts(self, latex: bool) -> str:
+        net = self.network
+        if latex:
+            return (rf"widths $({', '.join(map(str, net.widths))})$: $H = {net.H}$, "
+                    rf"$\Psi = {net.mass}$ paths ($\gamma = {net.gamma}$ per input), $N = {net.size}$ weights, "
+                    + self._q_description(True) + ".")
+        return (f"widths {net.widths}: H = {net.H}, Ψ = {net.mass} paths (γ = {net.gamma} per input), "
+                f"N = {net.size} weights\n" + self._q_description(False))
+
+    def latex_terms(self, max_terms: int = DEFAULT_MAX_TERMS) -> tuple[str, list]:
+        """``(lhs, terms)`` for :meth:`Document.long_equation`: the paths in the stable order, q in front.
+
+        Above ``max_terms`` paths, a single compact term: Eq. 1 with ``n_0``, ``γ``, H filled in.
+        """
+        max_terms = integer("max_terms", max_terms, minimum=1)
+        net, qtex = self.network, self._q_latex()
+        if self.n_paths > max_terms:
+            body = (rf"\sum_{{i=1}}^{{{net.input_dim}}} \sum_{{j=1}}^{{{net.gamma}}} X_{{i}} A_{{i,j}} "
+                    rf"\prod_{{k=1}}^{{{net.H}}} w^{{(k)}}_{{i,j}}")
+            return "Y", [f"{qtex} {body}".strip()]
+        terms = [p.latex() for p in self.paths]
+        if qtex and len(terms) == 1:
+            terms = [f"{qtex} {terms[0]}"]
+        elif qtex:
+            terms[0] = rf"{qtex} \Bigl( {terms[0]}"
+            terms[-1] = rf"{terms[-1]} \Bigr)"
+        return "Y", terms
+
+    def latex(self, max_terms: int = DEFAULT_MAX_TERMS) -> str:
+        """``Y = q ( X_{1} A_{1,1} w^{(1)}_{1,1} … + … )`` on one line, paths in the stable order."""
+        lhs, terms = self.latex_terms(max_terms)
+        return f"{lhs} = {join_terms(terms)}"
+
+    def document(self, title: str | None = None, *, max_terms: int = DEFAULT_MAX_TERMS,
+                 per_line: int = 3) -> Document:
+        """A standalone :class:`Document` stating the network and q, with the polynomial broken over lines."""
+        net = self.network
+        doc = Document(title or f"Path polynomial of the ReLU network {net.widths}")
+        doc.paragraph(
+            r"Path expansion (Choromanska et al. 2015, Eq.~1) of the bias-free ReLU network with "
+            + self._facts(True) + r" $A_{i,j} = 1$ when every ReLU on path $j$ from input $i$ is active, "
+            r"the output's included; paths are listed by input, then by the units they visit, layer by layer.",
+            raw=True,
+        )
+        lhs, terms = self.latex_terms(max_terms)
+        doc.long_equation(lhs, terms, per_line=per_line, label="path-polynomial")
+        return doc
+
+    def text(self, max_terms: int = DEFAULT_MAX_TERMS) -> str:
+        """Readable text: the facts (widths, H, Ψ, N, q), then one path per line in the stable order."""
+        max_terms = integer("max_terms", max_terms, minimum=1)
+        net = self.network
+        lines = [f"Path polynomial (Eq. 1) of the ReLU network with {self._facts(False)}"]
+        if self.n_paths > max_terms:
+            lines.append(f"Y = q * sum_{{i=1}}^{{{net.input_dim}}} sum_{{j=1}}^{{{net.gamma}}} "
+                         f"X_{{i}} A_{{i,j}} prod_{{k=1}}^{{{net.H}}} w^{{(k)}}_{{i,j}}")
+            lines.append(f"({self.n_paths} terms; raise max_terms to list them)")
+            return "\n".join(lines)
+        lines.append("Y = q * (")
+        for n, p in enumerate(self.paths):
+            lines.append(("    " if n == 0 else "  + ") + p.text())
+        lines.append(")")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def path_polynomial(net, *, q="default", max_paths: int = DEFAULT_MAX_PATHS) -> PathPolynomial:
     """The path polynomial of ``net`` (a :class:`ReLUNetwork` or a widths sequence), Eq. 1.
 
-    ``q``: ``"default"`` = ``Ψ^{-(H-1)/(2H)}`` (REFERENCE §1, open convention), or any number or
-    sympy expression (``q=1`` gives the raw network output). More than ``max_paths`` paths are
-    refused up front with :class:`~polyloss.errors.SizeLimitError`.
+    ``q``: ``"default"`` = ``Ψ^{-(H-1)/(2H)}`` (REFERENCE §1, open convention), or any non-zero
+    number or sympy expression (``q=1`` gives the raw network output). More than ``max_paths``
+    paths are refused up front with :class:`~polyloss.errors.SizeLimitError`, before anything is built.
+
+    >>> pp = path_polynomial((2, 1), q=1)
+    >>> pp.expr
+    A_{1,1}*X_{1}*w^{(1)}_{1,1} + A_{2,1}*X_{2}*w^{(1)}_{2,1}
     """
     if not isinstance(net, ReLUNetwork):
         net = ReLUNetwork(net)
+    check_size(net, max_paths)
     q_value = resolve_q(net, q)
-    return PathPolynomial(net, q_value, enumerate_paths(net, max_paths=max_paths))
+    convention = "default" if isinstance(q, str) else "given"
+    return PathPolynomial(net, q_value, q_convention=convention)

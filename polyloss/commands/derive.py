@@ -1,0 +1,93 @@
+"""``polyloss derive``: the path polynomial of a ReLU network (Eq. 1), or the derivation of its Hamiltonian.
+
+    polyloss derive --widths 3,2,1                  # the path polynomial as text, paths in the stable order
+    polyloss derive --widths 3,2,1 --q 1 --latex pp.tex
+    polyloss derive --widths 2,2,2,1 --steps --loss absolute --Lambda 4 [--latex derivation.tex]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "derive"
+HELP = ("print the path polynomial of a bias-free ReLU network (Eq. 1), or with --steps the "
+        "derivation of its spin-glass Hamiltonian")
+
+
+def _q_value(text: str):
+    """argparse type for ``--q``: ``default``, or a real number (``1``, ``0.5``, ``1/3``), kept exact."""
+    if text == "default":
+        return text
+    import sympy
+
+    try:
+        value = sympy.Rational(text)
+    except (TypeError, ValueError, SyntaxError):
+        raise argparse.ArgumentTypeError(
+            f"expected 'default' or a number such as 1, 0.5 or 1/3; got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"q must be non-zero; got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return value
+
+
+def configure(parser):
+    from ..cli import parse_int_list
+    from ..symbolic.paths import DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
+
+    parser.add_argument("--widths", required=True, type=parse_int_list, metavar="N0,...,1",
+                        help="layer widths n_0,...,n_H ending in 1, e.g. 3,2,1")
+    parser.add_argument("--q", type=_q_value, default="default", metavar="VALUE",
+                        help="normalisation q: 'default' = Psi^(-(H-1)/(2H)) (REFERENCE §1, open), "
+                             "or a number such as 1 (default: default)")
+    parser.add_argument("--latex", metavar="FILE", help="also write a compilable LaTeX document to FILE")
+    parser.add_argument("--max-terms", type=_positive_int, default=DEFAULT_MAX_TERMS, metavar="N",
+                        help=f"list the paths one by one up to N of them, else the compact sum "
+                             f"(default: {DEFAULT_MAX_TERMS})")
+    parser.add_argument("--max-paths", type=_positive_int, default=DEFAULT_MAX_PATHS, metavar="N",
+                        help=f"refuse networks with more than N paths (default: {DEFAULT_MAX_PATHS})")
+    steps = parser.add_argument_group("derivation of the Hamiltonian (--steps)")
+    steps.add_argument("--steps", action="store_true",
+                       help="print every step from the network to the spin-glass Hamiltonian")
+    steps.add_argument("--loss", choices=("absolute", "hinge", "none"), default=None,
+                       help="loss to derive through (with --steps; default: none)")
+    steps.add_argument("--Lambda", type=_positive_int, default=None, metavar="N",
+                       help="number of distinct weights after the redundancy step (with --steps)")
+
+
+def run(args) -> int:
+    from ..errors import InvalidInputError
+    from ..symbolic.network import ReLUNetwork
+
+    net = ReLUNetwork(args.widths)
+    if args.steps:
+        from polyloss.symbolic.hamiltonian import derive_hamiltonian
+
+        loss = args.loss or "none"
+        derivation = derive_hamiltonian(net, loss=None if loss == "none" else loss, Lambda=args.Lambda)
+        print(str(derivation))
+        if args.latex:
+            path = derivation.document().write(args.latex)
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
+
+    if args.loss is not None or args.Lambda is not None:
+        raise InvalidInputError("--loss and --Lambda belong to the derivation: add --steps")
+    from ..symbolic.paths import path_polynomial
+
+    pp = path_polynomial(net, q=args.q, max_paths=args.max_paths)
+    print(pp.text(max_terms=args.max_terms))
+    if args.latex:
+        path = pp.document(max_terms=args.max_terms).write(args.latex)
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
