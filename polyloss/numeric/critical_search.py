@@ -1,0 +1,474 @@
+"""All critical points of small spherical spin-glass instances, and Monte Carlo counts over instances.
+
+The model (REFERENCE §3): ``L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H} X_{i_1..i_H} w_{i_1} … w_{i_H}`` on the
+sphere ``‖w‖² = Λ``; energies are quoted per Λ, ``u = L/Λ``. A critical point is a zero of the
+Riemannian gradient ``P∇L`` (``P = I - w wᵀ/Λ``); its index is the number of negative eigenvalues of
+the Riemannian Hessian ``P(∇²L - (w·∇L/Λ) I)P`` on the (Λ-1)-dimensional tangent space.
+
+* Λ = 2, exactly: ``w = √2 (cos θ, sin θ)`` turns ``L`` into a binary form of degree H in
+  ``(c, s) = (cos θ, sin θ)``, ``L = √2 Σ_a A_a c^a s^{H-a}`` (``A_a`` sums the couplings of the
+  tuples with ``a`` indices equal to 1). ``dL/dθ`` is again a binary form of degree H; its zeros are the
+  real roots of a polynomial of degree ≤ H in ``t = tan θ`` (for ``|t| ≤ 1``) and in ``r = cot θ`` (for
+  ``|r| ≤ 1``), found with ``numpy.roots`` and polished by Newton in θ. Each root gives ``±w``. The index
+  is 1 where ``d²L/dθ² < 0`` (a maximum), else 0.
+* Λ ≥ 3: Riemannian Newton from many random starts, ``(P Hess P + w wᵀ/Λ) v = -P∇L``,
+  ``w ← √Λ (w+v)/‖w+v‖``, on the model's Euclidean gradient and Hessian; converged points are
+  deduplicated and closed under the symmetry ``L(-w) = (-1)^H L(w)`` (critical points come in ± pairs).
+  Every instance is checked against the Morse relation (REFERENCE §5)
+  ``Σ_k (-1)^k Crt_k = χ(S^{Λ-1}) = 1 + (-1)^{Λ-1}``.
+
+A generic instance has at most ``2((H-1)^Λ - 1)/(H-2)`` critical points (``2Λ`` for H = 2), twice the
+number of eigenvectors of a generic symmetric tensor (Cartwright & Sturmfels, *The number of eigenvalues
+of a tensor*, Linear Algebra Appl. 438 (2013)); that bound sizes the default number of starts and refuses
+instances too large to enumerate.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .. import _validate as V
+from .._random import as_generator, derive_seed
+from ..errors import InvalidInputError, SizeLimitError
+
+__all__ = ["CriticalPoints", "CountStatistics", "critical_points", "count_statistics", "max_critical_points"]
+
+DEGENERACY_TOL = 1e-8   # |tangent Hessian eigenvalue| below this makes an instance degenerate (no Morse count)
+
+
+# --- result objects -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CriticalPoints:
+    """The critical points of one instance.
+
+    Attributes:
+        Lambda, H: the instance's size and degree.
+        points: (n, Λ) float64 array, each row with ``‖w‖² = Λ``, sorted by energy.
+        energies: (n,) energies per Λ, ``u = L(w)/Λ``.
+        indices: (n,) int, number of negative tangent-Hessian eigenvalues.
+        method: ``"trigonometric"`` (Λ = 2, exact) or ``"newton"`` (Λ ≥ 3, many starts).
+        starts: starts used (0 for the exact method); converged: starts that reached a critical point.
+        min_hits: fewest starts that reached any one ± pair (1 hints that some points may be missed).
+        max_gradient: largest ``‖P∇L‖`` over the points; min_abs_eigenvalue: smallest ``|λ|`` of the
+            tangent Hessians (non-degeneracy margin).
+        morse_sum, morse_expected: ``Σ_k (-1)^k Crt_k`` and ``χ(S^{Λ-1}) = 1 + (-1)^{Λ-1}``.
+    """
+
+    Lambda: int
+    H: int
+    points: np.ndarray
+    energies: np.ndarray
+    indices: np.ndarray
+    method: str
+    starts: int = 0
+    converged: int = 0
+    min_hits: int = 0
+    max_gradient: float = 0.0
+    min_abs_eigenvalue: float = math.inf
+    morse_sum: int = 0
+    morse_expected: int = 0
+
+    def __len__(self) -> int:
+        return len(self.energies)
+
+    @property
+    def morse_ok(self) -> bool:
+        """True when the instance is non-degenerate and satisfies the Morse relation."""
+        return self.morse_sum == self.morse_expected and self.min_abs_eigenvalue > DEGENERACY_TOL
+
+    def counts(self, u: float = math.inf) -> np.ndarray:
+        """``Crt_k(u)`` for k = 0 … Λ-1: the number of critical points of index k with energy ``≤ u``."""
+        u = V.real("u", u, allow_inf=True)
+        return np.bincount(self.indices[self.energies <= u], minlength=self.Lambda)[: self.Lambda]
+
+    def __repr__(self) -> str:
+        return (f"CriticalPoints(Lambda={self.Lambda}, H={self.H}, n={len(self)}, "
+                f"counts by index={self.counts().tolist()}, method={self.method!r}, "
+                f"morse_ok={self.morse_ok})")
+
+
+@dataclass(frozen=True)
+class CountStatistics:
+    """Monte Carlo means of ``Crt_{Λ,k}(u)`` over random instances.
+
+    Attributes:
+        Lambda, H, seed: the setting (``seed`` is the base seed; instance i uses derived seeds).
+        levels: (m,) energy levels u (per Λ); counts are of points with energy ``≤ u``.
+        counts: (n, m, Λ) int, per accepted instance, level and index.
+        mean, stderr: (m, Λ) sample mean and its standard error ``s/√n`` per level and index.
+        total_mean, total_stderr: (m,) the same for ``Crt_Λ(u) = Σ_k Crt_{Λ,k}(u)``.
+        rejected: instance numbers that failed the Morse check (reported, not counted).
+    """
+
+    Lambda: int
+    H: int
+    seed: int
+    levels: np.ndarray
+    counts: np.ndarray
+    rejected: tuple = field(default=())
+
+    @property
+    def instances(self) -> int:
+        return self.counts.shape[0]
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.counts.mean(axis=0)
+
+    @property
+    def stderr(self) -> np.ndarray:
+        return _stderr(self.counts)
+
+    @property
+    def total_mean(self) -> np.ndarray:
+        return self.counts.sum(axis=2).mean(axis=0)
+
+    @property
+    def total_stderr(self) -> np.ndarray:
+        return _stderr(self.counts.sum(axis=2))
+
+
+def _stderr(x: np.ndarray) -> np.ndarray:
+    n = x.shape[0]
+    return x.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(x.shape[1:], math.nan)
+
+
+# --- sizes ----------------------------------------------------------------------------------------
+
+def max_critical_points(Lambda: int, H: int) -> int:
+    """Most critical points a generic instance can have: ``2((H-1)^Λ - 1)/(H-2)``; ``2Λ`` for H = 2.
+
+    Twice the number of eigenvectors of a generic symmetric tensor of order H in Λ variables
+    (Cartwright & Sturmfels 2013, Thm 1.2); every critical point ``±w`` is such an eigenvector.
+    """
+    Lambda = V.integer("Lambda", Lambda, minimum=2)
+    H = V.integer("H", H, minimum=2)
+    if H == 2:
+        return 2 * Lambda
+    return 2 * ((H - 1) ** Lambda - 1) // (H - 2)
+
+
+def _default_starts(Lambda: int, H: int) -> int:
+    return max(200, 16 * max_critical_points(Lambda, H))
+
+
+# --- public entry point ---------------------------------------------------------------------------
+
+def critical_points(model, *, starts: int | None = None, seed=None, tol: float = 1e-10,
+                    max_points: int = 2000, max_iter: int = 40) -> CriticalPoints:
+    """All critical points of one spin-glass instance ``model`` (a ``SphericalSpinGlass``).
+
+    Λ = 2 is solved exactly (roots of ``dL/dθ``); Λ ≥ 3 by Riemannian Newton from ``starts`` random
+    points (default ``max(200, 16 × max_critical_points(Λ, H))``), seeded by ``seed``
+    (None | int | numpy Generator). Every returned point has ``‖P∇L‖ < tol`` and ``‖w‖² = Λ``.
+
+    Instances whose generic bound :func:`max_critical_points` exceeds ``max_points`` are refused with
+    :class:`~polyloss.errors.SizeLimitError` (the enumeration would run for hours).
+
+    The result's ``morse_ok`` says whether ``Σ_k (-1)^k Crt_k = 1 + (-1)^{Λ-1}`` (REFERENCE §5) holds on
+    a non-degenerate Hessian spectrum; an instance that fails it is incompletely enumerated or degenerate.
+    """
+    for attr in ("Lambda", "H", "euclidean_gradient", "euclidean_hessian", "hessian", "gradient"):
+        if not hasattr(model, attr):
+            raise InvalidInputError(f"model must be a SphericalSpinGlass (missing .{attr}); got {model!r}")
+    Lambda = V.integer("model.Lambda", model.Lambda, minimum=2)
+    H = V.integer("model.H", model.H, minimum=2)
+    tol = V.real("tol", tol, minimum=0.0, open_minimum=True)
+    max_points = V.integer("max_points", max_points, minimum=1)
+    max_iter = V.integer("max_iter", max_iter, minimum=1)
+    if starts is not None:
+        starts = V.integer("starts", starts, minimum=1)
+    bound = max_critical_points(Lambda, H)
+    if bound > max_points:
+        raise SizeLimitError(
+            f"critical_points: Lambda={Lambda}, H={H} is too large to enumerate: a generic instance has up to "
+            f"{bound} critical points (2((H-1)^Λ-1)/(H-2)), which needs about {_default_starts(Lambda, H)} "
+            f"Newton starts; the limit is max_points={max_points}. Use a smaller Λ (or raise max_points)."
+        )
+    if Lambda == 2:
+        return _circle_critical_points(model, tol=tol)
+    return _newton_critical_points(model, starts=starts or _default_starts(Lambda, H), rng=as_generator(seed),
+                                   tol=tol, max_iter=max_iter)
+
+
+# --- Λ = 2: exact roots of a trigonometric polynomial ---------------------------------------------
+
+def _binary_form(model) -> np.ndarray:
+    """Coefficients ``B_a`` of ``L(θ) = Σ_a B_a c^a s^{H-a}``, ``(c, s) = (cos θ, sin θ)``, on ``w = √2 (c, s)``."""
+    H = model.H
+    X = np.asarray(_to_numpy(model.dense_couplings()), dtype=np.float64).reshape(-1)
+    a = (np.indices((2,) * H).reshape(H, -1) == 0).sum(axis=0)      # number of factors w_1 = √2 c
+    # Λ^{-(H-1)/2} (√2)^H = √2 for Λ = 2
+    return math.sqrt(2.0) * np.bincount(a, weights=X, minlength=H + 1)
+
+
+def _d_dtheta(coef: np.ndarray) -> np.ndarray:
+    """Coefficients of d/dθ of the binary form ``Σ_a coef_a c^a s^{H-a}`` (same degree H)."""
+    H = len(coef) - 1
+    out = np.zeros_like(coef)
+    for a, value in enumerate(coef):
+        if a > 0:
+            out[a - 1] -= a * value          # d(c^a)/dθ = -a c^{a-1} s
+        if a < H:
+            out[a + 1] += (H - a) * value    # d(s^{H-a})/dθ = (H-a) s^{H-a-1} c
+    return out
+
+
+def _form_at(coef: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    c, s = np.cos(theta), np.sin(theta)
+    H = len(coef) - 1
+    return sum(coef[a] * c ** a * s ** (H - a) for a in range(H + 1))
+
+
+def _circle_critical_points(model, *, tol: float) -> CriticalPoints:
+    L0 = _binary_form(model)
+    L1 = _d_dtheta(L0)
+    L2 = _d_dtheta(L1)
+    scale = max(np.abs(L0).max(), 1e-300)
+    candidates = []
+    # chart t = tan θ (|t| ≤ 1): dL/dθ / c^H = Σ_a L1_a t^{H-a}; chart r = cot θ (|r| ≤ 1): Σ_a L1_a r^a
+    for coeffs, to_theta in ((L1, lambda t: np.arctan(t)), (L1[::-1], lambda r: np.arctan2(1.0, r))):
+        nz = np.flatnonzero(np.abs(coeffs) > 1e-14 * scale)
+        if len(nz) == 0:
+            continue
+        roots = np.roots(coeffs[nz[0]:])
+        real = roots[(np.abs(roots.imag) <= 1e-6 * (1 + np.abs(roots))) & (np.abs(roots.real) <= 1 + 1e-6)].real
+        candidates.extend(to_theta(real))
+    theta = np.concatenate([np.asarray(candidates, dtype=np.float64)] * 2)
+    theta[len(candidates):] += math.pi                       # the antipode -w of every root
+    for _ in range(8):                                       # Newton polishing in θ
+        d2 = _form_at(L2, theta)
+        step = np.where(d2 != 0, _form_at(L1, theta) / np.where(d2 != 0, d2, 1.0), 0.0)
+        theta = theta - np.clip(step, -0.1, 0.1)
+    theta = np.mod(theta, 2 * math.pi)
+    keep = np.abs(_form_at(L1, theta)) < 1e-3 * tol           # dL/dθ = √2 ‖P∇L‖ (in absolute terms)
+    if not np.any(np.abs(L1) > 1e-14 * scale):               # dL/dθ ≡ 0: every point is critical
+        return _finish(model, np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64), method="trigonometric",
+                       starts=0, converged=0, min_hits=0, min_abs_eig=0.0)
+    theta = _unique_angles(theta[keep])
+    w = math.sqrt(2.0) * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    d2 = _form_at(L2, theta)                                 # = 2 × tangent Hessian eigenvalue
+    indices = (d2 < 0).astype(np.int64)
+    energies = _form_at(L0, theta) / 2.0
+    return _finish(model, w, energies, indices, method="trigonometric", starts=0, converged=0, min_hits=0,
+                   min_abs_eig=float(np.abs(d2).min() / 2.0) if len(d2) else math.inf)
+
+
+def _unique_angles(theta: np.ndarray, gap: float = 1e-8) -> np.ndarray:
+    if len(theta) == 0:
+        return theta
+    theta = np.sort(theta)
+    keep = np.concatenate([[True], np.diff(theta) > gap])
+    theta = theta[keep]
+    if len(theta) > 1 and theta[-1] - theta[0] > 2 * math.pi - gap:
+        theta = theta[:-1]
+    return theta
+
+
+# --- Λ ≥ 3: many-start Riemannian Newton ----------------------------------------------------------
+
+def _newton_critical_points(model, *, starts: int, rng: np.random.Generator, tol: float,
+                            max_iter: int) -> CriticalPoints:
+    Lambda = model.Lambda
+    dtype = torch.float64
+    w0 = rng.standard_normal((starts, Lambda))
+    w = torch.as_tensor(w0 * (math.sqrt(Lambda) / np.linalg.norm(w0, axis=1, keepdims=True)), dtype=dtype)
+    w, _ = _newton(model, w, max_iter=max_iter, tol=tol)
+    gnorm = _riemannian_gradient(model, w).norm(dim=1)
+    ok = torch.isfinite(gnorm) & (gnorm < tol)
+    found = w[ok]
+    converged = int(found.shape[0])
+    # dedupe the converged points together with their antipodes (L(-w) = (-1)^H L(w)): the set is closed
+    # under w -> -w and a cluster's size counts the starts that reached w or -w
+    both = torch.cat([found, -found])
+    reps, hits = _cluster(both, radius=1e-6 * math.sqrt(Lambda))
+    w = both[reps]
+    ham = _to_numpy(model.hamiltonian(w)).reshape(-1)
+    eig = torch.linalg.eigvalsh(model.hessian(w)) if len(w) else torch.zeros(0, Lambda - 1, dtype=dtype)
+    indices = _to_numpy((eig < 0).sum(dim=1)).astype(np.int64)
+    min_abs = float(eig.abs().min()) if eig.numel() else math.inf
+    return _finish(model, _to_numpy(w), ham / Lambda, indices, method="newton", starts=starts,
+                   converged=converged, min_hits=int(hits.min()) if len(hits) else 0, min_abs_eig=min_abs)
+
+
+def _riemannian_gradient(model, w: torch.Tensor) -> torch.Tensor:
+    g = model.euclidean_gradient(w)
+    return g - w * (w * g).sum(dim=1, keepdim=True) / model.Lambda
+
+
+def _newton_step(model, w: torch.Tensor):
+    """One Riemannian Newton step on ``‖w‖² = Λ`` and the gradient norm before it.
+
+    Solve ``(P(∇²L - μI)P + w wᵀ/Λ) v = -P∇L`` with ``μ = w·∇L/Λ``: the added ``w wᵀ/Λ`` acts as the
+    identity on the normal direction, so ``v`` is tangent. The step is capped at length ``√Λ/2`` (a
+    singular system falls back to ``v = -P∇L``) and followed by the retraction ``w ← √Λ (w+v)/‖w+v‖``.
+    """
+    Lambda = w.shape[1]
+    eye = torch.eye(Lambda, dtype=w.dtype, device=w.device)
+    ge = model.euclidean_gradient(w)
+    A = model.euclidean_hessian(w)
+    mu = (w * ge).sum(dim=1) / Lambda
+    ww = w[:, :, None] * w[:, None, :] / Lambda
+    P = eye - ww
+    g = ge - mu[:, None] * w
+    M = P @ (A - mu[:, None, None] * eye) @ P + ww
+    v, info = torch.linalg.solve_ex(M, -g)
+    bad = (info != 0) | ~torch.isfinite(v).all(dim=1)
+    v = torch.where(bad[:, None], -g, v)
+    v = v * torch.clamp(0.5 * math.sqrt(Lambda) / torch.clamp(v.norm(dim=1, keepdim=True), min=1e-300), max=1.0)
+    w = w + v
+    return w * (math.sqrt(Lambda) / w.norm(dim=1, keepdim=True)), g.norm(dim=1)
+
+
+def _newton(model, w: torch.Tensor, *, max_iter: int, tol: float, patience: int = 5):
+    """Newton from every row of ``w`` until ``‖P∇L‖ < tol`` (then two polishing steps).
+
+    Rows that have converged leave the batch. The search stops after ``max_iter`` steps, or once
+    ``patience`` consecutive steps brought no new start to convergence (the rest wander chaotically).
+    Returns the final points and the mask of converged rows.
+    """
+    w = w.clone()
+    active = torch.ones(len(w), dtype=torch.bool, device=w.device)
+    quiet = 0
+    for _ in range(max_iter):
+        idx = active.nonzero()[:, 0]
+        if len(idx) == 0:
+            break
+        x = w[idx]
+        step, gnorm = _newton_step(model, x)
+        done = gnorm < tol
+        w[idx] = torch.where(done[:, None], x, step)
+        active[idx[done]] = False
+        quiet = 0 if bool(done.any()) else quiet + 1
+        if quiet >= patience:
+            break
+    converged = ~active
+    if bool(converged.any()):
+        x = w[converged]
+        for _ in range(2):
+            x, _ = _newton_step(model, x)
+        w[converged] = x
+    return w, converged
+
+
+def _cluster(w: torch.Tensor, *, radius: float):
+    """Representatives (first member) of the clusters of rows within ``radius``, and each cluster's size."""
+    if len(w) == 0:
+        return torch.zeros(0, dtype=torch.long), np.zeros(0, dtype=np.int64)
+    close = torch.cdist(w, w) < radius
+    first = close.to(torch.int8).argmax(dim=1)              # first member of each row's cluster
+    reps = torch.unique(first)
+    hits = np.array([int((first == r).sum()) for r in reps.tolist()], dtype=np.int64)
+    return reps, hits
+
+
+# --- shared finishing: checks and sorting ---------------------------------------------------------
+
+def _finish(model, w: np.ndarray, energies: np.ndarray, indices: np.ndarray, *, method: str, starts: int,
+            converged: int, min_hits: int, min_abs_eig: float) -> CriticalPoints:
+    Lambda = model.Lambda
+    w = np.asarray(w, dtype=np.float64).reshape(-1, Lambda)
+    order = np.lexsort((indices, energies))
+    w, energies, indices = w[order], np.asarray(energies, dtype=np.float64)[order], indices[order]
+    if len(w):
+        wt = torch.as_tensor(w, dtype=torch.float64)
+        max_grad = float(np.linalg.norm(_to_numpy(model.gradient(wt)).reshape(len(w), Lambda), axis=1).max())
+    else:
+        max_grad = 0.0
+    morse = int(sum((-1) ** int(k) for k in indices))
+    return CriticalPoints(
+        Lambda=Lambda, H=model.H, points=w, energies=energies, indices=indices, method=method, starts=starts,
+        converged=converged, min_hits=min_hits, max_gradient=max_grad, min_abs_eigenvalue=min_abs_eig,
+        morse_sum=morse, morse_expected=1 + (-1) ** (Lambda - 1),
+    )
+
+
+def _to_numpy(x) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+# --- Monte Carlo over instances -------------------------------------------------------------------
+
+def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(math.inf,), starts=None,
+                     directory=None, progress: bool = False, chunk: int = 50) -> CountStatistics:
+    """Mean ``Crt_{Λ,k}(u)`` over ``instances`` random couplings, per index k and energy level u.
+
+    Instance i is ``SphericalSpinGlass(Λ, H, seed=derive_seed(seed, "instance", i))``, enumerated by
+    :func:`critical_points` with starts seeded by ``derive_seed(seed, "starts", i)``. Instances failing
+    the Morse check are listed in ``rejected`` and left out of the means. Compare with the exact
+    finite-N expectation ``E Crt_{N,k}(u)`` of ABC (REFERENCE §5, ``N ↔ Λ``, ``p ↔ H``).
+
+    ``directory``: a run folder (:class:`~polyloss.experiments.store.RunStore`); finished chunks of
+    ``chunk`` instances are saved atomically and skipped on a rerun. ``progress``: a tqdm bar on stderr.
+    """
+    from ..experiments.store import RunStore
+    from .spinglass import SphericalSpinGlass
+
+    Lambda = V.integer("Lambda", Lambda, minimum=2)
+    H = V.integer("H", H, minimum=2)
+    instances = V.integer("instances", instances, minimum=1)
+    chunk = V.integer("chunk", chunk, minimum=1)
+    if starts is not None:
+        starts = V.integer("starts", starts, minimum=1)
+    lv = V.real_array("levels", levels, allow_inf=True).reshape(-1)
+    if lv.size == 0:
+        raise InvalidInputError(f"levels must hold at least one energy level u, got {levels!r}")
+    if seed is None:
+        seed = derive_seed(None)
+    seed = V.integer("seed", seed, minimum=0)
+    max_critical_points(Lambda, H)                                   # validates early
+    store = None
+    if directory is not None:
+        store = RunStore(directory, {"kind": "critical_point_counts", "Lambda": Lambda, "H": H,
+                                     "instances": instances, "seed": seed, "starts": starts, "chunk": chunk})
+    from tqdm import tqdm
+
+    energies, indices, owner, accepted = [], [], [], []
+    with tqdm(total=instances, desc=f"critical points Λ={Lambda} H={H}", file=sys.stderr,
+              disable=not progress) as bar:
+        for lo in range(0, instances, chunk):
+            hi = min(lo + chunk, instances)
+            key = f"instances={lo}-{hi - 1}"
+            if store is not None and store.has(key):
+                data = store.load(key)
+            else:
+                data = _enumerate_chunk(SphericalSpinGlass, Lambda, H, range(lo, hi), seed, starts)
+                if store is not None:
+                    store.save(key, data, meta={"instances": hi - lo})
+            energies.append(data["energy"])
+            indices.append(data["index"])
+            owner.append(data["instance"])
+            accepted.append(data["accepted"])
+            bar.update(hi - lo)
+    energies, indices, owner = map(np.concatenate, (energies, indices, owner))
+    accepted = np.concatenate(accepted).astype(bool)
+    good = np.flatnonzero(accepted)
+    counts = np.zeros((len(good), lv.size, Lambda), dtype=np.int64)
+    row = np.full(instances, -1)
+    row[good] = np.arange(len(good))
+    for j, u in enumerate(lv):
+        sel = (energies <= u) & (row[owner] >= 0)
+        np.add.at(counts[:, j, :], (row[owner[sel]], indices[sel]), 1)
+    return CountStatistics(Lambda=Lambda, H=H, seed=seed, levels=lv, counts=counts,
+                           rejected=tuple(int(i) for i in np.flatnonzero(~accepted)))
+
+
+def _enumerate_chunk(model_class, Lambda, H, numbers, seed, starts) -> dict:
+    energies, indices, owner, accepted = [], [], [], []
+    for i in numbers:
+        model = model_class(Lambda, H, seed=derive_seed(seed, "instance", i))
+        result = critical_points(model, starts=starts, seed=derive_seed(seed, "starts", i))
+        energies.append(result.energies)
+        indices.append(result.indices)
+        owner.append(np.full(len(result), i, dtype=np.int64))
+        accepted.append(result.morse_ok)
+    return {"energy": np.concatenate(energies), "index": np.concatenate(indices),
+            "instance": np.concatenate(owner), "accepted": np.array(accepted, dtype=bool)}
