@@ -215,7 +215,7 @@ def variance(linear, variances: dict) -> sympy.Expr:
         rest -= a * s
     if sympy.expand(rest).free_symbols & set(variances):
         raise InvalidInputError(f"not a linear form in the Gaussian symbols: {linear}")
-    return sympy.simplify(out)
+    return out if out.is_number else sympy.simplify(out)
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def unit_variance(model: Model):
               for t, term in zip(model.keys, model.terms)]
     terms = tuple(term.xreplace({grouped_coupling_symbol(t): coupling_symbol(t)})
                   for t, term in zip(model.keys, model.terms))
-    exact = sympy.expand(s * sympy.Add(*terms) - sympy.Add(*scaled)) == 0
+    exact = all(sympy.expand(s * a - b) == 0 for a, b in zip(terms, scaled))  # term by term
     variances = {coupling_symbol(t): variance(grouped_coupling_symbol(t) / s,
                                               {grouped_coupling_symbol(t): variance_of(model, t)})
                  for t in model.keys}
@@ -360,7 +360,7 @@ def spherical_constraint(model: Model, C=C_SPHERE):
     scaled = [t.xreplace({w: sympy.sqrt(C) * v for w, v in zip(model.weights, tilde)}) for t in model.terms]
     terms = tuple(t.xreplace(dict(zip(model.weights, tilde))) for t in model.terms)
     factor = sympy.simplify(scaled[0] / terms[0])
-    exact = sympy.expand(factor * sympy.Add(*terms) - sympy.Add(*scaled)) == 0
+    exact = all(sympy.expand(factor * a - b) == 0 for a, b in zip(terms, scaled))  # term by term
     changes = {"substitution": r"w_i -> sqrt(C) \tilde{w}_i", "factor": factor, "factoring exact": exact,
                "constraint": r"sum_i \tilde{w}_i^2 = Lambda"}
     return replace(model, prefactor=model.prefactor * factor, terms=terms, weights=tilde,

@@ -251,7 +251,8 @@ class Derivation:
             for key, value in step.changes.items():
                 lines.append(f"  {key}: {_plain_value(value)}")
         lines.append("")
-        lines.append(f"Hamiltonian: {self.hamiltonian}")
+        lines.append(f"Hamiltonian: L(wtilde) = {_plain_model(self.hamiltonian_model)}, "
+                     f"sum_i wtilde_i^2 = {self.Lambda}, Xhat iid N(0, 1)")
         return "\n".join(lines)
 
     def document(self) -> Document:
@@ -280,7 +281,8 @@ class Derivation:
         doc.section("Result")
         doc.paragraph("The Hamiltonian of the spherical spin glass, a compilable Formula "
                       "(arguments: the rescaled weights, then the couplings in lexicographic order):")
-        doc.equation(self.hamiltonian.latex(), label="hamiltonian")
+        doc.long_equation(self.hamiltonian.lhs, _model_terms_latex(self.hamiltonian_model), per_line=4,
+                          label="hamiltonian")
         doc.paragraph(rf"with $\sum_i \tilde w_i^2 = \Lambda = {self.Lambda}$ and $\hat X$ independent "
                       r"$\mathcal{N}(0,1)$ (the paper writes $X$). Its covariance, computed from the couplings' "
                       r"variance table, is $\mathbb{E}[L(\tilde w) L(\tilde w')] = \Lambda\,"
@@ -367,8 +369,11 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     cores, commons = [], set()
     for t, term in zip(m.keys, m.terms):
         core = A.coupling_symbol(t) * sympy.Mul(*(m.weights[i - 1] for i in t))
+        common, rest = term.as_independent(*core.free_symbols, as_Add=False)
+        if rest != core:  # pragma: no cover - the chain builds every term as coefficient * core
+            raise AssertionError(f"term {term} is not a multiple of {core}")
         cores.append(core)
-        commons.add(sympy.cancel(term / core))
+        commons.add(common)
     if len(commons) != 1:
         raise AssertionError(f"terms do not share one coefficient: {commons}")  # pragma: no cover
     common = commons.pop()
@@ -380,25 +385,26 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
                   lhs=r"L_{\Lambda,H}(\tilde w)",
                   reference=f"{PAPER}, §3 (REFERENCE §3): spherical {H}-spin glass, Lambda = {Lambda}",
                   description=f"spherical {H}-spin glass Hamiltonian of widths {net.widths}")
-    poly = sympy.Poly(L_expr, *m.weights)
-    exact = sympy.expand(K * L_expr - m.expr) == 0
+    weight_set = set(m.weights)
+    degrees = {sum(e for b, e in core.as_powers_dict().items() if b in weight_set) for core in cores}
+    exact = sympy.simplify(K * scale - m.prefactor * common) == 0
     hm = A.Model(K * scale, tuple(cores), m.keys, m.weights, m.variances, m.applied + ("hamiltonian",))
     steps.append(Step("Hamiltonian", (), "Identify the spherical spin-glass Hamiltonian: "
                       "E_A[Y] = K L_{Lambda,H}(wtilde) with L = Lambda^{-(H-1)/2} sum Xhat wtilde...wtilde.",
                       steps[-1].after, sympy.Mul(K, L_expr, evaluate=False), r"\mathbb{E}_A[Y]",
-                      {"K": K, "factoring exact": exact, "homogeneous": poly.is_homogeneous,
-                       "degree": poly.total_degree(), "terms": len(cores)},
+                      {"K": K, "factoring exact": exact, "homogeneous": len(degrees) == 1,
+                       "degree": max(degrees), "terms": len(cores)},
                       f"REFERENCE §3", hm))
     C1, C2 = sympy.Integer(0), K
     if loss is not None:
         template = (S_SUP - Y_T / S_SUP * EXPECTED_Y if loss == "absolute"
                     else RHO_HINGE * (1 - Y_T * EXPECTED_Y))
-        full = template.xreplace({EXPECTED_Y: K * L_expr})
-        zero = {x: 0 for x in couplings}
-        C1 = sympy.simplify(full.xreplace(zero))
-        x0 = couplings[0]
-        C2 = sympy.simplify(sympy.expand(full).coeff(x0) / sympy.expand(L_expr).coeff(x0))
-        exact = sympy.expand(full - C1 - C2 * L_expr) == 0
+        # the loss is affine in E_A[Y] = K L: reduce with L as one symbol, then read C_1 and C_2 off
+        L_sym = sympy.Symbol(r"L_{\Lambda,H}", real=True)
+        full = sympy.expand(template.xreplace({EXPECTED_Y: K * L_sym}))
+        C1 = sympy.simplify(full.xreplace({L_sym: 0}))
+        C2 = sympy.simplify(sympy.diff(full, L_sym))
+        exact = sympy.expand(full - C1 - C2 * L_sym) == 0
         if loss == "absolute":
             summary = ("Absolute loss: with Y_t = +-S and |Y| <= S, |Y_t - Y| = S - (Y_t/S) Y, so "
                        "E_A|Y_t - Y| = S - (Y_t/S) E_A[Y] = C_1 + C_2 L.")
@@ -415,7 +421,8 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
                       rho=rho, loss=loss, steps=tuple(steps), hamiltonian=ham, prefactor=K, C1=C1, C2=C2,
                       multiplicities=multiplicities, c=c, uniform_multiplicity=tbar,
                       weights=tuple(m.weights), couplings=couplings, tuples=tuple(m.keys),
-                      coupling_variances=dict(m.variances), q=pp.q)
+                      coupling_variances=dict(m.variances), q=pp.q,
+                      hamiltonian_model=A.Model(scale, tuple(cores), m.keys, m.weights, m.variances))
 
 
 # --- printing helpers ------------------------------------------------------------------------
@@ -446,13 +453,24 @@ _SUMMARY_LATEX = {
 }
 
 
+def _shown(terms) -> list:
+    """The terms to print: all of them, or the first ones, a placeholder and the last one."""
+    terms = list(terms)
+    return terms if len(terms) <= _SHOW_TERMS else terms[:_SHOW_TERMS - 2] + [None] + terms[-1:]
+
+
 def _plain(step: Step) -> str:
-    m = step.model
-    if m is None or step.name == "Hamiltonian":
-        return sympy.sstr(step.after)
-    terms = [sympy.sstr(t) for t in m.terms]
-    if len(terms) > _SHOW_TERMS:
-        terms = terms[:_SHOW_TERMS - 2] + [f"... ({len(m.terms)} terms in all)"] + terms[-1:]
+    if step.name == "Hamiltonian":
+        return f"{sympy.sstr(step.changes['K'])} * L(wtilde)"
+    if step.model is None:  # the loss: C_1 + C_2 L
+        return f"{sympy.sstr(step.changes['C_1'])} + ({sympy.sstr(step.changes['C_2'])}) * L(wtilde)"
+    return _plain_model(step.model)
+
+
+def _plain_model(m: A.Model) -> str:
+    terms = [sympy.sstr(t) for t in _shown(m.terms)]
+    if len(m.terms) > _SHOW_TERMS:
+        terms[-2] = f"... ({len(m.terms)} terms in all)"
     body = " + ".join(terms)
     return body if m.prefactor == 1 else f"{sympy.sstr(m.prefactor)} * ({body})"
 
@@ -470,9 +488,9 @@ def _key(k) -> str:
 
 
 def _model_terms_latex(m: A.Model) -> list:
-    terms = [latex_expr(t) for t in m.terms]
-    if len(terms) > _SHOW_TERMS:
-        terms = terms[:_SHOW_TERMS - 2] + [r"\cdots"] + terms[-1:]
+    terms = [latex_expr(t) for t in _shown(m.terms)]
+    if len(m.terms) > _SHOW_TERMS:
+        terms[-2] = r"\cdots"
     if m.prefactor != 1:
         terms[0] = latex_expr(m.prefactor) + r" \Big( " + terms[0]
         terms[-1] = terms[-1] + r" \Big)"
