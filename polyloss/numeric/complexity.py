@@ -41,7 +41,7 @@ def _check_H(H, *, maximum=None) -> int:
     if isinstance(H, numbers.Integral) and not isinstance(H, bool) and int(H) == 2:
         raise InvalidInputError(
             "H = 2 is degenerate: the spherical 2-spin model has exactly 2 critical points of each index "
-            "(no exponential complexity, E_k = E_inf), so Theta and E_k are defined for H >= 3; got H = 2")
+            "(no exponential complexity), so Theta and E_k are defined for H >= 3; got H = 2")
     return _validate.integer("H (the spin-glass degree, number of layers)", H, minimum=3, maximum=maximum)
 
 
@@ -137,8 +137,8 @@ def theta(u, H, k=None, *, dps=None, backend=None):
         backend: ``"numpy"``, ``"torch"`` or ``"mpmath"``; default: torch for tensors, mpmath when
             ``dps`` is given, else numpy.
 
-    >>> float(theta(-1.70, 3, 0))  # REFERENCE §4: -0.030446
-    -0.030446...
+    >>> round(float(theta(-1.70, 3, 0)), 6)  # REFERENCE §4: -0.030446
+    -0.030446
     """
     H = _check_H(H)
     k = _check_k(k)

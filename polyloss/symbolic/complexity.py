@@ -39,6 +39,22 @@ E_INF = 2 * sympy.sqrt((H - 1) / H)
 THETA_STAR = sympy.log(H - 1) / 2 - (H - 2) / H  # Theta_{k,H} above the threshold
 _C2 = (H - 2) / (4 * (H - 1))                   # coefficient of u^2 in Theta
 
+# The printed forms use E_inf and I_1 as names (as the paper does); the Formula's expression is the
+# printed form with both replaced by their definitions (_from_printed), so the two cannot differ.
+E_inf = sympy.Symbol(r"E_\infty", positive=True)
+I_1 = sympy.Function("I_1")
+_PRINTED: dict = {}
+
+
+def _from_printed(name: str, printed_expr) -> sympy.Expr:
+    _PRINTED[name] = printed_expr
+    return printed_expr.replace(I_1, lambda arg: _i1_expr(arg, E_inf)).subs(E_inf, E_INF)
+
+
+def printed(formula: Formula) -> sympy.Expr:
+    """The expression as the document prints it (with ``E_∞`` and ``I_1(·)`` kept as names)."""
+    return _PRINTED.get(formula.name, formula.expr)
+
 
 def _i1_expr(v, e_inf=E_INF):
     root = sympy.sqrt(v**2 - e_inf**2)
@@ -56,7 +72,7 @@ def _i1_stable_expr(sv):
 def e_infinity_formula() -> Formula:
     return Formula(
         "E_inf", E_INF, (H,), lhs=r"E_\infty(H)",
-        reference=f"{ABC}, eq. (2.11); {PAPER}, §4 (REFERENCE §4)",
+        reference=f"{ABC}, §2; {PAPER}, §4 (REFERENCE §4)",
         description="the energy threshold: below -Lambda E_inf, critical points of finite index live",
     )
 
@@ -64,8 +80,8 @@ def e_infinity_formula() -> Formula:
 @functools.lru_cache(maxsize=None)
 def i1_formula() -> Formula:
     return Formula(
-        "I_1", _i1_expr(u), (u, H), lhs=r"I_1(u)",
-        reference=f"{ABC}, eq. (2.6); {PAPER}, Thm 4.1 (REFERENCE §4)",
+        "I_1", _from_printed("I_1", _i1_expr(u, E_inf)), (u, H), lhs=r"I_1(u)",
+        reference=f"{ABC}, §2; {PAPER}, Thm 4.1 (REFERENCE §4)",
         description="the large-deviation rate of the smallest GOE eigenvalue, in energy units: "
                     "the integral of sqrt(z^2-2) from a u to -sqrt 2, a = sqrt 2 / E_inf",
         conditions=r"u \le -E_\infty",
@@ -75,9 +91,10 @@ def i1_formula() -> Formula:
 @functools.lru_cache(maxsize=None)
 def theta_k_formula() -> Formula:
     """``Θ_{k,H}(u)``, piecewise, as printed (ABC Thm 2.5; Choromanska et al. Thm 4.1)."""
-    below = sympy.log(H - 1) / 2 - _C2 * u**2 - (k + 1) * _i1_expr(u)
+    below = sympy.log(H - 1) / 2 - _C2 * u**2 - (k + 1) * I_1(u)
+    expr = _from_printed("theta_k", sympy.Piecewise((below, u <= -E_inf), (THETA_STAR, True)))
     return Formula(
-        "theta_k", sympy.Piecewise((below, u <= -E_INF), (THETA_STAR, True)), (u, H, k),
+        "theta_k", expr, (u, H, k),
         lhs=r"\Theta_{k,H}(u)",
         reference=f"{ABC}, Thm 2.5; {PAPER}, Thm 4.1 (REFERENCE §4)",
         description="lim (1/Lambda) log E Crt_{Lambda,k}(u): critical points of index k below Lambda u",
@@ -88,11 +105,10 @@ def theta_k_formula() -> Formula:
 def theta_formula() -> Formula:
     """``Θ_H(u)`` (all indices), piecewise, as printed (ABC Thm 2.8; Choromanska et al. Cor 4.1)."""
     base = sympy.log(H - 1) / 2
+    expr = _from_printed("theta", sympy.Piecewise(
+        (base - _C2 * u**2 - I_1(u), u <= -E_inf), (base - _C2 * u**2, u <= 0), (base, True)))
     return Formula(
-        "theta", sympy.Piecewise(
-            (base - _C2 * u**2 - _i1_expr(u), u <= -E_INF),
-            (base - _C2 * u**2, u <= 0),
-            (base, True)), (u, H),
+        "theta", expr, (u, H),
         lhs=r"\Theta_H(u)",
         reference=f"{ABC}, Thm 2.8; {PAPER}, Cor 4.1 (REFERENCE §4)",
         description="lim (1/Lambda) log E Crt_Lambda(u): critical points of any index below Lambda u",
@@ -102,7 +118,7 @@ def theta_formula() -> Formula:
 @functools.lru_cache(maxsize=None)
 def threshold_distance_formula() -> Formula:
     """``s = -u/E_∞ - 1``: the relative distance below the threshold (``s > 0 ⇔ u < -E_∞``)."""
-    return Formula("s", -u / E_INF - 1, (u, H), lhs="s",
+    return Formula("s", _from_printed("s", -u / E_inf - 1), (u, H), lhs="s",
                    description="the relative distance below the threshold -E_inf (positive below it)")
 
 
@@ -150,10 +166,10 @@ def theta_stable_formula() -> Formula:
 @functools.lru_cache(maxsize=None)
 def threshold_equation() -> Formula:
     """``Θ_{k,H}(-E_k)`` as a function of ``E_k``: its unique zero above ``E_∞`` defines ``E_k(H)``."""
-    expr = sympy.log(H - 1) / 2 - _C2 * E**2 - (k + 1) * _i1_expr(-E)
+    expr = _from_printed("threshold_equation", sympy.log(H - 1) / 2 - _C2 * E**2 - (k + 1) * I_1(-E))
     return Formula(
         "threshold_equation", expr, (E, H, k), lhs=r"\Theta_{k,H}(-E_k)",
-        reference=f"{ABC}, eq. (2.13)-(2.14); {PAPER}, §4 (REFERENCE §4)",
+        reference=f"{ABC}, §2; {PAPER}, §4 (REFERENCE §4)",
         description="E_k(H) is the unique zero above E_inf; -Lambda E_0 is the ground-state level",
         conditions=r"E_k > E_\infty",
     )
@@ -241,63 +257,91 @@ def stable_form_differences() -> tuple:
 
 
 # --- the theory document ---------------------------------------------------------------------------
+_INTRO = {
+    "E_inf": r"The energy threshold. Critical points of any finite index lie, with overwhelming "
+             r"probability, below $-\Lambda E_\infty$",
+    "I_1": r"The large-deviation rate of the smallest GOE eigenvalue in energy units, "
+           r"$I_1(u) = \int_{a u}^{-\sqrt 2}\sqrt{z^2-2}\,dz$ with $a = \sqrt2/E_\infty$",
+    "theta_k": r"The complexity of critical points of index $k$ with energy below $\Lambda u$, "
+               r"$\Theta_{k,H}(u) = \lim_{\Lambda\to\infty}\frac1\Lambda\log\mathbb{E}\,\mathrm{Crt}_{\Lambda,k}(u)$",
+    "theta": r"The complexity of all critical points below $\Lambda u$, "
+             r"$\Theta_H(u) = \lim_{\Lambda\to\infty}\frac1\Lambda\log\mathbb{E}\,\mathrm{Crt}_\Lambda(u)$",
+    "threshold_equation": r"The thresholds: $E_k(H) > E_\infty$ is the unique zero of "
+                          r"$\Theta_{k,H}(-E_k) = 0$, and $E_0 > E_1 > \dots \downarrow E_\infty$; "
+                          r"$-\Lambda E_0$ is the ground-state level",
+}
+
+
+def _formula_tex(f: Formula) -> str:
+    body = f"{f.lhs} = {latex_expr(printed(f))}"
+    return body + (rf", \qquad {f.conditions}" if f.conditions else "")
+
+
 def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
                         finite_sizes=(2, 3)) -> Document:
     """The complexity formulas, the derived facts, a table of ``E_∞, E_0 … E_kmax`` for ``H_values``
     (computed by :func:`polyloss.numeric.complexity.energy_thresholds` at ``digits`` digits: the
-    document is deterministic) and the finite-size ``E Crt_N(ℝ)`` for ``N`` in ``finite_sizes``."""
+    document is deterministic) and the finite-size ``E Crt_N(ℝ)`` for ``N`` in ``finite_sizes``
+    (from :func:`polyloss.symbolic.finite_size.total_critical_points_formula`)."""
     from ..numeric.complexity import energy_thresholds  # numbers for the table only
 
     doc = Document("Complexity of the spherical H-spin glass loss surface")
-    doc.abstract = ("Generated by polyloss from polyloss.symbolic.complexity. Energies per Lambda, u = L/Lambda; "
-                    "Theta(u) = lim (1/Lambda) log E Crt(u) (Auffinger, Ben Arous and Cerny 2013; "
-                    "Choromanska et al. 2015, section 4).")
+    doc.abstract = ("Generated by polyloss from polyloss.symbolic.complexity; do not edit. The loss of the "
+                    "network under the assumptions of Choromanska et al. (2015) is the spherical H-spin glass "
+                    "Hamiltonian on Lambda weights. Energies are per Lambda, u = L/Lambda. The formulas are those "
+                    "of Auffinger, Ben Arous and Cerny (2013), as used in section 4 of Choromanska et al.")
     doc.section("Formulas")
     for f in formulas():
-        doc.paragraph(escape_text(f.description[:1].upper() + f.description[1:]) + f" ({escape_text(f.reference)}).",
-                      raw=True)
-        if f.name.startswith("theta"):
+        doc.paragraph(_INTRO[f.name] + f" ({escape_text(f.reference)}):", raw=True)
+        if isinstance(printed(f), sympy.Piecewise):
             _piecewise_equation(doc, f)
         else:
-            doc.equation(f.latex(), label=f.name)
-    doc.paragraph(r"$E_k(H)$ is the unique zero of $\Theta_{k,H}(-E_k)=0$ above $E_\infty$, and "
-                  r"$E_0 > E_1 > \dots \downarrow E_\infty$. For numbers, $\Theta$ is evaluated in the "
-                  r"equal form with $s = -u/E_\infty - 1$ (Section 2):", raw=True)
+            doc.equation(_formula_tex(f), label=f.name)
+    doc.paragraph(r"For numbers in double precision, $\Theta$ is evaluated in an equal form (the equality is "
+                  r"Section 2's last identity) in the relative distance below the threshold "
+                  r"$s = -u/E_\infty - 1$ and $\Theta_* = \Theta_{k,H}(-E_\infty)$, where no "
+                  r"$u^2 - E_\infty^2$ is formed and the terms that cancel where $\Theta$ changes sign "
+                  r"are of the size of $\Theta_*$:", raw=True)
     _piecewise_equation(doc, theta_k_stable_formula())
 
     doc.section("Derived facts")
-    gap = theta_continuity_gap()
-    doc.paragraph(r"Continuity at $u=-E_\infty$: below minus above the threshold equals", raw=True)
-    doc.equation(r"\Theta^{<}_{k,H}(-E_\infty) - \Theta^{>}_{k,H}(-E_\infty) = " + latex_expr(gap), label="continuity")
-    doc.paragraph(r"Below the threshold minima dominate:", raw=True)
+    doc.paragraph(r"Each line is computed by sympy from the formulas above "
+                  r"(\texttt{polyloss.symbolic.complexity}) and checked in the test suite.", raw=True)
+    doc.paragraph(r"Continuity at $u=-E_\infty$ (lower branch minus upper branch):", raw=True)
+    doc.equation(r"\Theta^{u \le -E_\infty}_{k,H}(-E_\infty) - \Theta^{u \ge -E_\infty}_{k,H}(-E_\infty) = "
+                 + latex_expr(theta_continuity_gap()), label="continuity")
+    doc.paragraph(r"Below the threshold minima dominate: the ratio of index-$k$ to index-0 critical points "
+                  r"decays at the rate", raw=True)
     doc.equation(r"\Theta_{k,H}(u) - \Theta_{0,H}(u) = " + latex_expr(minima_dominance()) + r"\, I_1(u),"
                  r" \qquad u \le -E_\infty", label="dominance")
-    doc.paragraph(r"The derivative of $I_1$, in closed form:", raw=True)
-    doc.equation(r"I_1'(u) = " + latex_expr(i1_derivative()), label="i1prime")
+    doc.paragraph(r"The derivative of $I_1$ in closed form:", raw=True)
+    doc.equation(r"I_1'(u) = -\frac{2}{E_\infty^2}\sqrt{u^2 - E_\infty^2} = "
+                 + latex_expr(i1_derivative().subs(u**2 - E_INF**2, u**2 - E_inf**2)), label="i1prime")
     doc.paragraph(r"The leading behaviour of $I_1$ at the threshold, by series expansion in "
-                  r"$x = -u - E_\infty \to 0^+$:", raw=True)
-    doc.equation(r"I_1(-E_\infty - x) = " + latex_expr(i1_threshold_expansion()) + r" + O(x^{5/2})",
-                 label="i1series")
+                  r"$x = -u - E_\infty \to 0^+$ (a $3/2$ power law):", raw=True)
+    doc.equation(r"I_1(-E_\infty - x) = " + latex_expr(i1_threshold_expansion())
+                 + r" + O(x^{5/2}) = \frac{4\sqrt2}{3}\,E_\infty^{-3/2}\,x^{3/2} + O(x^{5/2})", label="i1series")
     doc.paragraph(r"The number of minima in the band grows like $\exp(\Lambda\,\Theta_{0,H}(-E_\infty))$:", raw=True)
     doc.equation(r"\Theta_{0,H}(-E_\infty) = " + latex_expr(theta_at_threshold()), label="thetastar")
     diffs = stable_form_differences()
-    doc.paragraph(r"Paper form minus stable form of $\Theta_{k,H}$ and $\Theta_H$ below the threshold: "
+    doc.paragraph(r"The double-precision form equals the printed one: the differences of $\Theta_{k,H}$ and "
+                  r"$\Theta_H$ below the threshold and of $\Theta_H$ on $[-E_\infty, 0]$ simplify to "
                   + ", ".join(f"${latex_expr(d)}$" for d in diffs) + ".", raw=True)
 
     doc.section("Thresholds")
-    header = ["$H$", r"$E_\infty$"] + [f"$E_{{{j}}}$" for j in range(kmax + 1)]
-    rows = []
-    for h in H_values:
-        th = energy_thresholds(h, kmax, dps=digits)
-        rows.append([str(h), th.format(th.E_inf)] + [th.format(e) for e in th.E])
-    doc.table(header, rows, caption=f"Energy thresholds ({digits} significant digits); "
-                                    "index-k critical points lie below -Lambda E_k.")
+    results = [energy_thresholds(h, kmax, dps=digits) for h in H_values]
+    header = [""] + [f"$H = {h}$" for h in H_values]
+    rows = [[r"$E_\infty$"] + [r.format(r.E_inf) for r in results]]
+    rows += [[f"$E_{{{j}}}$"] + [r.format(r.E[j]) for r in results] for j in range(kmax + 1)]
+    doc.table(header, rows, caption=f"Energy thresholds ({digits} significant digits): the zeros of the "
+                                    "threshold equation above. Index-k critical points lie below -Lambda E_k.")
 
     if finite_sizes:
         from .finite_size import total_critical_points_formula
 
         doc.section("Finite size: expected total number of critical points")
-        doc.paragraph(r"Exact in $p = H$ (Kac--Rice, ABC), from \texttt{polyloss.symbolic.finite\_size}:", raw=True)
+        doc.paragraph(r"Exact at finite $N$ (Kac--Rice formula of ABC, REFERENCE \S5), as functions of "
+                      r"$p = H$, from \texttt{polyloss.symbolic.finite\_size}:", raw=True)
         for n in finite_sizes:
             f = total_critical_points_formula(n)
             doc.equation(f.latex(), label=f"crt-total-N{n}")
@@ -306,7 +350,9 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
 
 def _piecewise_equation(doc: Document, f: Formula) -> None:
     rows = []
-    for piece, cond in f.expr.args:
+    for piece, cond in printed(f).args:
+        if isinstance(cond, sympy.core.relational.Relational) and not (cond.lhs.free_symbols & {u, s}):
+            cond = cond.reversedsign.reversed  # print "u <= -E_inf", not sympy's "E_inf <= -u"
         cond_tex = r"\text{otherwise}" if cond is sympy.true else latex_expr(cond)
         rows.append(f"{latex_expr(piece)} & {cond_tex}")
     body = f"{f.lhs} = \\begin{{cases}}\n" + " \\\\\n".join(rows) + "\n\\end{cases}"

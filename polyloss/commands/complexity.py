@@ -1,0 +1,36 @@
+"""``polyloss complexity``: the energy thresholds E_inf, E_0 … E_kmax of the H-spin glass, the complexity
+figure and a LaTeX document of the formulas with this H's thresholds."""
+
+from __future__ import annotations
+
+NAME = "complexity"
+HELP = ("energy thresholds E_inf, E_0..E_kmax (ABC; Choromanska et al. 2015, section 4), "
+        "the complexity figure and its LaTeX document")
+
+
+def configure(parser):
+    parser.add_argument("--H", type=int, default=3, help="spin-glass degree = network depth, 3..50 (default 3)")
+    parser.add_argument("--kmax", type=int, default=5, help="largest index k, 0..100 (default 5)")
+    parser.add_argument("--dps", type=int, default=15, help="significant digits, 5..1000 (default 15)")
+    parser.add_argument("--plot", metavar="FILE", help="write the figure of Theta_H and Theta_{k,H} (.png or .pdf)")
+    parser.add_argument("--latex", metavar="FILE", help="write a LaTeX document: formulas, facts, these thresholds")
+
+
+def run(args) -> int:
+    from ..numeric.complexity import energy_thresholds, theta
+
+    th = energy_thresholds(args.H, args.kmax, dps=args.dps)  # validates H, kmax, dps
+    print(th)
+    print(f"  Theta_k(u >= -E_inf) = 1/2 log(H-1) - (H-2)/H = {theta(0.0, args.H, 0):.12g} (every k)")
+    print("  index-k critical points lie below -Lambda E_k; -Lambda E_0 is the ground state")
+    if args.plot:
+        from ..figures.complexity import complexity_curves
+
+        for path in complexity_curves(args.plot, H=args.H, kmax=min(args.kmax, 10)):
+            print(f"wrote {path}")
+    if args.latex:
+        from ..symbolic.complexity import complexity_document
+
+        doc = complexity_document(H_values=(args.H,), kmax=args.kmax, digits=args.dps, finite_sizes=())
+        print(f"wrote {doc.write(args.latex)}")
+    return 0

@@ -1,0 +1,49 @@
+"""`polyloss complexity`: the thresholds table, the figure, the LaTeX document, clear errors.
+
+Oracles: REFERENCE §4 threshold values (H = 3); pdflatex compiles the written document; the PNG is a
+real image of the requested file name.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from polyloss.cli import main
+
+
+def test_prints_reference_thresholds(capsys):
+    assert main(["complexity", "--H", "3", "--kmax", "3", "--dps", "12"]) == 0
+    out = capsys.readouterr().out
+    # REFERENCE §4, H = 3: E_inf = 1.63299316, E_0 = 1.65699836, E_1 = 1.65287320, E_2 = 1.65025313, E_3 = 1.64839902
+    for name, value in (("E_inf", 1.63299316), ("E_0", 1.65699836), ("E_1", 1.65287320),
+                        ("E_2", 1.65025313), ("E_3", 1.64839902)):
+        line = next(line for line in out.splitlines() if line.split() and line.split()[0] == name)
+        assert len(line.split()[1]) == 13 and abs(float(line.split()[1]) - value) < 5e-9, line
+    assert "0.0132402569" in out  # ½ log 2 - 1/3
+
+
+def test_writes_figure_and_compilable_latex(tmp_path, capsys, pdflatex):
+    from polyloss.symbolic.latex import compile_pdf
+
+    png, tex = tmp_path / "theta.png", tmp_path / "doc" / "complexity.tex"
+    assert main(["complexity", "--H", "4", "--kmax", "2", "--plot", str(png), "--latex", str(tex)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    text = tex.read_text()
+    assert "1.79408502" in text  # E_0(4) = 1.794085 (REFERENCE §4)
+    assert "$H = 4$" in text
+    assert compile_pdf(tex).stat().st_size > 0
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--H", "2"], "H = 2 is degenerate"),
+    (["--H", "51"], "3..50"),
+    (["--kmax", "-1"], "kmax"),
+    (["--dps", "4"], "5..1000"),
+])
+def test_bad_input_is_one_line_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["complexity", *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
