@@ -250,8 +250,8 @@ def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
     Each root is bracketed (the theory guarantees one sign change on the bracket): ``E_k`` lies in
     ``(E_∞, E_{k-1})`` since ``Θ_{k,H}(-E_{k-1}) = -I_1(-E_{k-1}) < 0``, and ``E_0`` in
     ``(E_∞, √(2(H-1) log(H-1)/(H-2)))`` where the ``u²`` term alone already makes ``Θ_{0,H}`` negative;
-    ``Θ_{k,H}(-E_∞) = ½ log(H-1) - (H-2)/H > 0``. Solved with mpmath's Anderson–Björck method at
-    ``dps + 10`` digits, rounded to ``dps``.
+    ``Θ_{k,H}(-E_∞) = ½ log(H-1) - (H-2)/H > 0``. Solved with mpmath's Anderson–Björck bracketing
+    method at ``dps + 10`` digits, rounded to ``dps``.
 
     Args: ``H`` integer in 3..50; ``kmax`` integer in 0..100; ``dps`` integer in 5..1000.
 
@@ -290,21 +290,14 @@ def _threshold_residual(f, E, *, h, k):
 
 
 def _bracketed_root(g, lo, hi, work):
-    """The zero of ``g`` in ``(lo, hi)`` with ``g(lo) > 0 > g(hi)`` (bisection to a tight bracket, then
-    Anderson–Björck), to ``work`` digits."""
-    # stay off lo itself, where sqrt(E^2 - E_inf^2) = 0 (g is continuous there, but not smooth)
+    """The zero of ``g`` in ``(lo, hi)`` with ``g(lo) > 0 > g(hi)``, by the Anderson–Björck bracketing
+    method to the working precision (``work`` digits; about 12 evaluations)."""
+    # start just off lo, where sqrt(E^2 - E_inf^2) = 0 (g is continuous there, but not smooth)
     a, b = lo + (hi - lo) * mpmath.mpf("1e-6"), hi
     ga, gb = g(a), g(b)
     if not (ga > 0 > gb):
         raise ArithmeticError(f"no sign change of the threshold equation on [{a}, {b}]: {ga}, {gb}")
-    for _ in range(20):  # a few bisections: the root is well inside, away from the x^{3/2} point
-        m = (a + b) / 2
-        gm = g(m)
-        if gm > 0:
-            a = m
-        else:
-            b = m
-    root = mpmath.findroot(g, (a, b), solver="anderson", tol=mpmath.mpf(10) ** (-2 * work))
+    root = mpmath.findroot(g, (a, b), solver="anderson", tol=mpmath.eps, maxsteps=400)
     if not (a <= root <= b):  # pragma: no cover - the bracketing solver stays inside
         raise ArithmeticError(f"root {root} left its bracket [{a}, {b}]")
     return root
