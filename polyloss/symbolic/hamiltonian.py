@@ -26,8 +26,6 @@ Conventions (each an **[open]** choice, stated in the generated documents too):
 
 from __future__ import annotations
 
-import itertools
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
