@@ -196,6 +196,10 @@ class PathPolynomial:
         would give them (``Basic.compare``, reproduced by ranking the symbols once), then assembled
         with ``_from_args``: the result is ``==`` to ``Add(*[Mul(*factors) ...])`` at a fraction of its cost.
         """
+        with _gc_paused():
+            return self._build_path_sum()
+
+    def _build_path_sum(self) -> sympy.Expr:
         net = self.network
         U = self.units
         X = list(net.input_symbols)
@@ -221,8 +225,7 @@ class PathPolynomial:
         R.sort(axis=1)                                 # canonical factor order within each monomial
         R = R[np.lexsort(R.T[::-1])]                   # canonical term order within the sum
         make_mul = sympy.Mul._from_args
-        with _gc_paused():
-            terms = [make_mul(tuple(row), True) for row in by_rank[R].tolist()]
+        terms = [make_mul(tuple(row), True) for row in by_rank[R].tolist()]
         if len(terms) == 1:
             return terms[0]
         return sympy.Add._from_args(tuple(terms), True)
@@ -233,19 +236,28 @@ class PathPolynomial:
         total, q = self.path_sum, self.q
         if q == 1:
             return total
-        if q.is_Number:
-            # sympy distributes a number over a sum: do it directly, keeping the canonical order
-            # (the number is the first argument of every term and does not change their ranking).
-            with _gc_paused():
+        with _gc_paused():
+            if q.is_Number:
+                # sympy distributes a number over a sum: do it directly, keeping the canonical order
+                # (the number is the first argument of every term and does not change their ranking).
                 scaled = [sympy.Mul._from_args((q,) + t.args, True) for t in sympy.Add.make_args(total)]
-            return scaled[0] if len(scaled) == 1 else sympy.Add._from_args(tuple(scaled), True)
-        return sympy.Mul(q, total)
+                return scaled[0] if len(scaled) == 1 else sympy.Add._from_args(tuple(scaled), True)
+            # Mul(q, total) without sympy's cache: a cache hit compares the whole sum with a previous,
+            # equal one (same names) in O(Ψ) slow Python; flatten + _from_args is what Mul() does.
+            c_part, nc_part, _ = sympy.Mul.flatten([q, total])
+            return sympy.Mul._from_args(tuple(c_part + nc_part), not nc_part)
 
     def __repr__(self) -> str:
         return f"PathPolynomial(widths={self.network.widths}, n_paths={self.n_paths}, q={self.q})"
 
     # --- numbers -----------------------------------------------------------------------------
+    @cached_property
+    def _q_number(self):
+        return float(self.q) if self.q.is_number else None
+
     def _q_float(self, q) -> float:
+        if q is None and self._q_number is not None:
+            return self._q_number
         value = self.q if q is None else resolve_q(self.network, q)
         if not value.is_number:
             raise InvalidInputError(
