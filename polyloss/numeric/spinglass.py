@@ -267,17 +267,16 @@ class SphericalSpinGlass:
             v = torch.repeat_interleave(torch.arange(v0, v1, device=self.device), cnt)
             row = torch.arange(size, device=self.device) - torch.repeat_interleave(torch.cumsum(cnt, 0) - cnt, cnt)
             K = torch.cat([self._elements(r, row), v[:, None]], 1)  # sorted multisets of size H
-            first = torch.ones_like(K, dtype=torch.bool)
-            first[:, 1:] = K[:, 1:] != K[:, :-1]
             mult = (K[:, :, None] == K[:, None, :]).sum(-1)
             Y = torch.randn(size, generator=gen, dtype=torch.float64).to(self.device)
-            Y = Y * torch.sqrt(self._orderings(K) * variance)
+            Y = (self.scale * torch.sqrt(self._orderings(K) * variance)) * Y
+            # colex rank of K minus position p: Σ_{t<p} C(K_t + t, t+1) + Σ_{t>p} C(K_t + t - 1, t);
+            # a repeated value writes the same number to the same entry twice (no masking needed)
+            keep = [self._binom[K[:, t] + t, t + 1] for t in range(H)]
+            shift = [self._binom[K[:, t] + t - 1, t] for t in range(H)]
             for p in range(H):
-                sel = first[:, p]
-                Kp = K[sel]
-                Jp = torch.cat([Kp[:, :p], Kp[:, p + 1:]], 1)
-                value = self.scale * mult[sel, p].to(torch.float64) * Y[sel]
-                flat[self._rank(Jp) * Lam + Kp[:, p]] = value.to(self.dtype)
+                rank = sum(keep[t] for t in range(p)) + sum(shift[t] for t in range(p + 1, H))
+                flat[rank * Lam + K[:, p]] = (mult[:, p] * Y).to(self.dtype)
             v0 = v1
         return M
 
@@ -295,6 +294,15 @@ class SphericalSpinGlass:
         n_J = self._orderings(J).to(self.dtype)
         S = self.M[rows, t[:, r]] / (self.scale * self.H * n_J)
         return S.reshape((Lam,) * self.H)
+
+    def resample(self, seed=None) -> "SphericalSpinGlass":
+        """A new instance with fresh couplings (direct sampler), sharing this one's index tables (cheap)."""
+        other = object.__new__(SphericalSpinGlass)
+        other.__dict__.update(self.__dict__)
+        other.seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
+        other.sampler = "direct"
+        other.M = other._sample_packed(derive_seed(other.seed, "couplings"), variance=1.0)
+        return other
 
     def split(self, P, *, seed=None) -> list["SphericalSpinGlass"]:
         """P models whose couplings sum to this one's, each with ordered couplings iid N(0, 1/P).
