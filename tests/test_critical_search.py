@@ -171,6 +171,8 @@ def test_bad_input_is_refused_clearly():
         critical_points(model, tol=-1.0)
     with pytest.raises(InvalidInputError, match="SphericalSpinGlass"):
         critical_points(np.zeros(3))
+    with pytest.raises(InvalidInputError, match="float64"):
+        critical_points(SphericalSpinGlass(3, 3, seed=0, dtype=torch.float32))
     with pytest.raises(InvalidInputError, match="instances"):
         count_statistics(3, 3, 0, seed=0)
     with pytest.raises(InvalidInputError, match="levels"):

@@ -177,6 +177,9 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
     for attr in ("Lambda", "H", "euclidean_gradient", "euclidean_hessian", "hessian", "gradient"):
         if not hasattr(model, attr):
             raise InvalidInputError(f"model must be a SphericalSpinGlass (missing .{attr}); got {model!r}")
+    if getattr(model, "dtype", torch.float64) != torch.float64:
+        raise InvalidInputError(f"critical_points needs a float64 model (gradients to 1e-10); got dtype "
+                                f"{model.dtype}: build it with SphericalSpinGlass(..., dtype=torch.float64)")
     Lambda = V.integer("model.Lambda", model.Lambda, minimum=2)
     H = V.integer("model.H", model.H, minimum=2)
     tol = V.real("tol", tol, minimum=0.0, open_minimum=True)
@@ -278,7 +281,8 @@ def _newton_critical_points(model, *, starts: int, rng: np.random.Generator, tol
     Lambda = model.Lambda
     dtype = torch.float64
     w0 = rng.standard_normal((starts, Lambda))
-    w = torch.as_tensor(w0 * (math.sqrt(Lambda) / np.linalg.norm(w0, axis=1, keepdims=True)), dtype=dtype)
+    w = torch.as_tensor(w0 * (math.sqrt(Lambda) / np.linalg.norm(w0, axis=1, keepdims=True)), dtype=dtype,
+                        device=getattr(model, "device", "cpu"))
     w, _ = _newton(model, w, max_iter=max_iter, tol=tol)
     gnorm = _riemannian_gradient(model, w).norm(dim=1)
     ok = torch.isfinite(gnorm) & (gnorm < tol)
@@ -377,7 +381,7 @@ def _finish(model, w: np.ndarray, energies: np.ndarray, indices: np.ndarray, *, 
     order = np.lexsort((indices, energies))
     w, energies, indices = w[order], np.asarray(energies, dtype=np.float64)[order], indices[order]
     if len(w):
-        wt = torch.as_tensor(w, dtype=torch.float64)
+        wt = torch.as_tensor(w, dtype=torch.float64, device=getattr(model, "device", "cpu"))
         max_grad = float(np.linalg.norm(_to_numpy(model.gradient(wt)).reshape(len(w), Lambda), axis=1).max())
     else:
         max_grad = 0.0
