@@ -109,6 +109,15 @@ def test_expr_is_sympys_canonical_form(widths, q):
     assert sympy.expand(pp.expr - pp.q * sum(p.monomial for p in pp.paths)) == 0
 
 
+def test_canonical_order_spot_check_detects_disorder():
+    from polyloss.symbolic.paths import _sorted_like_sympy
+
+    terms = list(path_polynomial((3, 3, 3, 1), q=1).path_sum.args)
+    assert _sorted_like_sympy(terms)
+    assert not _sorted_like_sympy(terms[::-1])
+    assert not _sorted_like_sympy([sympy.Mul._from_args(t.args[::-1]) for t in terms])
+
+
 def test_default_q_is_psi_power():
     for widths in PROPERTY_WIDTHS:
         net = ReLUNetwork(widths)

@@ -60,6 +60,16 @@ def _canonical_key(symbol: sympy.Symbol) -> tuple:
     return (len(content), content)
 
 
+def _sorted_like_sympy(terms, sample: int = 16) -> bool:
+    """Spot check of the reproduced canonical order on evenly spaced terms (any subsequence of a
+    sorted list is sorted): sympy's own ``Mul`` and ``Add`` must leave them as they are."""
+    step = max(1, len(terms) // sample)
+    picked = terms[::step]
+    if any(sympy.Mul(*t.args).args != t.args for t in picked[:2]):
+        return False
+    return len(picked) < 2 or sympy.Add(*picked).args == tuple(picked)
+
+
 @dataclass(frozen=True)
 class Path:
     """One input→output path.
@@ -226,6 +236,8 @@ class PathPolynomial:
         R = R[np.lexsort(R.T[::-1])]                   # canonical term order within the sum
         make_mul = sympy.Mul._from_args
         terms = [make_mul(tuple(row), True) for row in by_rank[R].tolist()]
+        if not _sorted_like_sympy(terms):  # pragma: no cover - a sympy whose canonical order differs
+            return sympy.Add(*[sympy.Mul(*t.args) for t in terms])
         if len(terms) == 1:
             return terms[0]
         return sympy.Add._from_args(tuple(terms), True)
