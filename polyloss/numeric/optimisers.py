@@ -1,0 +1,209 @@
+"""Optimisers on the sphere ‖w‖² = Λ, batched over replicas and seeded (REFERENCE §6).
+
+Every step is a tangent step followed by the retraction ``R(v) = √Λ v/‖v‖``:
+
+* ``"gd"``: ``w ← R(w - γ_t P∇L(w))`` (``P = I - w wᵀ/Λ``), γ constant or a function of the step t.
+* ``"sgd"``: the authors' algorithm without its defects. The couplings are split into P Gaussian pieces
+  of variance 1/P that sum to the model's (:meth:`SphericalSpinGlass.split`); step t = 1..500P uses
+  piece ``1 + (t mod P)`` with ``γ_t = 0.3/(1 + 0.0015 t)``; then 1000 full-gradient steps with
+  ``γ_k = 0.2/(1 + 0.0015 k)``. Gradients are exact (no accumulation), the couplings symmetric,
+  and no division by w_i.
+* ``"anneal"``: Langevin dynamics on the sphere with linear cooling,
+  ``w ← R(w - γ P∇L + √(2γT_t) Pξ)``, ``T_t = T_0 (1 - t/steps)``, ξ ~ N(0, I), followed by
+  ``full_steps`` plain gradient steps at T = 0. (Langevin rather than Metropolis: one batched matrix
+  product per step serves every replica.)
+
+:func:`refine` polishes end points to critical points with Riemannian Newton steps and reports which
+converged (‖P∇L‖ < tol) and their index from the exact tangent Hessian.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import torch
+
+from .._random import derive_seed
+from .._validate import choice, integer, real
+from ..errors import InvalidInputError
+
+__all__ = ["descend", "refine", "Descent", "Refinement", "sgd_schedule"]
+
+
+@dataclass
+class Descent:
+    """End points and trajectories of :func:`descend`.
+
+    ``w`` (B, Λ) end points; ``steps`` (T,) the recorded step numbers; ``energies`` (T, B) energy per
+    Λ, u = L/Λ, and ``grad_norms`` (T, B) ‖P∇L‖ of the *full* model at those steps; ``method``.
+    """
+
+    w: torch.Tensor
+    steps: torch.Tensor
+    energies: torch.Tensor
+    grad_norms: torch.Tensor
+    method: str
+
+    @property
+    def energy(self) -> torch.Tensor:
+        """Final energy per Λ, (B,)."""
+        return self.energies[-1]
+
+
+@dataclass
+class Refinement:
+    """Result of :func:`refine`: points ``w`` (B, Λ), ``converged`` (B,) bool (‖P∇L‖ < tol),
+    ``grad_norm`` (B,), ``iterations`` (B,), ``energy`` per Λ (B,) and ``index`` (B,) int64."""
+
+    w: torch.Tensor
+    converged: torch.Tensor
+    grad_norm: torch.Tensor
+    iterations: torch.Tensor
+    energy: torch.Tensor
+    index: torch.Tensor
+
+
+def sgd_schedule(t, base: float, decay: float = 0.0015) -> float:
+    """The authors' step size ``base / (1 + decay t)`` (REFERENCE §6)."""
+    return base / (1.0 + decay * t)
+
+
+def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, progress=None,
+            record_every: int = 10, P: int = 10, full_steps=None, temperature: float = 1.5,
+            pieces=None) -> Descent:
+    """Run ``method`` ("gd" | "sgd" | "anneal") from ``w0`` (B, Λ) (projected to the sphere first).
+
+    steps: gradient steps (gd: 1000; sgd: 500P stochastic steps; anneal: 2000 Langevin steps).
+    lr: a float or a function ``t -> γ_t`` (gd: 0.1; sgd: 0.3/(1+0.0015t); anneal: 0.05).
+    full_steps: final full-gradient steps (sgd: 1000 with 0.2/(1+0.0015k); anneal: 200 with lr).
+    P: number of coupling pieces for sgd (the authors' P; [open], default 10). ``pieces``: reuse a
+    list from ``model.split(P)`` (e.g. shared by all runs of an experiment).
+    temperature: T_0 of the annealing schedule, in units of L (E[L(w)²] = Λ).
+    seed: None | int, for the SGD pieces and the Langevin noise. progress: tqdm bar on stderr
+    (None: only when stderr is a terminal). record_every: trajectory sampling period in steps.
+    """
+    choice("method", method, ("gd", "sgd", "anneal"))
+    record_every = integer("record_every", record_every, minimum=1)
+    w, single = model._as_batch(w0)
+    if single:
+        raise InvalidInputError(f"w0 must be a batch of shape (B, {model.Lambda}); got one point of shape "
+                                f"{tuple(w.shape[1:])}: use w0[None]")
+    w = model.project(w)
+    seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
+    if method == "gd":
+        steps = 1000 if steps is None else integer("steps", steps, minimum=0)
+        phases = [(steps, _schedule(lr, 0.1), [model], 0.0)]
+    elif method == "sgd":
+        P = integer("P", P, minimum=1)
+        if pieces is None:
+            pieces = model.split(P, seed=derive_seed(seed, "pieces"))
+        elif len(pieces) != P:
+            raise InvalidInputError(f"pieces has {len(pieces)} models but P={P}")
+        steps = 500 * P if steps is None else integer("steps", steps, minimum=0)
+        full_steps = 1000 if full_steps is None else integer("full_steps", full_steps, minimum=0)
+        phases = [(steps, _schedule(lr, lambda t: sgd_schedule(t, 0.3)), pieces, 0.0),
+                  (full_steps, lambda k: sgd_schedule(k, 0.2), [model], 0.0)]
+    else:
+        steps = 2000 if steps is None else integer("steps", steps, minimum=0)
+        full_steps = 200 if full_steps is None else integer("full_steps", full_steps, minimum=0)
+        T0 = real("temperature", temperature, minimum=0.0)
+        sched = _schedule(lr, 0.05)
+        phases = [(steps, sched, [model], T0), (full_steps, sched, [model], 0.0)]
+
+    gen = torch.Generator().manual_seed(derive_seed(seed, "noise"))
+    rec_steps, rec_u, rec_g = [], [], []
+
+    def record(t, w):
+        u, g = model.energy_and_gradient(w)
+        rec_steps.append(t)
+        rec_u.append(u)
+        rec_g.append(g.norm(dim=1))
+
+    total = sum(p[0] for p in phases)
+    bar = _progress(total, progress, f"{method} Λ={model.Lambda} B={w.shape[0]}")
+    t_global = 0
+    record(0, w)
+    for n_steps, gamma, models, T0 in phases:
+        for t in range(1, n_steps + 1):
+            piece = models[t % len(models)]
+            g = piece.gradient(w)
+            step = gamma(t)
+            v = w - step * g
+            if T0 > 0:
+                T = T0 * (1.0 - t / n_steps)
+                xi = torch.randn(w.shape, generator=gen, dtype=torch.float64).to(dtype=w.dtype, device=w.device)
+                xi = xi - w * ((w * xi).sum(1) / (w * w).sum(1))[:, None]
+                v = v + math.sqrt(2.0 * step * T) * xi
+            w = model.project(v)
+            t_global += 1
+            if t_global % record_every == 0:
+                record(t_global, w)
+            if bar is not None:
+                bar.update(1)
+    if rec_steps[-1] != t_global:
+        record(t_global, w)
+    if bar is not None:
+        bar.close()
+    return Descent(w=w, steps=torch.tensor(rec_steps), energies=torch.stack(rec_u),
+                   grad_norms=torch.stack(rec_g), method=method)
+
+
+def refine(model, w, *, tol: float = 1e-10, max_iter: int = 50, max_step: float = 1.0,
+           chunk: int | None = None) -> Refinement:
+    """Riemannian Newton to a nearby critical point, then its index from the exact tangent Hessian.
+
+    Newton step: solve ``(Hess_amb + n nᵀ) η = -P∇L`` (n = w/‖w‖; Hess_amb annihilates n, so the
+    solution is tangent), cap ‖η‖ at ``max_step``, retract. Stops per replica when ‖P∇L‖ < tol
+    (float64; use a float64 model). Work is done in chunks of replicas (B Λ² floats each).
+    """
+    tol = real("tol", tol, minimum=0.0, open_minimum=True)
+    max_iter = integer("max_iter", max_iter, minimum=0)
+    w, single = model._as_batch(w)
+    w = model.project(w)
+    Lam = model.Lambda
+    if chunk is None:
+        chunk = max(1, (1 << 27) // (Lam * Lam * 8))
+    done = torch.zeros(w.shape[0], dtype=torch.bool, device=w.device)
+    iters = torch.zeros(w.shape[0], dtype=torch.int64, device=w.device)
+    for it in range(max_iter + 1):
+        gnorm = model.gradient(w).norm(dim=1)
+        done = gnorm < tol
+        todo = torch.nonzero(~done).flatten()
+        if todo.numel() == 0 or it == max_iter:
+            break
+        for start in range(0, todo.numel(), chunk):
+            idx = todo[start:start + chunk]
+            x = w[idx]
+            g = model.gradient(x)
+            n = x / x.norm(dim=1, keepdim=True)
+            A = model.hessian(x, basis="ambient") + n[:, :, None] * n[:, None, :]
+            eta = torch.linalg.solve(A, -g.unsqueeze(-1)).squeeze(-1)
+            eta = eta - n * (n * eta).sum(1, keepdim=True)
+            norm = eta.norm(dim=1, keepdim=True)
+            eta = eta * torch.clamp(max_step / norm, max=1.0)
+            w[idx] = model.project(x + eta)
+            iters[idx] += 1
+    index = torch.cat([model.index(w[s:s + chunk]) for s in range(0, w.shape[0], chunk)])
+    res = Refinement(w=w, converged=done, grad_norm=gnorm, iterations=iters, energy=model.energy(w),
+                     index=index)
+    return res
+
+
+def _schedule(lr, default):
+    if lr is None:
+        lr = default
+    if callable(lr):
+        return lr
+    value = real("lr", lr, minimum=0.0, open_minimum=True)
+    return lambda t: value
+
+
+def _progress(total, progress, desc):
+    if progress is False or total == 0:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, disable=None if progress is None else False,
+                mininterval=1.0, leave=False)
