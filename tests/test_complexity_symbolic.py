@@ -115,3 +115,24 @@ def test_document_renders_formulas_facts_and_thresholds():
     # E_0(3) = 1.65699836 (REFERENCE §4), printed at 10 digits
     for needle in (r"E_\infty", r"\Theta_{k,H}", "I_1", "1.656998364", "1.652873198", r"\frac{3}{2}"):
         assert needle in tex
+
+
+def test_i1_series_equals_the_closed_form_and_its_tail_is_negligible():
+    assert sym.i1_series_identity() == 0
+    # the 50-term polynomial at the edge of its branch (s = 2/5, zeta = 24/49), against the closed form
+    # at 50 digits: the truncation error is below 1e-18 relative (the float64 budget is 1e-16)
+    poly = sympy.lambdify(sym.zeta, sym.i1_series_polynomial(), "mpmath")
+    with mpmath.workdps(50):
+        for sv in (mpmath.mpf("0.4"), mpmath.mpf("0.1"), mpmath.mpf("1e-4")):
+            t, y = 1 + sv, mpmath.sqrt(sv * (sv + 2))
+            closed = t * y - mpmath.asinh(y)
+            series = 2 * y**3 / t * poly(y**2 / t**2)
+            assert abs(series / closed - 1) < 1e-18
+    # and the float64 evaluation is continuous across the switch s = 2/5 (to rounding)
+    f = sym.theta_k_stable_formula()
+    branch_closed = sympy.lambdify(f.parameters, f.expr.args[0][0], "mpmath")
+    branch_series = sympy.lambdify(f.parameters, f.expr.args[1][0], "mpmath")
+    with mpmath.workdps(40):
+        a = branch_closed(mpmath.mpf("0.4"), 3, 2, mpmath.mpf("0.0132"))
+        b = branch_series(mpmath.mpf("0.4"), 3, 2, mpmath.mpf("0.0132"))
+        assert abs(a - b) < 1e-18 * abs(a)  # the tail of the series at its edge

@@ -67,6 +67,46 @@ def _i1_stable_expr(sv):
     return (1 + sv) * y - sympy.asinh(y)
 
 
+I1_SERIES_TERMS = 50                   # terms of the series of I_1 in zeta
+S_SERIES_MAX = sympy.Rational(2, 5)    # the series is used for 0 < s < 2/5: w = s(s+2) < 24/25,
+I1_SERIES_W_MAX = S_SERIES_MAX * (S_SERIES_MAX + 2)  # zeta = w/(1+w) < 24/49 < 1/2
+zeta = sympy.Symbol("zeta", nonnegative=True)  # zeta = w/(1+w) = (y/t)^2, t = 1+s, y = sqrt(s(s+2))
+_n = sympy.Symbol("n", integer=True, nonnegative=True)
+
+
+def i1_series_term() -> sympy.Expr:
+    """The ``n``-th term of ``I_1 = (2y³/t) Σ_{n≥0} ζⁿ/((2n+1)(2n+3))``, ``t = 1+s``, ``ζ = (y/t)²``.
+
+    The sum is Pfaff's transformation of ``I_1 = (2/3) y³ ₂F₁(½, 3/2; 5/2; -y²)`` (the integral of the
+    binomial series of ``I_1' ∝ 2y²/√(1+y²)``); :func:`i1_series_identity` proves it equals
+    ``t y - asinh y``. Its terms are positive, so float64 summation has no cancellation, where the
+    closed form loses ``ulp(t y)`` against ``I_1 ≈ (2/3) y³``."""
+    return zeta**_n / ((2 * _n + 1) * (2 * _n + 3))
+
+
+@functools.lru_cache(maxsize=None)
+def i1_series_polynomial() -> sympy.Expr:
+    """``P(ζ) = Σ_{n<50} ζⁿ/((2n+1)(2n+3))``; for ``ζ < 1/2`` (``s < 2/5``) the omitted tail is below
+    ``2^{-50}/(101·103·(1-ζ)) < 2e-19`` (relative to ``P(0) = 1/3``: < 6e-19)."""
+    return sum(i1_series_term().subs(_n, j) for j in range(I1_SERIES_TERMS))
+
+
+def i1_series_identity() -> sympy.Expr:
+    """``(2y³/t) Σ_{n≥0} ζⁿ/((2n+1)(2n+3)) - (t y - asinh y)`` with ``t = √(1+y²)``, ``ζ = (y/t)²``
+    (sympy ``summation``, then simplify): 0."""
+    yy, r = sympy.Symbol("y", positive=True), sympy.Symbol("r", positive=True)
+    total = sympy.summation(i1_series_term().subs(zeta, r**2), (_n, 0, sympy.oo))
+    total = total.args[0][0] if isinstance(total, sympy.Piecewise) else total  # the branch r^2 <= 1
+    tt = sympy.sqrt(1 + yy**2)
+    gap = 2 * yy**3 / tt * total.subs(r, yy / tt) - (tt * yy - sympy.asinh(yy))
+    return sympy.simplify(sympy.expand_log(sympy.simplify(gap.rewrite(sympy.log)), force=True))
+
+
+def _i1_series_expr(sv):
+    ww, tt = sv * (sv + 2), 1 + sv
+    return 2 * ww ** sympy.Rational(3, 2) / tt * sympy.horner(i1_series_polynomial(), zeta).subs(zeta, ww / tt**2)
+
+
 # --- the formulas ------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=None)
 def e_infinity_formula() -> Formula:
@@ -140,9 +180,14 @@ def theta_k_stable_formula() -> Formula:
     ``½ log(H-1)``, and no ``u² - E_∞²`` is formed, so the cancellation where Θ crosses zero (at
     ``-E_k``) costs ``|Θ*|/|Θ|`` ulps.
     """
-    below = theta_s - (H - 2) / H * s * (s + 2) - (k + 1) * _i1_stable_expr(s)
+    quadratic = theta_s - (H - 2) / H * s * (s + 2)
+    _PRINTED["theta_k_stable"] = sympy.Piecewise((quadratic - (k + 1) * I_1(u), s > 0), (theta_s, True))
+    expr = sympy.Piecewise(
+        (quadratic - (k + 1) * _i1_stable_expr(s), s >= S_SERIES_MAX),
+        (quadratic - (k + 1) * _i1_series_expr(s), s > 0),
+        (theta_s, True))
     return Formula(
-        "theta_k_stable", sympy.Piecewise((below, s > 0), (theta_s, True)), (s, H, k, theta_s),
+        "theta_k_stable", expr, (s, H, k, theta_s),
         lhs=r"\Theta_{k,H}", reference=theta_k_formula().reference,
         description="the index-k complexity in a form without cancellation at the threshold",
     )
@@ -153,9 +198,12 @@ def theta_stable_formula() -> Formula:
     """``Θ_H`` in ``s`` and ``Θ*`` like :func:`theta_k_stable_formula` (equal to :func:`theta_formula`);
     ``u ≤ 0 ⇔ s ≥ -1``."""
     quadratic = theta_s - (H - 2) / H * s * (s + 2)
+    _PRINTED["theta_stable"] = sympy.Piecewise(
+        (quadratic - I_1(u), s > 0), (quadratic, s >= -1), (sympy.log(H - 1) / 2, True))
     return Formula(
         "theta_stable", sympy.Piecewise(
-            (quadratic - _i1_stable_expr(s), s > 0),
+            (quadratic - _i1_stable_expr(s), s >= S_SERIES_MAX),
+            (quadratic - _i1_series_expr(s), s > 0),
             (quadratic, s >= -1),
             (sympy.log(H - 1) / 2, True)), (s, H, theta_s),
         lhs=r"\Theta_H", reference=theta_formula().reference,
@@ -247,11 +295,12 @@ def theta_at_threshold() -> sympy.Expr:
 
 def stable_form_differences() -> tuple:
     """Paper form minus stable form (with ``s = -u/E_∞ - 1``, ``Θ* = ½ log(H-1) - (H-2)/H``) for
-    ``Θ_{k,H}`` and ``Θ_H`` below the threshold, and for ``Θ_H`` on ``[-E_∞, 0]``: each simplifies to 0."""
+    ``Θ_{k,H}`` and ``Θ_H`` below the threshold (closed-form branch), and for ``Θ_H`` on ``[-E_∞, 0]``:
+    each simplifies to 0. The series branch of ``I_1`` is :func:`i1_series_identity`."""
     back = {s: threshold_distance_formula().expr, theta_s: THETA_STAR}
     pairs = ((theta_k_formula(), theta_k_stable_formula()), (theta_formula(), theta_stable_formula()))
     out = [_on_lower_branch(paper.expr.args[0][0] - stable.expr.args[0][0].subs(back)) for paper, stable in pairs]
-    middle = theta_formula().expr.args[1][0] - theta_stable_formula().expr.args[1][0].subs(back)
+    middle = theta_formula().expr.args[1][0] - theta_stable_formula().expr.args[2][0].subs(back)
     out.append(sympy.simplify(middle))
     return tuple(out)
 
@@ -303,6 +352,14 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
                   r"$u^2 - E_\infty^2$ is formed and the terms that cancel where $\Theta$ changes sign "
                   r"are of the size of $\Theta_*$:", raw=True)
     _piecewise_equation(doc, theta_k_stable_formula())
+    doc.paragraph(r"with $I_1 = (1+s)\,y - \operatorname{asinh} y$, $y = \sqrt{s(s+2)}$, and, where that "
+                  r"difference cancels ($0 < s < " + latex_expr(S_SERIES_MAX) + r"$), the series with positive terms "
+                  r"(Pfaff's transformation of $I_1 = \frac23 y^3\,{}_2F_1(\frac12,\frac32;\frac52;-y^2)$), summed to "
+                  + str(I1_SERIES_TERMS) + r" terms (tail below $10^{-18}$):", raw=True)
+    doc.equation(r"I_1 = \frac{2y^3}{1+s}\sum_{n\ge0}" + latex_expr(i1_series_term()) + r", \qquad "
+                 r"\zeta = \frac{y^2}{(1+s)^2}; \qquad \text{sympy: } \frac{2y^3}{1+s}\sum_{n\ge0}\ldots"
+                 r" - \big((1+s)y - \operatorname{asinh} y\big) = " + latex_expr(i1_series_identity()),
+                 label="i1-series")
 
     doc.section("Derived facts")
     doc.paragraph(r"Each line is computed by sympy from the formulas above "
