@@ -1,0 +1,441 @@
+r"""Exact finite-N expected numbers of critical points of the spherical p-spin glass (ABC, REFERENCE §5).
+
+For the Hamiltonian of REFERENCE §3 on :math:`S^{N-1}(\sqrt N)` (``N`` ↔ Λ, ``p`` ↔ H) and
+:math:`B = (-\infty, u]` (energy per N at most u), ABC (arXiv:1003.1129) Theorems 2.5 and 2.8 give
+
+.. math::
+
+    \mathbb{E}\,\mathrm{Crt}_{N,k}(u) = 2\sqrt{2/p}\,(p-1)^{N/2}\;
+        \mathbb{E}_{\mathrm{GOE}_N}\big[e^{-N\frac{p-2}{2p}\lambda_k^2}\,\mathbb{1}\{\lambda_k \le c\,u\}\big],
+    \qquad c = \sqrt{\tfrac{p}{2(p-1)}},
+
+    \mathbb{E}\,\mathrm{Crt}_{N}(u) = 2N\sqrt{2/p}\,(p-1)^{N/2}
+        \int_{-\infty}^{c u} e^{-N\frac{p-2}{2p}x^2}\,\rho_N(x)\,dx,
+
+with the GOE of REFERENCE §5 (``E M_ij² = (1+δ_ij)/(2N)``) and its exact one-point density ρ_N
+(:func:`polyloss.numeric.goe.goe_density`). Methods of :func:`expected_critical_points`:
+
+``"density"`` (total, any N; the default for ``k=None``)
+    Composite Gauss–Legendre quadrature of the closed-form ρ_N, carried in logarithms: exact to about
+    1e-12 relative, for N up to several thousand, however small or large the count (``log_value``).
+``"joint"`` (N ≤ 3; the default there for an index k)
+    Gauss–Legendre quadrature of the GOE joint eigenvalue density over the ordered sector with
+    ``λ_k ≤ c u``; normalising constant from Mehta's integral. Exact to about 1e-12.
+``"montecarlo"`` (any N)
+    Plain average over GOE matrices (tridiagonal model), with its standard error. Reliable only where
+    the event ``λ_k ≤ c u`` is not rare: a fraction of at least ~100/samples of the draws must hit it
+    (``hits`` in the result). Below ``-E_∞`` the index-k count is exponentially small in N and plain
+    Monte Carlo sees no hits; use ``"planted"``.
+``"planted"`` (k ∈ {0, 1}, any N ≥ k + 2)
+    The exact order-statistic identity: integrate the k+1 lowest eigenvalues ``x_0 < … < x_k`` on a
+    grid (trapezoid rule), and average over the remaining ``N-k-1`` eigenvalues ``w`` drawn from the GOE
+    of that size (variance still normalised by N):
+
+    .. math::
+
+        f(x_0..x_k) = \frac{N!}{(N-k-1)!}\frac{Z_{N-k-1}}{Z_N}\prod_{i<j\le k}(x_j-x_i)\,
+            e^{-\frac N2\sum_i x_i^2}\;\mathbb{E}_w\Big[\prod_{i\le k,\,j}|x_i-w_j|\,
+            \mathbb{1}\{\min_j w_j > x_k\}\Big].
+
+    The exponentially small factors are integrated exactly; the Monte Carlo average is over an event
+    that is typical when ``x_k`` lies below the bulk edge ``-√2``, which is where the count lives for
+    ``u < -E_∞``. So this is the method for the low-energy tail (``u`` below about ``-E_∞``) and for
+    the ``(1/N) log E Crt_{N,k}(u)`` curves (:func:`log_critical_points_curve`). Its grid error is
+    O(h²) with h ≈ 0.004 (well under 1e-3 relative); for ``c u`` well inside the bulk the indicator
+    becomes rare and the standard error grows (it is reported).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._random import as_generator
+from .._validate import choice, integer, real, real_array
+from ..errors import InvalidInputError, SizeLimitError
+from . import goe
+
+METHODS = ("auto", "density", "joint", "montecarlo", "planted")
+MAX_N_DENSITY = 20_000
+_CHUNK = 2_000  # GOE draws per batch
+
+
+@dataclass(frozen=True)
+class CriticalCount:
+    """``E Crt_{N,k}(u)`` (``k=None``: all indices) with its standard error (0 for the exact methods).
+
+    ``value`` may overflow to ``inf`` or underflow to 0 in float64; ``log_value`` is always finite
+    when the count is positive. ``float(result)`` is ``value``.
+    """
+
+    value: float
+    stderr: float
+    method: str
+    N: int
+    p: int
+    k: int | None
+    u: float
+    log_value: float
+    samples: int = 0
+    hits: int = 0
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __str__(self) -> str:
+        idx = "" if self.k is None else f",{self.k}"
+        err = "" if self.stderr == 0 else f" ± {self.stderr:.3g}"
+        val = f"{self.value:.10g}" if isinstance(self.value, float) else str(self.value)
+        return f"E Crt_{{{self.N}{idx}}}(u={self.u:g}) = {val}{err} [{self.method}, p={self.p}]"
+
+    @property
+    def log_per_N(self) -> float:
+        """``(1/N) log E Crt``, the finite-N counterpart of ``Θ``."""
+        return self.log_value / self.N
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+def _check_common(N, p, k, u):
+    N = integer("N (the sphere dimension, number of spins)", N, minimum=2)
+    if isinstance(p, float) and p.is_integer():
+        raise InvalidInputError(f"p must be an integer >= 2 (ABC's p-spin model needs an integer p), got {p!r}")
+    p = integer("p (the interaction order H; ABC's p-spin model needs an integer)", p, minimum=2)
+    if k is not None:
+        k = integer("k (the index)", k, minimum=0, maximum=N - 1)
+    u = real("u (energy per N, the upper end of B = (-inf, u])", u, allow_inf=True)
+    return N, p, k, u
+
+
+def _log_prefactor(N: int, p: int) -> float:
+    """``log(2 √(2/p) (p-1)^{N/2})``."""
+    return math.log(2.0) + 0.5 * math.log(2.0 / p) + 0.5 * N * math.log(p - 1)
+
+
+def _scale(p: int) -> float:
+    """``c = √(p / (2(p-1)))``: ``λ ≤ c u`` is the GOE event of energy ``≤ u``."""
+    return math.sqrt(p / (2.0 * (p - 1)))
+
+
+def _result(log_value, stderr, method, N, p, k, u, samples=0, hits=0):
+    value = math.exp(log_value) if log_value < 709 else math.inf
+    return CriticalCount(value, stderr, method, N, p, k, u, log_value, samples, hits)
+
+
+# --- public -------------------------------------------------------------------------------------
+
+def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples=20_000, rng=None,
+                             dps=None, progress=False) -> CriticalCount:
+    r"""The exact finite-N expected number of critical points ``E Crt_{N,k}((-∞, u])`` (ABC Thms 2.5, 2.8).
+
+    Args:
+        N: sphere dimension (number of spins, Λ), ≥ 2.
+        p: interaction order (H), an integer ≥ 2 (ABC's model; the formulas need ``(p-1)^{N/2}``
+           and ``p-2 ≥ 0``).
+        k: index (number of negative Hessian eigenvalues), 0..N-1; ``None`` counts every index.
+        u: energy per N; ``B = (-∞, u]``; ``inf`` (default) counts all energies.
+        method: ``"auto"`` | ``"density"`` | ``"joint"`` | ``"montecarlo"`` | ``"planted"`` (module
+           docstring). ``auto``: density for the total, joint for N ≤ 3, planted for k ∈ {0, 1} and
+           ``u`` below ``-E_∞`` (where plain Monte Carlo fails), montecarlo otherwise.
+        samples: GOE draws for the Monte Carlo methods.
+        rng: None | int | numpy Generator (Monte Carlo methods).
+        dps: digits for the ``density`` method run in mpmath (slow; float64 is already exact to ~1e-12).
+        progress: a tqdm bar on stderr for the Monte Carlo methods.
+
+    Returns:
+        :class:`CriticalCount` (``value``, ``stderr``, ``method``, ``log_value``, ...).
+    """
+    N, p, k, u = _check_common(N, p, k, u)
+    method = choice("method", method, METHODS)
+    samples = integer("samples", samples, minimum=2)
+    if dps is not None:
+        dps = integer("dps", dps, minimum=10)
+    if method == "auto":
+        if k is None:
+            method = "density"
+        elif N <= 3:
+            method = "joint"
+        elif k <= 1 and u < -2 * math.sqrt((p - 1) / p):
+            method = "planted"
+        else:
+            method = "montecarlo"
+    if method == "density":
+        if k is not None:
+            raise InvalidInputError(f"method='density' gives the total over all indices (k=None); got k={k}: "
+                                    "use 'joint' (N <= 3), 'montecarlo' or 'planted' for one index")
+        return _total_density(N, p, u, dps)
+    if method == "joint":
+        if N > 3:
+            raise InvalidInputError(f"method='joint' integrates the joint eigenvalue density, N in 2..3; got N={N}")
+        ks = range(N) if k is None else [k]
+        value = sum(_joint_integral(N, p, kk, u) for kk in ks)
+        return _result(math.log(value) if value > 0 else -math.inf, 0.0, "joint", N, p, k, u)
+    if method == "montecarlo":
+        return _monte_carlo(N, p, k, u, samples, rng, progress)
+    if k is None or k > 1 or N < k + 2:
+        raise InvalidInputError(f"method='planted' handles k = 0 or 1 with N >= k + 2; got k={k}, N={N}")
+    curve = _planted_curve(N, p, k, np.array([u]), samples, rng, progress)
+    return _result(curve["log_value"][0], curve["stderr"][0], "planted", N, p, k, u, samples)
+
+
+def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progress=False) -> dict:
+    r"""``(1/N) log E Crt_{N,k}(u)`` on a grid of ``u`` in one pass (for convergence figures).
+
+    ``k=None``: the exact total (density method, cumulative quadrature). ``k ∈ {0, 1}``: the planted
+    method with common random numbers across the grid (smooth curves); reliable for ``u`` up to a
+    little above ``-E_∞`` (see the module docstring; compare ``stderr`` with ``value``).
+
+    Returns ``{"u", "log_per_N", "value", "stderr"}`` as arrays (``stderr`` 0 for the exact total).
+    """
+    N, p, k, _ = _check_common(N, p, k, 0.0)
+    u = real_array("u", u, allow_inf=True)
+    samples = integer("samples", samples, minimum=2)
+    if k is None:
+        log_v = np.array([_total_density(N, p, float(v), None).log_value for v in u.ravel()]).reshape(u.shape)
+        stderr = np.zeros_like(log_v)
+    else:
+        if k > 1 or N < k + 2:
+            raise InvalidInputError(f"curves by index are available for k = 0 or 1 with N >= k + 2; got k={k}, N={N}")
+        curve = _planted_curve(N, p, k, u.ravel(), samples, rng, progress)
+        log_v, stderr = curve["log_value"].reshape(u.shape), curve["stderr"].reshape(u.shape)
+    with np.errstate(over="ignore"):
+        value = np.exp(log_v)
+    return {"u": u, "log_per_N": log_v / N, "value": value, "stderr": stderr}
+
+
+# --- density method (total) ----------------------------------------------------------------------
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
+
+
+def _gauss_legendre(lo: float, hi: float, panels: int):
+    edges = np.linspace(lo, hi, panels + 1)
+    half = 0.5 * np.diff(edges)
+    mid = 0.5 * (edges[:-1] + edges[1:])
+    nodes = (mid[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
+    weights = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    return nodes, weights
+
+
+def _log_integrand_y(y, N, p):
+    """``log[e^{-(p-2)/(2p) y²} R_1(y)]`` in Mehta's variable ``y = √N x``."""
+    return -(p - 2) / (2.0 * p) * y * y + goe._log_r1(-np.abs(y), N)
+
+
+def _total_density(N: int, p: int, u: float, dps):
+    if N > MAX_N_DENSITY:
+        raise SizeLimitError(f"N={N} exceeds the density method's limit N <= {MAX_N_DENSITY} "
+                             f"(its recurrence is O(N) per quadrature node)")
+    if dps is not None:
+        return _total_density_mpmath(N, p, u, dps)
+    log_pref = _log_prefactor(N, p)
+    if u == -math.inf:
+        return _result(-math.inf, 0.0, "density", N, p, None, u)
+    hi = math.sqrt(N) * _scale(p) * u if math.isfinite(u) else math.inf
+    # locate where the integrand lives (coarse scan), then integrate that window finely
+    reach = 3.0 * math.sqrt(N) + 30.0
+    top = min(hi, reach)
+    bottom = min(-reach, top - 60.0)
+    coarse = np.linspace(bottom, top, 4001)
+    L = _log_integrand_y(coarse, N, p)
+    keep = np.nonzero(L > L.max() - 90.0)[0]
+    step = coarse[1] - coarse[0]
+    lo = coarse[keep[0]] - step
+    hi_q = min(coarse[keep[-1]] + step, top)
+    # panel width ~ half the local eigenvalue spacing π/√(2N) (R_1 ripples on that scale)
+    width = 0.5 * math.pi / math.sqrt(2.0 * N)
+    panels = max(8, int(math.ceil((hi_q - lo) / width)))
+    nodes, weights = _gauss_legendre(lo, hi_q, panels)
+    Lq = _log_integrand_y(nodes, N, p)
+    m = Lq.max()
+    log_int = m + math.log(float(np.sum(weights * np.exp(Lq - m))))
+    return _result(log_pref + log_int, 0.0, "density", N, p, None, u)
+
+
+def _total_density_mpmath(N: int, p: int, u: float, dps: int):
+    import mpmath
+
+    with mpmath.workdps(dps):
+        a = mpmath.mpf(p - 2) / (2 * p)
+        hi = mpmath.sqrt(N) * mpmath.sqrt(mpmath.mpf(p) / (2 * (p - 1))) * mpmath.mpf(u) if math.isfinite(u) else mpmath.inf
+        edge = mpmath.sqrt(2 * N)
+        f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
+        points = [-mpmath.inf] + [edge * t for t in mpmath.linspace(-1.5, 1.5, max(7, 2 * N + 1))] + [mpmath.inf]
+        points = [q for q in points if q < hi] + [hi]
+        integral = mpmath.quad(f, points)
+        pref = 2 * mpmath.sqrt(mpmath.mpf(2) / p) * mpmath.mpf(p - 1) ** (mpmath.mpf(N) / 2)
+        value = pref * integral
+        log_value = float(mpmath.log(value)) if value > 0 else -math.inf
+    return CriticalCount(value, 0.0, "density", N, p, None, u, log_value)
+
+
+# --- joint method (N <= 3) -----------------------------------------------------------------------
+
+def log_goe_normaliser(m: int, N: int) -> float:
+    r"""``log ∫_{ℝ^m} |Δ(λ)| e^{-N/2 Σ λ²} dλ`` (Mehta's integral, γ = 1/2: ``(2π)^{m/2} Π Γ(1+j/2)/Γ(3/2)``,
+    rescaled from ``e^{-x²/2}`` to ``e^{-N λ²/2}``)."""
+    s = 0.5 * m * math.log(2 * math.pi) + sum(math.lgamma(1 + j / 2) - math.lgamma(1.5) for j in range(1, m + 1))
+    return s - 0.5 * m * math.log(N) - 0.25 * m * (m - 1) * math.log(N)
+
+
+def _joint_integral(N: int, p: int, k: int, u: float) -> float:
+    """``2√(2/p)(p-1)^{N/2} (N!/Z_N) ∫_{λ_0<…<λ_{N-1}, λ_k ≤ cu} |Δ| e^{-N/2Σλ² - aλ_k²} dλ`` (N ≤ 3)."""
+    a = N * (p - 2) / (2.0 * p)
+    cu = _scale(p) * u if math.isfinite(u) else math.inf
+    if cu == -math.inf:
+        return 0.0
+    W = 14.0 / math.sqrt(N)
+    v_hi = min(cu, W)
+    v_lo = min(-W, v_hi - W)
+    v, wv = _gauss_legendre(v_lo, v_hi, 12)
+    g, wg = _gauss_legendre(0.0, 1.0, 4)  # nodes on [0, 1] for the other eigenvalues
+    n_below, n_above = k, N - 1 - k
+
+    def others(vv):
+        """Points (list of arrays) and weights for the other eigenvalues given λ_k = vv (broadcast)."""
+        lo_end, hi_end = vv - W, np.maximum(vv, 0.0) + W
+        if n_below + n_above == 1:
+            if n_above:
+                y = vv + (hi_end - vv) * g
+                return [y], wg * (hi_end - vv)
+            y = vv - (vv - lo_end) * g
+            return [y], wg * (vv - lo_end)
+        if n_above == 2:  # vv < y < z < hi_end
+            y = vv + (hi_end - vv) * g[:, None]
+            z = y + (hi_end - y) * g[None, :]
+            return [y, z], (wg[:, None] * wg[None, :]) * (hi_end - vv) * (hi_end - y)
+        if n_below == 2:  # lo_end < z < y < vv
+            y = vv - (vv - lo_end) * g[:, None]
+            z = y - (y - lo_end) * g[None, :]
+            return [y, z], (wg[:, None] * wg[None, :]) * (vv - lo_end) * (y - lo_end)
+        y = vv - (vv - lo_end) * g[:, None]  # one below, one above (a product domain)
+        z = vv + (hi_end - vv) * g[None, :]
+        return [y, z], (wg[:, None] * wg[None, :]) * (vv - lo_end) * (hi_end - vv)
+
+    total = 0.0
+    for vv, w in zip(v, wv):
+        pts, wts = others(vv)
+        lam = [np.asarray(vv, dtype=float)] + [np.asarray(q, dtype=float) for q in pts]
+        lam = np.broadcast_arrays(*lam)
+        vdm = np.ones_like(lam[0])
+        for i in range(N):
+            for j in range(i + 1, N):
+                vdm = vdm * np.abs(lam[i] - lam[j])
+        expo = -0.5 * N * sum(q * q for q in lam) - a * vv * vv
+        total += w * float(np.sum(wts * vdm * np.exp(expo)))
+    log_norm = math.lgamma(N + 1) - log_goe_normaliser(N, N)
+    return math.exp(_log_prefactor(N, p) + log_norm) * total
+
+
+# --- Monte Carlo ---------------------------------------------------------------------------------
+
+def _progress(total, enabled, desc):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+def _monte_carlo(N, p, k, u, samples, rng, progress):
+    gen = as_generator(rng)
+    a = N * (p - 2) / (2.0 * p)
+    cu = _scale(p) * u if math.isfinite(u) else u
+    s1 = s2 = 0.0
+    hits = 0
+    bar = _progress(samples, progress, f"GOE N={N}")
+    done = 0
+    while done < samples:
+        n = min(_CHUNK, samples - done)
+        lam = goe.goe_eigenvalues(N, n, rng=gen)
+        lam_k = lam if k is None else lam[:, [k]]
+        inside = lam_k <= cu
+        f = np.sum(np.exp(-a * lam_k * lam_k) * inside, axis=1)
+        hits += int(np.count_nonzero(inside.any(axis=1)))
+        s1 += float(f.sum())
+        s2 += float((f * f).sum())
+        done += n
+        if bar is not None:
+            bar.update(n)
+    if bar is not None:
+        bar.close()
+    mean = s1 / samples
+    var = max(s2 / samples - mean * mean, 0.0) * samples / (samples - 1)
+    pref = math.exp(_log_prefactor(N, p))
+    value_log = _log_prefactor(N, p) + math.log(mean) if mean > 0 else -math.inf
+    return _result(value_log, pref * math.sqrt(var / samples), "montecarlo", N, p, k, u, samples, hits)
+
+
+def _planted_curve(N, p, k, u, samples, rng, progress):
+    """The planted estimator at every ``u`` of an array, with per-u standard errors (common draws)."""
+    gen = as_generator(rng)
+    c = _scale(p)
+    a = N * (p - 2) / (2.0 * p)
+    m = N - k - 1  # eigenvalues drawn by Monte Carlo
+    cu = c * np.where(np.isfinite(u), u, np.sign(u) * 1e300)
+    top = float(min(np.max(cu), math.sqrt(2) + 2.0))
+    bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N))
+    if top <= bottom:
+        bottom = top - 12.0 / math.sqrt(N) - 2.0
+    h = min(0.004, 0.02 / math.sqrt(N))
+    M = int(math.ceil((top - bottom) / h)) + 1
+    if M * min(samples, _CHUNK) * max(m, 1) > 4e8:
+        raise SizeLimitError(f"planted method: a {M}-point grid x {min(samples, _CHUNK)} draws x {m} eigenvalues "
+                             "is over 4e8 terms per batch; use fewer samples or a smaller N")
+    x = np.linspace(bottom, top, M)
+    trap = np.full(M, x[1] - x[0])
+    trap[0] = trap[-1] = 0.5 * (x[1] - x[0])
+    log_const = (_log_prefactor(N, p) + math.lgamma(N + 1) - math.lgamma(N - k)
+                 + log_goe_normaliser(m, N) - log_goe_normaliser(N, N))
+    # cumulative integrals per draw, in units of exp(shift) to stay in range
+    shift = None
+    per_draw = []
+    bar = _progress(samples, progress, f"planted N={N} k={k}")
+    done = 0
+    while done < samples:
+        n = min(_CHUNK, samples - done)
+        if m > 0:
+            lam = goe.goe_eigenvalues(m, n, rng=gen) * math.sqrt(m / N)  # GOE_m, variance normalised by N
+            w_min = lam[:, 0]
+            logprod = np.zeros((n, M))
+            for j in range(m):
+                logprod += np.log(np.abs(x[None, :] - lam[:, [j]]))
+        else:
+            w_min = np.full(n, np.inf)
+            logprod = np.zeros((n, M))
+        ok = x[None, :] < w_min[:, None]
+        log_h = np.where(ok, -0.5 * N * x * x + logprod, -np.inf)  # one planted eigenvalue at x
+        if shift is None:
+            shift = float(np.max(log_h[np.isfinite(log_h)])) if np.isfinite(log_h).any() else 0.0
+        if k == 0:
+            log_f = log_h - a * x * x
+            f = np.exp(log_f - shift) * trap
+        else:
+            # inner ∫_{x0<x1} (x1-x0) e^{-N/2 x0²} Π|x0-w| dx0 by the trapezoid rule (cumulative sums)
+            hs = np.exp(np.where(np.isfinite(log_h), log_h - shift, -np.inf)) * trap
+            c0 = np.cumsum(hs, axis=1) - hs
+            c1 = np.cumsum(hs * x, axis=1) - hs * x
+            inner = np.maximum(x * c0 - c1, 0.0)
+            f = hs * inner * np.exp(-a * x * x)
+        cum = np.cumsum(f, axis=1)
+        per_draw.append(np.stack([np.interp(cu, x, row, left=0.0, right=row[-1]) for row in cum]))
+        done += n
+        if bar is not None:
+            bar.update(n)
+    if bar is not None:
+        bar.close()
+    vals = np.concatenate(per_draw)  # (samples, len(u)), in units exp(shift * (k + 1))
+    mean = vals.mean(axis=0)
+    se = vals.std(axis=0, ddof=1) / math.sqrt(samples)
+    unit = log_const + shift * (k + 1)
+    with np.errstate(divide="ignore"):
+        log_value = unit + np.log(mean)
+    log_value = np.where(np.asarray(u) == -np.inf, -np.inf, log_value)
+    with np.errstate(over="ignore", invalid="ignore"):
+        stderr = np.where(mean > 0, np.exp(log_value) * se / np.where(mean > 0, mean, 1.0), 0.0)
+    return {"log_value": log_value, "stderr": stderr}
+
+
+__all__ = ["expected_critical_points", "log_critical_points_curve", "CriticalCount", "log_goe_normaliser"]
