@@ -390,8 +390,12 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
     header = [""] + [f"$H = {h}$" for h in H_values]
     rows = [[r"$E_\infty$"] + [r.format(r.E_inf) for r in results]]
     rows += [[f"$E_{{{j}}}$"] + [r.format(r.E[j]) for r in results] for j in range(kmax + 1)]
-    doc.table(header, rows, caption=f"Energy thresholds ({digits} significant digits): the zeros of the "
-                                    "threshold equation above. Index-k critical points lie below -Lambda E_k.")
+    doc.paragraph(r"Table 1 lists $E_\infty$ and the zeros $E_0 > E_1 > \dots$ of the threshold "
+                  r"equation, computed by \texttt{polyloss.energy\_thresholds} (bracketed root finding in mpmath with "
+                  rf"10 guard digits), at {digits} significant digits. Critical points of index $k$ lie below "
+                  r"$-\Lambda E_k$; the band $(-\Lambda E_0, -\Lambda E_\infty)$ holds the low-index critical points.",
+                  raw=True)
+    doc.table(header, rows, caption=f"Energy thresholds at {digits} significant digits (energies per Lambda).")
 
     if finite_sizes:
         from .finite_size import total_critical_points_formula
