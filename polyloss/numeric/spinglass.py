@@ -342,7 +342,7 @@ class SphericalSpinGlass:
         """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, (B, C(Λ+r-1, r))."""
         f = torch.ones((w.shape[0], 1), dtype=w.dtype, device=w.device)
         for level in range(1, r + 1):
-            f = f[:, self._parent[level]] * w[:, self._last[level]]
+            f = f.index_select(1, self._parent[level]) * w.index_select(1, self._last[level])
         return f
 
     def euclidean_gradient(self, w) -> torch.Tensor:

@@ -1,0 +1,42 @@
+"""``polyloss spinglass``: the paper's spin-glass experiment (minima of SGD on the spherical H-spin glass)."""
+
+from __future__ import annotations
+
+NAME = "spinglass"
+HELP = ("minima reached by SGD/GD/annealing on the spherical H-spin glass, per Lambda: energies per "
+        "Lambda, indices, histogram (Choromanska et al. 2015, Fig. 2 left)")
+
+
+def configure(parser):
+    from ..cli import parse_int_list
+
+    parser.add_argument("--H", type=int, default=3, help="order H of the spin glass (default 3)")
+    parser.add_argument("--Lambda", type=parse_int_list, default=(25, 50, 100),
+                        help="dimensions, e.g. 25,50,100 (default; the paper: 25,50,100,250,500)")
+    parser.add_argument("--runs", type=int, default=200, help="random starts per Lambda (default 200; paper 1000)")
+    parser.add_argument("--method", choices=("sgd", "gd", "anneal"), default="sgd",
+                        help="descent: the authors' SGD (default), gradient descent, Langevin annealing")
+    parser.add_argument("--P", type=int, default=10, help="SGD: number of coupling pieces (default 10)")
+    parser.add_argument("--steps", type=int, default=None, help="descent steps (default: method's own)")
+    parser.add_argument("--lr", type=float, default=None, help="constant step size (default: method's schedule)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of couplings, starts and noise (default 0)")
+    parser.add_argument("--chunk", type=int, default=200, help="runs per saved chunk (resume unit, default 200)")
+    parser.add_argument("--redraw", action="store_true", help="new couplings for every run")
+    parser.add_argument("--no-refine", action="store_true", help="skip Newton refinement and indices")
+    parser.add_argument("--float32", action="store_true", help="store couplings in float32 (halves memory)")
+    parser.add_argument("--out", required=True, help="run folder (results, figure; a rerun resumes)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args) -> int:
+    from ..experiments.spinglass_minima import spinglass_minima
+    from ..figures.spinglass import minima_histogram
+
+    result = spinglass_minima(args.Lambda, H=args.H, runs=args.runs, method=args.method, seed=args.seed,
+                              out=args.out, progress=not args.quiet, chunk=args.chunk, redraw=args.redraw,
+                              refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
+                              dtype="float32" if args.float32 else "float64")
+    _, path = minima_histogram(result)
+    print(result)
+    print(f"results: {args.out}   figure: {path}")
+    return 0
