@@ -186,3 +186,27 @@ def test_bad_input_is_refused_clearly():
         theta(-1.7, 3, backend="jax")
     with pytest.raises(InvalidInputError, match="1e\\+100"):
         theta(-1e120, 3)
+
+
+# --- the limit of part 2's exact finite-N counts --------------------------------------------------------
+def test_finite_N_totals_converge_to_theta():
+    """(1/N) log E Crt_N(u) (part 2's exact Kac-Rice density method, independent code) approaches
+    Θ_H(u) from below, with a gap of order log(N)/N (REFERENCE §5: (1/N) log E Crt_N -> Θ)."""
+    from polyloss.numeric.critical_counts import log_critical_points_curve
+
+    u = np.array([-1.75, -1.70, -1.66])
+    gaps = [theta(u, 3) - log_critical_points_curve(n, 3, u)["log_per_N"] for n in (50, 200, 800)]
+    assert np.all(gaps[0] > gaps[1]) and np.all(gaps[1] > gaps[2]) and np.all(gaps[2] > 0)
+    assert np.all(gaps[2] < 0.006)
+    scaled = [g * n / np.log(n) for g, n in zip(gaps, (50, 200, 800))]
+    assert np.all((scaled[2] > 0.3) & (scaled[2] < scaled[0]) & (scaled[0] < 1.0))
+
+
+def test_finite_size_figure(tmp_path):
+    from polyloss.figures.complexity import finite_size_convergence, finite_size_curves
+
+    curves = finite_size_curves(3, sizes=(10, 40), ks=(None, 0), index_sizes=(10,), u=np.linspace(-1.8, -1.6, 9),
+                                samples=200, rng=1)
+    assert set(curves) == {(None, 10), (None, 40), (0, 10)}
+    (png,) = finite_size_convergence(tmp_path / "finite.png", curves)
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -74,42 +74,67 @@ def complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), w
     return _save(fig, path, pdf)
 
 
-def finite_size_convergence(path, H: int = 3, k: int = 0, *, sizes=None, curves=None, zoom=(-1.75, -1.55),
-                            pdf: bool = False) -> list:
-    """``(1/N) log E Crt_{N,k}(u)`` for growing ``N`` against the limit ``Θ_{k,H}(u)``.
+def finite_size_curves(H: int = 3, sizes=(10, 25, 50, 100, 200), *, ks=(None, 0), index_sizes=(10, 25, 50, 100),
+                       u=None, samples: int = 1000, rng=0) -> dict:
+    """``{(k, N): (u, (1/N) log E Crt_{N,k}(u), its standard error)}`` from part 2's
+    :func:`polyloss.numeric.critical_counts.log_critical_points_curve`: exact for the total ``k=None``
+    (``sizes``); the planted Monte Carlo method for ``k = 0, 1`` (``index_sizes``, ``samples`` draws,
+    seeded by ``rng``). A few seconds."""
+    from .._random import derive_seed
+    from ..numeric.critical_counts import log_critical_points_curve
 
-    ``curves`` maps ``N`` to ``(u, values)`` (precomputed); when it is None they are computed with
-    :func:`polyloss.numeric.critical_counts.expected_critical_points` for ``sizes`` (default
-    ``(10, 25, 50, 100)``) on a grid of ``zoom``.
-    """
+    from ..numeric.complexity import e_infinity
+
+    u = np.linspace(-1.80, -1.50, 61) if u is None else np.asarray(u, dtype=float)
+    u_index = u[u <= -e_infinity(H) + 0.03]  # the planted method's range (part 2's docstring)
+    out = {}
+    for k in ks:
+        for n in (sizes if k is None else index_sizes):
+            if k is not None and n < k + 2:
+                continue
+            seed = None if rng is None else derive_seed(rng, "finite_size_curves", H, "all" if k is None else k, n)
+            c = log_critical_points_curve(n, H, u if k is None else u_index, k=k, samples=samples, rng=seed)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                err = np.where(c["value"] > 0, c["stderr"] / c["value"], 0.0) / n  # δ(log)/N
+            out[(k, n)] = (c["u"], c["log_per_N"], err)
+    return out
+
+
+def finite_size_convergence(path, curves: dict, H: int = 3, *, pdf: bool = False) -> list:
+    """``(1/N) log E Crt_{N,k}(u)`` for growing ``N`` against the limits ``Θ_H`` / ``Θ_{k,H}``: one panel
+    per index in ``curves`` (from :func:`finite_size_curves`), Monte Carlo standard errors shaded."""
     from ..numeric.complexity import e_infinity, energy_thresholds, theta
 
     plt = pyplot()
-    if curves is None:
-        from ..numeric.critical_counts import expected_critical_points
-
-        sizes = (10, 25, 50, 100) if sizes is None else tuple(sizes)
-        grid = np.linspace(zoom[0], zoom[1], 41)
-        curves = {}
-        for n in sizes:
-            counts = np.array([float(expected_critical_points(n, H, k=k, u=v)) for v in grid])
-            curves[n] = (grid, np.log(counts) / n)
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    colors = plt.cm.plasma(np.linspace(0.1, 0.8, len(curves)))
-    for color, (n, (uu, values)) in zip(colors, sorted(curves.items())):
-        ax.plot(uu, values, color=color, lw=1.3, marker=".", ms=3,
-                label=rf"$N = {n}$: $(1/N)\log \mathbb{{E}}\,\mathrm{{Crt}}_{{N,{k}}}(u)$")
-    u = np.linspace(zoom[0], zoom[1], 801)
-    ax.plot(u, theta(u, H, k), color="black", lw=2.2, label=rf"limit $\Theta_{{{k},H}}(u)$")
-    e_inf, e_k = e_infinity(H), float(energy_thresholds(H, k).E[k])
-    ax.axvline(-e_inf, color="tab:red", ls="--", lw=1.1, label=rf"$-E_\infty = {-e_inf:.4f}$")
-    ax.axvline(-e_k, color="tab:blue", ls=":", lw=1.4, label=rf"$-E_{k} = {-e_k:.4f}$")
-    ax.axhline(0.0, color="grey", lw=0.8)
-    ax.set_xlim(*zoom)
-    ax.set_xlabel(U_LABEL.replace(r"\Lambda", "N"))
-    ax.set_ylabel(THETA_LABEL.replace(r"\Lambda", "N"))
-    ax.set_title(f"H = {H}, index {k}: finite N converges to the limit (N = Lambda)")
-    ax.grid(alpha=0.25)
-    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    ks = sorted({k for k, _ in curves}, key=lambda k: -1 if k is None else k)
+    fig, axes = plt.subplots(1, len(ks), figsize=(6.2 * len(ks), 4.8), squeeze=False)
+    e_inf = e_infinity(H)
+    for ax, k in zip(axes[0], ks):
+        sizes = sorted(n for kk, n in curves if kk == k)
+        colors = plt.cm.plasma(np.linspace(0.1, 0.8, len(sizes)))
+        lo = hi = None
+        for color, n in zip(colors, sizes):
+            uu, values, err = curves[(k, n)]
+            ax.plot(uu, values, color=color, lw=1.3, label=f"N = {n}")
+            if np.any(err > 0):
+                ax.fill_between(uu, values - err, values + err, color=color, alpha=0.25, lw=0)
+            lo = uu.min() if lo is None else min(lo, uu.min())
+            hi = uu.max() if hi is None else max(hi, uu.max())
+        grid = np.linspace(lo, hi, 801)
+        name = r"\Theta_H" if k is None else rf"\Theta_{{{k},H}}"
+        ax.plot(grid, theta(grid, H, k), color="black", lw=2.2, label=rf"limit ${name}(u)$")
+        ax.axvline(-e_inf, color="tab:red", ls="--", lw=1.1, label=rf"$-E_\infty = {-e_inf:.4f}$")
+        e_0 = float(energy_thresholds(H).E[0])
+        ax.axvline(-e_0, color="tab:blue", ls=":", lw=1.4, label=rf"$-E_0 = {-e_0:.4f}$")
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(r"$u = L/N$ (energy per $N = \Lambda$)")
+        what = "all indices (exact)" if k is None else f"index {k} (planted Monte Carlo, ±1 s.e.)"
+        ax.set_title(f"H = {H}, {what}")
+        ax.set_ylabel(r"$(1/N)\,\log\ \mathbb{E}\,\mathrm{Crt}_{N}(u)$" if k is None
+                      else rf"$(1/N)\,\log\ \mathbb{{E}}\,\mathrm{{Crt}}_{{N,{k}}}(u)$")
+        ax.grid(alpha=0.25)
+        ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    fig.suptitle(r"finite $N$ converges to the complexity $\Theta$ (slowly: corrections of order $\log N / N$)", fontsize=11)
     fig.tight_layout()
     return _save(fig, path, pdf)
