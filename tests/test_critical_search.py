@@ -179,6 +179,18 @@ def test_bad_input_is_refused_clearly():
         count_statistics(2, 3, 1, seed=0, levels=[float("nan")])
     with pytest.raises(SizeLimitError, match="Lambda=20"):
         count_statistics(20, 3, 1, seed=0)
+    with pytest.raises(InvalidInputError, match="threads"):
+        count_statistics(2, 3, 1, seed=0, threads=0)
+
+
+def test_count_statistics_restores_torch_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        count_statistics(2, 3, 2, seed=0, threads=1)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_max_critical_points_bound():

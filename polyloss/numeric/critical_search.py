@@ -408,7 +408,8 @@ def _to_numpy(x) -> np.ndarray:
 # --- Monte Carlo over instances -------------------------------------------------------------------
 
 def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(math.inf,), starts=None,
-                     directory=None, progress: bool = False, chunk: int = 50) -> CountStatistics:
+                     directory=None, progress: bool = False, chunk: int = 50,
+                     threads: int | None = 1) -> CountStatistics:
     """Mean ``Crt_{Λ,k}(u)`` over ``instances`` random couplings, per index k and energy level u.
 
     Instance i is ``SphericalSpinGlass(Λ, H, seed=derive_seed(seed, "instance", i))``, enumerated by
@@ -418,6 +419,9 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
 
     ``directory``: a run folder (:class:`~polyloss.experiments.store.RunStore`); finished chunks of
     ``chunk`` instances are saved atomically and skipped on a rerun. ``progress``: a tqdm bar on stderr.
+    ``threads``: torch intra-op threads during the loop (restored afterwards; ``None`` leaves torch's
+    setting). The work is thousands of tiny batched operations, for which extra threads only wait on each
+    other: on a loaded 2-core machine one thread ran Λ = 3, H = 3 about 12× faster than two.
     """
     from ..experiments.store import RunStore
     from .spinglass import SphericalSpinGlass
@@ -428,6 +432,8 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     chunk = V.integer("chunk", chunk, minimum=1)
     if starts is not None:
         starts = V.integer("starts", starts, minimum=1)
+    if threads is not None:
+        threads = V.integer("threads", threads, minimum=1)
     lv = V.real_array("levels", levels, allow_inf=True).reshape(-1)
     if lv.size == 0:
         raise InvalidInputError(f"levels must hold at least one energy level u, got {levels!r}")
@@ -442,22 +448,28 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     from tqdm import tqdm
 
     energies, indices, owner, accepted = [], [], [], []
-    with tqdm(total=instances, desc=f"critical points Λ={Lambda} H={H}", file=sys.stderr,
-              disable=not progress) as bar:
-        for lo in range(0, instances, chunk):
-            hi = min(lo + chunk, instances)
-            key = f"instances={lo}-{hi - 1}"
-            if store is not None and store.has(key):
-                data = store.load(key)
-            else:
-                data = _enumerate_chunk(SphericalSpinGlass, Lambda, H, range(lo, hi), seed, starts)
-                if store is not None:
-                    store.save(key, data, meta={"instances": hi - lo})
-            energies.append(data["energy"])
-            indices.append(data["index"])
-            owner.append(data["instance"])
-            accepted.append(data["accepted"])
-            bar.update(hi - lo)
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        with tqdm(total=instances, desc=f"critical points Λ={Lambda} H={H}", file=sys.stderr,
+                  disable=not progress) as bar:
+            for lo in range(0, instances, chunk):
+                hi = min(lo + chunk, instances)
+                key = f"instances={lo}-{hi - 1}"
+                if store is not None and store.has(key):
+                    data = store.load(key)
+                else:
+                    data = _enumerate_chunk(SphericalSpinGlass, Lambda, H, range(lo, hi), seed, starts)
+                    if store is not None:
+                        store.save(key, data, meta={"instances": hi - lo})
+                energies.append(data["energy"])
+                indices.append(data["index"])
+                owner.append(data["instance"])
+                accepted.append(data["accepted"])
+                bar.update(hi - lo)
+    finally:
+        torch.set_num_threads(before)
     energies, indices, owner = map(np.concatenate, (energies, indices, owner))
     accepted = np.concatenate(accepted).astype(bool)
     good = np.flatnonzero(accepted)
