@@ -5,6 +5,8 @@
 2. Λ ≥ 3: the batched many-start Newton of ``critical_points`` (converged starts leave the batch, stop
    after 5 quiet steps) against the same Newton run one start at a time (the plain loop a user writes),
    same starts, same instances. Both must find the same number of critical points.
+3. The Newton loop of the search against part 1's ``optimisers.refine`` (same step, every start run to
+   ``max_iter``), same starts: milliseconds per instance and converged starts.
 
     .venv/bin/python benchmarks/bench_critical_search.py [--quick]
 """
@@ -86,6 +88,20 @@ def main():
         t_base, base = timed(lambda: [one_at_a_time(m, starts, i) for i, m in enumerate(models)])
         print(f"{Lam:>6} {H:>3} {starts:>6} {1e3 * t_ours / k:11.1f} {1e3 * t_base / k:9.1f} "
               f"{t_base / t_ours:7.1f}x  {ours == base} {ours} {base}")
+
+    print("3. Newton loop of the search vs optimisers.refine (per instance, default starts, max_iter 40)")
+    from polyloss.numeric.optimisers import refine
+
+    print(f"{'Lambda':>6} {'H':>3} {'search ms':>10} {'refine ms':>10} {'ratio':>7}  converged (search/refine)")
+    for Lam, H in ((3, 3), (4, 3), (5, 3)):
+        models = [SphericalSpinGlass(Lam, H, seed=s) for s in range(n_inst)]
+        starts = [m.random_points(cs._default_starts(Lam, H), seed=s) for s, m in enumerate(models)]
+        t_ours, ours = timed(lambda: sum(int(cs._newton(m, w.clone(), max_iter=40, tol=1e-10)[1].sum())
+                                         for m, w in zip(models, starts)))
+        t_base, base = timed(lambda: sum(int(refine(m, w.clone(), tol=1e-10, max_iter=40).converged.sum())
+                                         for m, w in zip(models, starts)))
+        print(f"{Lam:>6} {H:>3} {1e3 * t_ours / n_inst:10.1f} {1e3 * t_base / n_inst:10.1f} "
+              f"{t_base / t_ours:7.1f}x  {ours}/{base}")
 
 
 if __name__ == "__main__":
