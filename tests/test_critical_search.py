@@ -1,6 +1,7 @@
 """All critical points of small spin-glass instances (polyloss.numeric.critical_search).
 
-Oracles: a dense grid scan of dL/dθ with bisection (Λ = 2, independent of the root finder), the model's
+Oracles: a dense grid scan of dL/dθ with bisection (Λ = 2, independent of the root finder), exact
+elimination (Λ = 3: sympy resultant of the eigenvector equations, real roots isolated exactly), the model's
 own gradient, Hessian index and energy, numpy.linalg.eigh (H = 2: critical points are the eigenvectors of
 the symmetrised coupling matrix), the Morse relation Σ_k (-1)^k Crt_k = 1 + (-1)^{Λ-1} (REFERENCE §5),
 the symmetry L(-w) = (-1)^H L(w), and stability of the enumeration when the starts double.
@@ -8,10 +9,12 @@ the symmetry L(-w) = (-1)^H L(w), and stability of the enumeration when the star
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
+import sympy
 import torch
 
 from polyloss.errors import InvalidInputError, ResumeError, SizeLimitError
@@ -108,6 +111,36 @@ def test_newton_points_are_critical_distinct_and_satisfy_morse(Lam, H, seed):
     result = critical_points(model, seed=seed)
     assert result.method == "newton" and len(result) <= max_critical_points(Lam, H)
     _check_instance(model, result)
+
+
+def _algebraic_pairs(X):
+    """Exact oracle for Λ = 3: a critical point ±w is an eigenvector, ∇P(w) ∥ w, P(w) = Σ X w_{i_1}…w_{i_H}.
+
+    On the chart w = (x, y, 1) that is y g_3 = g_2 and g_1 = x g_3 (g = ∇P); eliminating y gives the
+    resultant R(x) (sympy, exact rationals). The ± pairs are the distinct real roots x = w_1/w_3 of R (a
+    real x with a complex y would be a double root: non-generic). Returns the sorted real roots and deg R.
+    """
+    H = X.ndim
+    x, y, z = sympy.symbols("x y z")
+    w = (x, y, z)
+    P = sum(sympy.Rational(int(X[idx] * 1024), 1024) * sympy.prod([w[i] for i in idx])
+            for idx in itertools.product(range(3), repeat=H))
+    g = [sympy.diff(P, v).subs(z, 1) for v in w]
+    R = sympy.Poly(sympy.resultant(sympy.expand(y * g[2] - g[1]), sympy.expand(g[0] - x * g[2]), y), x)
+    roots = [float(r.evalf(30)) for r in sympy.real_roots(R.sqf_part())]
+    return np.sort(roots), R.degree()
+
+
+@pytest.mark.parametrize("H,seed", [(3, 0), (3, 1), (3, 3), (4, 1), (4, 3)])
+def test_three_weights_against_exact_elimination(H, seed):
+    X = np.round(np.random.default_rng(seed).standard_normal((3,) * H) * 1024) / 1024   # exact in binary
+    model = SphericalSpinGlass(3, H, couplings=torch.as_tensor(X))
+    roots, degree = _algebraic_pairs(X)
+    assert degree == max_critical_points(3, H) // 2          # Cartwright-Sturmfels count of eigenvectors
+    result = critical_points(model, seed=seed)
+    pairs = result.points[result.points[:, 2] > 0]
+    np.testing.assert_allclose(np.sort(pairs[:, 0] / pairs[:, 2]), roots, rtol=1e-8, atol=1e-8)
+    assert len(result) == 2 * len(roots)
 
 
 @pytest.mark.parametrize("Lam,seed", [(3, 10), (3, 11), (4, 12), (4, 13)])
