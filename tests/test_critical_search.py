@@ -216,6 +216,16 @@ def test_bad_input_is_refused_clearly():
         count_statistics(2, 3, 1, seed=0, threads=0)
 
 
+def test_count_statistics_is_reproducible():
+    a = count_statistics(3, 3, 4, seed=11)
+    b = count_statistics(3, 3, 4, seed=11)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    c = count_statistics(3, 3, 4, seed=np.random.default_rng(5))
+    d = count_statistics(3, 3, 4, seed=np.random.default_rng(5))
+    assert c.seed == d.seed
+    np.testing.assert_array_equal(c.counts, d.counts)
+
+
 def test_count_statistics_restores_torch_threads():
     before = torch.get_num_threads()
     torch.set_num_threads(2)

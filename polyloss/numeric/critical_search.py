@@ -415,6 +415,7 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
                      threads: int | None = 1) -> CountStatistics:
     """Mean ``Crt_{Λ,k}(u)`` over ``instances`` random couplings, per index k and energy level u.
 
+    ``seed``: None | int | numpy Generator, the base seed (kept in the result's ``seed``).
     Instance i is ``SphericalSpinGlass(Λ, H, seed=derive_seed(seed, "instance", i))``, enumerated by
     :func:`critical_points` with starts seeded by ``derive_seed(seed, "starts", i)``. Instances failing
     the Morse check are listed in ``rejected`` and left out of the means. Compare with the exact
@@ -442,7 +443,9 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
         raise InvalidInputError(f"levels must hold at least one energy level u, got {levels!r}")
     if seed is None:
         seed = derive_seed(None)
-    seed = V.integer("seed", seed, minimum=0)
+    elif isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**62))                             # a base seed drawn from the generator
+    seed = V.integer("seed (None, an int >= 0 or a numpy Generator)", seed, minimum=0)
     max_critical_points(Lambda, H)                                   # validates early
     store = None
     if directory is not None:
