@@ -108,17 +108,14 @@ def sgd_step(w1, w2, x, onehot, lr):
     """One SGD step on stacked replicas, in place. x: (R, B, d), onehot: (R, B, 10). Returns batch losses."""
     import torch
 
-    z = torch.bmm(x, w1)
-    h = torch.relu(z)
-    logits = torch.bmm(h, w2)
-    logp = torch.log_softmax(logits, dim=2)
+    h = torch.bmm(x, w1).relu_()
+    logp = torch.log_softmax(torch.bmm(h, w2), dim=2)
     loss = -(logp * onehot).sum(2).mean(1)
-    g = (logp.exp() - onehot) / x.shape[1]
-    grad_w2 = torch.bmm(h.transpose(1, 2), g)
-    grad_h = torch.bmm(g, w2.transpose(1, 2)) * (z > 0)
-    grad_w1 = torch.bmm(x.transpose(1, 2), grad_h)
-    w1.sub_(grad_w1, alpha=lr)
-    w2.sub_(grad_w2, alpha=lr)
+    g = logp.exp_().sub_(onehot).div_(x.shape[1])
+    # dL/dh masked by 1{Z > 0} = 1{h > 0} (fused), computed before W_2 moves
+    grad_h = torch.ops.aten.threshold_backward(torch.bmm(g, w2.transpose(1, 2)), h, 0)
+    w2.baddbmm_(h.transpose(1, 2), g, alpha=-lr)
+    w1.baddbmm_(x.transpose(1, 2), grad_h, alpha=-lr)
     return loss
 
 
