@@ -226,3 +226,18 @@ def test_result_object_and_public_name():
 def test_bad_input(kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         ecp(**kwargs)
+
+
+@pytest.mark.parametrize("N,k,method", [(3, 0, "joint"), (3, None, "joint"), (10, None, "density"),
+                                        (10, 0, "planted"), (10, 4, "montecarlo")])
+def test_empty_energy_set_counts_nothing(N, k, method):
+    r = ecp(N, 3, k, -math.inf, method=method, samples=50, rng=SEED)
+    assert r.value == 0 and r.log_value == -math.inf
+
+
+def test_deep_tail_density_agrees_with_joint_and_50_digits():
+    # u = -8 is far below the ground state: the count is ~e^{-92}; three independent routes agree
+    dens = ecp(3, 3, u=-8.0)
+    joint = sum(ecp(3, 3, k, -8.0).value for k in range(3))
+    assert dens.value == pytest.approx(joint, rel=1e-9)
+    assert dens.log_value == pytest.approx(ecp(3, 3, u=-8.0, dps=50).log_value, rel=1e-12)

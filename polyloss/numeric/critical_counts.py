@@ -176,6 +176,8 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
         return _monte_carlo(N, p, k, u, samples, rng, progress)
     if k is None or k > 1 or N < k + 2:
         raise InvalidInputError(f"method='planted' handles k = 0 or 1 with N >= k + 2; got k={k}, N={N}")
+    if u == -math.inf:
+        return _result(-math.inf, 0.0, "planted", N, p, k, u, samples)
     curve = _planted_curve(N, p, k, np.array([u]), samples, rng, progress)
     return _result(curve["log_value"][0], curve["stderr"][0], "planted", N, p, k, u, samples)
 
@@ -224,17 +226,8 @@ def _log_integrand_y(y, N, p):
     return -(p - 2) / (2.0 * p) * y * y + goe._log_r1(-np.abs(y), N)
 
 
-def _total_density(N: int, p: int, u: float, dps):
-    if N > MAX_N_DENSITY:
-        raise SizeLimitError(f"N={N} exceeds the density method's limit N <= {MAX_N_DENSITY} "
-                             f"(its recurrence is O(N) per quadrature node)")
-    if dps is not None:
-        return _total_density_mpmath(N, p, u, dps)
-    log_pref = _log_prefactor(N, p)
-    if u == -math.inf:
-        return _result(-math.inf, 0.0, "density", N, p, None, u)
-    hi = math.sqrt(N) * _scale(p) * u if math.isfinite(u) else math.inf
-    # locate where the integrand lives (coarse scan), then integrate that window finely
+def _window(N: int, p: int, hi: float):
+    """``(lo, hi_q)``: where ``log integrand > max - 90`` within ``(-∞, hi]`` (coarse scan of the float path)."""
     reach = 3.0 * math.sqrt(N) + 30.0
     top = min(hi, reach)
     bottom = min(-reach, top - 60.0)
@@ -242,8 +235,19 @@ def _total_density(N: int, p: int, u: float, dps):
     L = _log_integrand_y(coarse, N, p)
     keep = np.nonzero(L > L.max() - 90.0)[0]
     step = coarse[1] - coarse[0]
-    lo = coarse[keep[0]] - step
-    hi_q = min(coarse[keep[-1]] + step, top)
+    return coarse[keep[0]] - step, min(coarse[keep[-1]] + step, top)
+
+
+def _total_density(N: int, p: int, u: float, dps):
+    if N > MAX_N_DENSITY:
+        raise SizeLimitError(f"N={N} exceeds the density method's limit N <= {MAX_N_DENSITY} "
+                             f"(its recurrence is O(N) per quadrature node)")
+    if u == -math.inf:
+        return _result(-math.inf, 0.0, "density", N, p, None, u)
+    hi = math.sqrt(N) * _scale(p) * u if math.isfinite(u) else math.inf
+    lo, hi_q = _window(N, p, hi)
+    if dps is not None:
+        return _total_density_mpmath(N, p, u, hi, lo, hi_q, dps)
     # panel width ~ half the local eigenvalue spacing π/√(2N) (R_1 ripples on that scale)
     width = 0.5 * math.pi / math.sqrt(2.0 * N)
     panels = max(8, int(math.ceil((hi_q - lo) / width)))
@@ -251,19 +255,20 @@ def _total_density(N: int, p: int, u: float, dps):
     Lq = _log_integrand_y(nodes, N, p)
     m = Lq.max()
     log_int = m + math.log(float(np.sum(weights * np.exp(Lq - m))))
-    return _result(log_pref + log_int, 0.0, "density", N, p, None, u)
+    return _result(_log_prefactor(N, p) + log_int, 0.0, "density", N, p, None, u)
 
 
-def _total_density_mpmath(N: int, p: int, u: float, dps: int):
+def _total_density_mpmath(N: int, p: int, u: float, hi: float, lo: float, hi_q: float, dps: int):
+    """The same integral by ``mpmath.quad`` at ``dps`` digits, on the float path's window (tails included)."""
     import mpmath
 
     with mpmath.workdps(dps):
         a = mpmath.mpf(p - 2) / (2 * p)
-        hi = mpmath.sqrt(N) * mpmath.sqrt(mpmath.mpf(p) / (2 * (p - 1))) * mpmath.mpf(u) if math.isfinite(u) else mpmath.inf
-        edge = mpmath.sqrt(2 * N)
         f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
-        points = [-mpmath.inf] + [edge * t for t in mpmath.linspace(-1.5, 1.5, max(7, 2 * N + 1))] + [mpmath.inf]
-        points = [q for q in points if q < hi] + [hi]
+        points = [-mpmath.inf] + list(mpmath.linspace(mpmath.mpf(lo), mpmath.mpf(hi_q), max(8, 2 * N)))
+        points.append(mpmath.inf if hi == math.inf else mpmath.sqrt(N) * mpmath.sqrt(mpmath.mpf(p) / (2 * (p - 1))) * mpmath.mpf(u))
+        if points[-1] <= points[-2]:
+            points.pop(-2)
         integral = mpmath.quad(f, points)
         pref = 2 * mpmath.sqrt(mpmath.mpf(2) / p) * mpmath.mpf(p - 1) ** (mpmath.mpf(N) / 2)
         value = pref * integral
@@ -283,9 +288,9 @@ def log_goe_normaliser(m: int, N: int) -> float:
 def _joint_integral(N: int, p: int, k: int, u: float) -> float:
     """``2√(2/p)(p-1)^{N/2} (N!/Z_N) ∫_{λ_0<…<λ_{N-1}, λ_k ≤ cu} |Δ| e^{-N/2Σλ² - aλ_k²} dλ`` (N ≤ 3)."""
     a = N * (p - 2) / (2.0 * p)
-    cu = _scale(p) * u if math.isfinite(u) else math.inf
-    if cu == -math.inf:
+    if u == -math.inf:
         return 0.0
+    cu = _scale(p) * u if math.isfinite(u) else math.inf
     W = 14.0 / math.sqrt(N)
     v_hi = min(cu, W)
     v_lo = min(-W, v_hi - W)
@@ -374,7 +379,10 @@ def _planted_curve(N, p, k, u, samples, rng, progress):
     c = _scale(p)
     a = N * (p - 2) / (2.0 * p)
     m = N - k - 1  # eigenvalues drawn by Monte Carlo
-    cu = c * np.where(np.isfinite(u), u, np.sign(u) * 1e300)
+    u = np.asarray(u, dtype=float)
+    if np.all(u == -np.inf):
+        return {"log_value": np.full(u.shape, -np.inf), "stderr": np.zeros(u.shape)}
+    cu = c * np.clip(u, -1e6, 1e6)
     top = float(min(np.max(cu), math.sqrt(2) + 2.0))
     bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N))
     if top <= bottom:
