@@ -48,6 +48,11 @@ def test_statistics_match_scipy(smoke):
         assert result.variance()[w] == pytest.approx(np.var(r["test_loss"], ddof=1))
     idx = result.index[4]
     assert idx.shape == (2,) and ((idx >= 0) & (idx <= 1)).all()  # smoke preset: index_replicas = 2
+    assert result.anneal["test_accuracy"].shape == (2,) and int(result.anneal["n_1"]) == 4
+    np.testing.assert_array_equal(result.anneal["sgd_test_accuracy"], result.runs[4]["test_accuracy"])
+    assert result.paths["rho"].shape == (5,) and ((result.paths["rho"] > 0) & (result.paths["rho"] < 1)).all()
+    assert "ρ, fraction of active paths" in result.assumptions_markdown()
+    assert "SA {-1,0,1}" in result.redundancy_markdown()
 
 
 def test_fisher_interval_against_scipy_confidence_interval():
@@ -112,3 +117,55 @@ def test_cli_writes_results_and_refuses_bad_input(tmp_path, capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert match in err and "Traceback" not in err
+
+
+def test_path_statistics_against_brute_force_path_sums():
+    from polyloss.experiments.mnist import path_statistics
+
+    rng = np.random.default_rng(7)
+    x, w1, w2 = rng.random((30, 6)), rng.uniform(-1, 1, (6, 4)), rng.uniform(-1, 1, (4, 10))
+    y = rng.integers(0, 10, 30)
+    x[:, 0] = 0.0  # a constant pixel (as MNIST borders are)
+    got = path_statistics(w1, w2, x, y)
+    # oracle: enumerate every path (i, j, k) of every sample
+    act = np.zeros((30, 6, 4))
+    logits, averaged = np.zeros((30, 10)), np.zeros((30, 10))
+    for s in range(30):
+        for j in range(4):
+            a = float(sum(x[s, i] * w1[i, j] for i in range(6)) > 0)
+            for i in range(6):
+                act[s, i, j] = a
+                for k in range(10):
+                    logits[s, k] += x[s, i] * a * w1[i, j] * w2[j, k]
+    np.testing.assert_allclose(logits, np.maximum(x @ w1, 0) @ w2, atol=1e-12)  # Eq. 1 is exact
+    rho = act.mean()
+    assert got["rho"] == pytest.approx(rho)
+    for s in range(30):
+        for i in range(6):
+            for j in range(4):
+                for k in range(10):
+                    averaged[s, k] += x[s, i] * rho * w1[i, j] * w2[j, k]
+    assert got["relative_distance"] == pytest.approx(np.linalg.norm(logits - averaged) / np.linalg.norm(logits))
+    pooled_x = np.broadcast_to(x[:, :, None], act.shape).ravel()
+    assert got["pooled_correlation"] == pytest.approx(np.corrcoef(pooled_x, act.ravel())[0, 1])
+    pairs = [abs(np.corrcoef(x[:, i], act[:, 0, j])[0, 1]) for i in range(1, 6) for j in range(4)
+             if act[:, 0, j].std() > 0]
+    assert got["mean_abs_correlation"] == pytest.approx(np.mean(pairs))
+    assert got["averaged_accuracy"] == pytest.approx(np.mean(averaged.argmax(1) == y))
+
+
+def test_annealing_keeps_ternary_weights_and_its_incremental_energy_is_exact():
+    from polyloss.numeric.training import anneal_ternary
+
+    rng = np.random.default_rng(1)
+    x, y = rng.random((40, 7)), rng.integers(0, 10, 40)
+    run = anneal_ternary(x, y, 3, steps=400, t_start=0.5, t_end=1e-3, seed=3)
+    assert set(np.unique(run["w1"])) <= {-1.0, 0.0, 1.0} and set(np.unique(run["w2"])) <= {-1.0, 0.0, 1.0}
+    logits = np.maximum(x @ run["w1"], 0) @ run["w2"]
+    ce = np.mean(np.log(np.exp(logits).sum(1)) - logits[np.arange(40), y])
+    assert run["loss"] == pytest.approx(ce, rel=1e-12)
+    again = anneal_ternary(x, y, 3, steps=400, t_start=0.5, t_end=1e-3, seed=3)
+    np.testing.assert_array_equal(again["w1"], run["w1"])
+    # annealing lowers the energy below the average random ternary network's (seeded, 20 draws)
+    randoms = [anneal_ternary(x, y, 3, steps=1, t_start=1e-9, t_end=1e-9, seed=100 + s)["loss"] for s in range(20)]
+    assert run["loss"] < np.min(randoms)

@@ -96,6 +96,8 @@ def run(args) -> int:
     result = run_mnist_experiment(config, args.out, progress=not args.quiet)
     paths = write_report(result, Path(args.out) / "report", spinglass_energies=spin)
     print(result.correlation_markdown())
+    print(result.redundancy_markdown())
+    print(result.assumptions_markdown())
     for w, idx in sorted(result.index.items()):
         print(f"Hessian index, n_1 = {w}: mean {idx.mean():.4f}, max {idx.max():.4f} over {len(idx)} networks")
     for p in paths:

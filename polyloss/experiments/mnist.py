@@ -7,7 +7,10 @@ For every width n_1 the experiment trains ``replicas`` networks with :func:`~pol
 * the Pearson correlation of train and test loss across replicas, beside the paper's Table 1;
 * the normalised Hessian index (fraction of negative eigenvalues of the training-loss Hessian) of the
   first ``index_replicas`` solutions of width ``index_width`` (paper: ≈ 0.01 or less), on the first
-  ``index_samples`` training images (stated: a subset, to keep the dense Hessian affordable).
+  ``index_samples`` training images (stated: a subset, to keep the dense Hessian affordable);
+* the redundancy check: simulated annealing with weights in {-1, 0, 1} (``anneal_runs`` runs on the
+  first ``anneal_samples`` training images) against SGD at the index width, test accuracy;
+* the path assumptions on the index-width solutions (:func:`path_statistics`, on the test set).
 
 Scales (:meth:`MnistExperimentConfig.preset`): ``"smoke"`` (seconds, tests), ``"default"`` (a few
 minutes on 2 CPU cores), ``"paper"`` (1000 networks per width, 200 epochs; see the measured time
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._random import derive_seed
 from .._validate import integer
 from ..errors import InvalidInputError
 from .store import RunStore
@@ -46,13 +50,18 @@ class MnistExperimentConfig:
     index_width: int | None = 25
     index_replicas: int = 5
     index_samples: int = 500
+    anneal_runs: int = 3
+    anneal_steps: int = 20000
+    anneal_samples: int = 1000
 
     @classmethod
     def preset(cls, scale: str = "default", **changes) -> "MnistExperimentConfig":
         presets = {
-            "smoke": cls(widths=(5, 10), replicas=6, epochs=2, index_width=5, index_replicas=2, index_samples=200),
+            "smoke": cls(widths=(5, 10), replicas=6, epochs=2, index_width=5, index_replicas=2, index_samples=200,
+                         anneal_runs=2, anneal_steps=300, anneal_samples=200),
             "default": cls(),
-            "paper": cls(widths=PAPER_WIDTHS, replicas=1000, epochs=200, index_replicas=100, index_samples=4000),
+            "paper": cls(widths=PAPER_WIDTHS, replicas=1000, epochs=200, index_replicas=100, index_samples=4000,
+                         anneal_runs=10, anneal_steps=200000, anneal_samples=4000),
         }
         if scale not in presets:
             raise InvalidInputError(f"scale must be one of {', '.join(presets)}; got {scale!r}")
@@ -68,6 +77,7 @@ class MnistExperimentConfig:
         integer("replicas", self.replicas, minimum=2)  # a correlation needs two replicas
         integer("epochs", self.epochs, minimum=0)
         integer("seed", self.seed, minimum=0)
+        integer("anneal_runs", self.anneal_runs, minimum=0)
         if self.index_width is not None and self.index_width not in widths:
             raise InvalidInputError(f"index_width must be one of the widths {widths} or None; got {self.index_width!r}")
 
@@ -80,6 +90,8 @@ class MnistResult:
     runs: dict
     index: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    anneal: dict = field(default_factory=dict)  # {"n_1", "test_accuracy" (per SA run), "sgd_test_accuracy"}
+    paths: dict = field(default_factory=dict)  # path_statistics of the index-width solutions, per replica
 
     def pearson(self) -> dict:
         """Pearson correlation of train and test loss across replicas, per width."""
@@ -127,7 +139,31 @@ class MnistResult:
 
     def to_dict(self) -> dict:
         return {"config": asdict(self.config), "pearson": self.pearson(), "variance": self.variance(),
-                "index": {w: v.tolist() for w, v in self.index.items()}, "seconds": self.seconds}
+                "index": {w: v.tolist() for w, v in self.index.items()}, "seconds": self.seconds,
+                "anneal": {k: np.asarray(v).tolist() for k, v in self.anneal.items()},
+                "paths": {k: np.asarray(v).tolist() for k, v in self.paths.items()}}
+
+    def redundancy_markdown(self) -> str:
+        """SA with weights in {-1, 0, 1} against SGD at the same width (test accuracy)."""
+        if not self.anneal:
+            return ""
+        a, sgd = np.asarray(self.anneal["test_accuracy"]), np.asarray(self.anneal["sgd_test_accuracy"])
+        return ("| n_1 | SA {-1,0,1} test accuracy | SGD test accuracy | difference |\n|---:|---:|---:|---:|\n"
+                f"| {int(self.anneal['n_1'])} | {a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f} ({len(a)} runs) "
+                f"| {sgd.mean():.4f} ± {sgd.std(ddof=1):.4f} ({len(sgd)} nets) | {sgd.mean() - a.mean():+.4f} |\n")
+
+    def assumptions_markdown(self) -> str:
+        """The path assumptions measured on the trained solutions (mean over networks)."""
+        if not self.paths:
+            return ""
+        p = {k: np.asarray(v) for k, v in self.paths.items()}
+        return ("| quantity | mean over networks | assumption (REFERENCE §2) |\n|---|---:|---|\n"
+                f"| ρ, fraction of active paths | {p['rho'].mean():.4f} | A_ij ~ Bernoulli(ρ), same ρ for all |\n"
+                f"| spread of unit activity (std over hidden units) | {p['rho_spread'].mean():.4f} | 0 |\n"
+                f"| pooled corr(X_ij, A_ij) | {p['pooled_correlation'].mean():+.4f} | 0 (independence of X and A) |\n"
+                f"| mean abs corr(x_i, A_j) over pairs | {p['mean_abs_correlation'].mean():.4f} | 0 |\n"
+                f"| relative distance, ρ-averaged polynomial vs network | {p['relative_distance'].mean():.4f} | 0 |\n"
+                f"| test accuracy of the ρ-averaged (linear) model | {p['averaged_accuracy'].mean():.4f} | as network's |\n")
 
     @classmethod
     def load(cls, out) -> "MnistResult":
@@ -151,7 +187,9 @@ class MnistResult:
                 seconds[w] = json.loads((sub / "result.json").read_text())["meta"].get("seconds")
             if store.has(f"index_n1={w}"):
                 index[w] = store.load(f"index_n1={w}")["index"]
-        return cls(config, runs, index, seconds)
+        anneal = store.load("anneal") if store.has("anneal") else {}
+        paths = store.load("paths") if store.has("paths") else {}
+        return cls(config, runs, index, seconds, anneal, paths)
 
 
 def fisher_interval(r: float, n: int, z: float = 1.959964) -> tuple:
@@ -190,7 +228,68 @@ def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/
         k = min(config.index_samples, len(ds.y_train))
         idx = replica_indices(w1, w2, ds.x_train[:k], ds.y_train[:k], progress=progress, seed=config.seed)
         store.save(f"index_n1={w}", {"index": idx}, {"samples": k, "method": "auto (dense where it fits)"})
+    w = config.index_width if config.index_width is not None else config.widths[0]
+    if config.anneal_runs > 0 and not store.has("anneal"):
+        from ..numeric.training import anneal_ternary, evaluate
+
+        k = min(config.anneal_samples, len(ds.y_train))
+        acc = []
+        for run in range(config.anneal_runs):
+            sa = anneal_ternary(ds.x_train[:k], ds.y_train[:k], w, steps=config.anneal_steps, t_start=0.1,
+                                t_end=1e-4, seed=derive_seed(config.seed, "anneal", run))
+            acc.append(float(evaluate(sa["w1"][None], sa["w2"][None], ds.x_test, ds.y_test)[1][0]))
+        with np.load(out / f"train_n1={w}" / "result.npz") as z:
+            sgd = z["test_accuracy"]
+        store.save("anneal", {"n_1": w, "test_accuracy": np.array(acc), "sgd_test_accuracy": sgd},
+                   {"samples": k, "steps": config.anneal_steps})
+    if not store.has("paths") and (out / f"train_n1={w}" / "result.npz").exists():
+        with np.load(out / f"train_n1={w}" / "result.npz") as z:
+            if "w1" in z.files:
+                stats = [path_statistics(z["w1"][r], z["w2"][r], ds.x_test, ds.y_test) for r in range(len(z["w1"]))]
+                store.save("paths", {key: np.array([s[key] for s in stats]) for key in stats[0]}, {"n_1": w})
     return MnistResult.load(out)
+
+
+def path_statistics(w1, w2, x, y) -> dict:
+    """The path assumptions measured on one trained network (REFERENCE §1-2), on inputs x (n, d).
+
+    Mapping to the single-output path polynomial (stated): each of the 10 logits is its own
+    polynomial, ``f_k(x) = Σ_i Σ_j x_i A_ij(x) w1_ij w2_jk`` (exact for this bias-free net; the output
+    has no ReLU, softmax follows), and path (i, j, k) is active iff hidden unit j is,
+    ``A_ij(x) = 1{(W_1^T x)_j > 0}`` — the same for every input i and logit k.
+
+    * ``rho``: frequency of active paths, the mean of A over samples and paths;
+      ``rho_spread``: the standard deviation over hidden units of their activity frequency (0 if
+      every path had the same ρ, assumption 2).
+    * ``pooled_correlation``: Pearson correlation of (X_ij, A_ij) pooled over samples and paths;
+      ``mean_abs_correlation``: mean |corr(x_i, A_j)| over pairs with non-constant x_i and A_j
+      (both 0 under assumption 3, independence of X and A).
+    * ``relative_distance``: ``‖f - f_ρ‖ / ‖f‖`` over samples and logits, f_ρ = ρ x^T W_1 W_2 the
+      ρ-averaged path polynomial (Eq. 2); ``averaged_accuracy``: the accuracy of argmax f_ρ.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w1, w2 = np.asarray(w1, dtype=np.float64), np.asarray(w2, dtype=np.float64)
+    z = x @ w1
+    a = (z > 0).astype(np.float64)
+    logits = (z * a) @ w2
+    rho = float(a.mean())
+    # pooled over (sample s, input i, hidden j): E[x a] = mean_s (mean_i x_si)(mean_j a_sj)
+    ex, exa = x.mean(), float(np.mean(x.mean(1) * a.mean(1)))
+    vx, va = x.var(), rho * (1 - rho)
+    pooled = (exa - ex * rho) / np.sqrt(vx * va) if vx > 0 and va > 0 else float("nan")
+    xs, as_ = x.std(0), a.std(0)
+    keep_x, keep_a = xs > 1e-12, as_ > 1e-12
+    if keep_x.any() and keep_a.any():
+        xz = (x[:, keep_x] - x[:, keep_x].mean(0)) / xs[keep_x]
+        az = (a[:, keep_a] - a[:, keep_a].mean(0)) / as_[keep_a]
+        mean_abs = float(np.abs(xz.T @ az / len(x)).mean())
+    else:
+        mean_abs = float("nan")
+    averaged = rho * (x @ w1 @ w2)
+    return {"rho": rho, "rho_spread": float(a.mean(0).std()), "pooled_correlation": float(pooled),
+            "mean_abs_correlation": mean_abs,
+            "relative_distance": float(np.linalg.norm(logits - averaged) / np.linalg.norm(logits)),
+            "averaged_accuracy": float(np.mean(averaged.argmax(1) == np.asarray(y)))}
 
 
 def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = None) -> list:
@@ -208,10 +307,14 @@ def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = 
     if result.index:
         paths.append(fig.index_histogram(result, out / "hessian_index.png"))
     paths.append(atomic_write_text(out / "correlation_table.md", result.correlation_markdown()))
+    if result.anneal:
+        paths.append(atomic_write_text(out / "redundancy_check.md", result.redundancy_markdown()))
+    if result.paths:
+        paths.append(atomic_write_text(out / "assumptions.md", result.assumptions_markdown()))
     paths.append(result.correlation_document().write(out / "correlation_table.tex"))
     paths.append(atomic_write_json(out / "summary.json", result.to_dict()))
     return paths
 
 
 __all__ = ["MnistExperimentConfig", "MnistResult", "run_mnist_experiment", "write_report", "PAPER_CORRELATION",
-           "fisher_interval"]
+           "fisher_interval", "path_statistics"]

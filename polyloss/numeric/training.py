@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .._random import derive_seed
+from .._random import as_generator, derive_seed
 from .._validate import choice, integer, real
 from ..errors import InvalidInputError, SizeLimitError
 from .data import N_CLASSES, Dataset, load_data
@@ -237,5 +237,71 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
     return result
 
 
+def anneal_ternary(x, y, n_hidden, *, steps=20000, t_start=1.0, t_end=1e-3, values=(-1.0, 0.0, 1.0),
+                   seed=None) -> dict:
+    """Simulated annealing of the same network with every weight restricted to ``values`` (paper Sec. 6).
+
+    The paper's redundancy check: weights take 3 values evenly spaced in [-1, 1], i.e. {-1, 0, 1}.
+    Energy: the mean softmax cross-entropy on (x, y) of ``W_2^T σ(W_1^T x)`` (no biases, no output
+    scale). Start: iid uniform over ``values``. Move: one weight, chosen uniformly among all
+    ``n_1 (d + 10)``, set to another allowed value chosen uniformly; Metropolis acceptance
+    ``min(1, exp(-ΔL / T_t))`` with geometric cooling ``T_t = T_start (T_end / T_start)^{t/(steps-1)}``.
+    ΔL is computed incrementally (one hidden column or one logit column changes), O(n · 10) per move.
+
+    Returns ``{"w1", "w2", "loss", "accepted"}`` (``loss`` the final energy, recomputed from scratch).
+    """
+    from scipy.special import logsumexp
+
+    steps = integer("steps", steps, minimum=1)
+    t_start = real("t_start", t_start, minimum=0.0, open_minimum=True)
+    t_end = real("t_end", t_end, minimum=0.0, open_minimum=True)
+    rng = as_generator(seed)
+    vals = np.asarray(values, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    n, d = x.shape
+    rows = np.arange(n)
+    w1 = rng.choice(vals, size=(d, n_hidden))
+    w2 = rng.choice(vals, size=(n_hidden, N_CLASSES))
+    z = x @ w1
+    h = np.maximum(z, 0)
+    logits = h @ w2
+
+    def energy(lg):
+        return float(np.mean(logsumexp(lg, axis=1) - lg[rows, y]))
+
+    current = energy(logits)
+    temps = t_start * (t_end / t_start) ** (np.arange(steps) / max(steps - 1, 1))
+    n1_weights = d * n_hidden
+    picks = rng.integers(0, n1_weights + n_hidden * N_CLASSES, size=steps)
+    shifts = rng.integers(1, len(vals), size=steps)
+    uniforms = rng.random(steps)
+    accepted = 0
+    for t in range(steps):
+        k = picks[t]
+        if k < n1_weights:
+            i, j = divmod(k, n_hidden)
+            old = w1[i, j]
+            new = vals[(np.flatnonzero(vals == old)[0] + shifts[t]) % len(vals)]
+            z_j = z[:, j] + (new - old) * x[:, i]
+            h_j = np.maximum(z_j, 0)
+            trial = logits + np.outer(h_j - h[:, j], w2[j])
+        else:
+            j, c = divmod(k - n1_weights, N_CLASSES)
+            old = w2[j, c]
+            new = vals[(np.flatnonzero(vals == old)[0] + shifts[t]) % len(vals)]
+            trial = logits.copy()
+            trial[:, c] += (new - old) * h[:, j]
+        e = energy(trial)
+        if e <= current or uniforms[t] < np.exp(-(e - current) / temps[t]):
+            accepted += 1
+            current, logits = e, trial
+            if k < n1_weights:
+                w1[i, j], z[:, j], h[:, j] = new, z_j, h_j
+            else:
+                w2[j, c] = new
+    return {"w1": w1, "w2": w2, "loss": energy(np.maximum(x @ w1, 0) @ w2), "accepted": accepted}
+
+
 __all__ = ["TrainingConfig", "ReplicaResult", "train_replicas", "initial_weights", "epoch_order", "batches",
-           "sgd_step", "evaluate"]
+           "sgd_step", "evaluate", "anneal_ternary"]
