@@ -219,3 +219,22 @@ def test_bad_input_is_refused_with_the_input_restated():
         model.hessian(torch.ones(4), basis="normal")
     with pytest.raises(InvalidInputError, match="from_"):
         convert_energy(1.0, from_="per_N", Lambda=4, H=3)
+
+
+@pytest.mark.parametrize("H", [3, 4])
+def test_blocked_gradient_and_sampler_agree_with_the_dense_definition(H, monkeypatch):
+    """Force small blocks (features, sampler, Hessian) and compare with autograd of the dense definition."""
+    import polyloss.numeric.spinglass as sg
+
+    monkeypatch.setattr(sg, "_FEATURE_BYTES", 64)
+    monkeypatch.setattr(sg, "_SAMPLER_BYTES", 64)
+    monkeypatch.setattr(sg, "_CHUNK_BYTES", 64)
+    model = SphericalSpinGlass(6, H, seed=12)
+    X = model.dense_couplings()
+    for perm in itertools.permutations(range(H)):  # each Y_K reached all of its entries M[K - i, i]
+        torch.testing.assert_close(X.permute(perm), X, rtol=0, atol=0)
+    w = model.random_points(3, seed=2)
+    grad = torch.stack([torch.func.grad(lambda x: dense_L(X, x))(x) for x in w])
+    hess = torch.stack([torch.func.hessian(lambda x: dense_L(X, x))(x) for x in w])
+    torch.testing.assert_close(model.euclidean_gradient(w), grad, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(model.euclidean_hessian(w), hess, rtol=1e-12, atol=1e-12)

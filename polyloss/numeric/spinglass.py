@@ -44,7 +44,9 @@ from ..errors import InvalidInputError, SizeLimitError
 __all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS",
            "available_memory_bytes"]
 
-_CHUNK_BYTES = 1 << 27  # 128 MiB working blocks for the Hessian and the sampler
+_CHUNK_BYTES = 1 << 27  # 128 MiB working blocks for the Hessian
+_FEATURE_BYTES = 1 << 25  # 32 MiB of monomial features per block of the gradient product
+_SAMPLER_BYTES = 1 << 23  # 8 MiB of temporaries per block of the direct sampler
 
 
 # ----------------------------------------------------------------------------------------- sizes
@@ -256,7 +258,7 @@ class SphericalSpinGlass:
         flat = M.view(-1)
         gen = torch.Generator().manual_seed(seed)
         counts = [_n_multisets(v + 1, r) for v in range(Lam)]  # K = J ∪ {v}, v = max K
-        block_elements = _CHUNK_BYTES // (8 * 4 * H)
+        block_elements = max(1, _SAMPLER_BYTES // (8 * 6 * H))  # temporaries ~ 48 H bytes per multiset
         v0 = 0
         while v0 < Lam:  # blocks of consecutive largest elements v, vectorised
             v1, size = v0, 0
@@ -348,7 +350,17 @@ class SphericalSpinGlass:
     def euclidean_gradient(self, w) -> torch.Tensor:
         """∇L(w) = f(w) @ M, shape (B, Λ): one matrix product for the whole batch."""
         w, single = self._as_batch(w)
-        g = self._features(w, self.H - 1) @ self.M
+        B, r = w.shape[0], self.H - 1
+        step = max(1, max(_FEATURE_BYTES, self.nbytes // 32) // (3 * B * self.M.element_size()))
+        if step >= self.n_rows:
+            g = self._features(w, r) @ self.M
+        else:  # blocks of rows keep the feature temporaries small beside the couplings
+            f_prev = self._features(w, r - 1)
+            parent, last = self._parent[r], self._last[r]
+            g = torch.zeros((B, self.Lambda), dtype=self.dtype, device=self.device)
+            for start in range(0, self.n_rows, step):
+                f = f_prev.index_select(1, parent[start:start + step]) * w.index_select(1, last[start:start + step])
+                g.addmm_(f, self.M[start:start + step])
         return g[0] if single else g
 
     def hamiltonian(self, w) -> torch.Tensor:
