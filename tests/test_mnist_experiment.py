@@ -169,3 +169,13 @@ def test_annealing_keeps_ternary_weights_and_its_incremental_energy_is_exact():
     # annealing lowers the energy below the average random ternary network's (seeded, 20 draws)
     randoms = [anneal_ternary(x, y, 3, steps=1, t_start=1e-9, t_end=1e-9, seed=100 + s)["loss"] for s in range(20)]
     assert run["loss"] < np.min(randoms)
+
+
+def test_training_subsets_cover_every_digit():
+    from polyloss.experiments.mnist import training_subset
+    from polyloss.numeric.data import embedded_mnist
+
+    rows = training_subset(4000, 500, seed=0)
+    assert len(np.unique(rows)) == 500
+    assert np.bincount(embedded_mnist().y_train[rows], minlength=10).min() >= 30  # ~50 each, not a sorted prefix
+    np.testing.assert_array_equal(rows, training_subset(4000, 500, seed=0))

@@ -6,10 +6,11 @@ For every width n_1 the experiment trains ``replicas`` networks with :func:`~pol
 * the distribution of final test losses and its variance against n_1 (narrows with width);
 * the Pearson correlation of train and test loss across replicas, beside the paper's Table 1;
 * the normalised Hessian index (fraction of negative eigenvalues of the training-loss Hessian) of the
-  first ``index_replicas`` solutions of width ``index_width`` (paper: ≈ 0.01 or less), on the first
-  ``index_samples`` training images (stated: a subset, to keep the dense Hessian affordable);
+  first ``index_replicas`` solutions of width ``index_width`` (paper: ≈ 0.01 or less), on
+  ``index_samples`` training images drawn at random with a fixed seed (stated: a subset, to keep the
+  dense Hessian affordable);
 * the redundancy check: simulated annealing with weights in {-1, 0, 1} (``anneal_runs`` runs on the
-  first ``anneal_samples`` training images) against SGD at the index width, test accuracy;
+  ``anneal_samples`` random training images) against SGD at the index width, test accuracy;
 * the path assumptions on the index-width solutions (:func:`path_statistics`, on the test set).
 
 Scales (:meth:`MnistExperimentConfig.preset`): ``"smoke"`` (seconds, tests), ``"default"`` (a few
@@ -225,17 +226,19 @@ def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/
         w = config.index_width
         with np.load(out / f"train_n1={w}" / "result.npz") as z:
             w1, w2 = z["w1"][: config.index_replicas], z["w2"][: config.index_replicas]
-        k = min(config.index_samples, len(ds.y_train))
-        idx = replica_indices(w1, w2, ds.x_train[:k], ds.y_train[:k], progress=progress, seed=config.seed)
+        rows = training_subset(len(ds.y_train), config.index_samples, config.seed)
+        k = len(rows)
+        idx = replica_indices(w1, w2, ds.x_train[rows], ds.y_train[rows], progress=progress, seed=config.seed)
         store.save(f"index_n1={w}", {"index": idx}, {"samples": k, "method": "auto (dense where it fits)"})
     w = config.index_width if config.index_width is not None else config.widths[0]
     if config.anneal_runs > 0 and not store.has("anneal"):
         from ..numeric.training import anneal_ternary, evaluate
 
-        k = min(config.anneal_samples, len(ds.y_train))
+        rows = training_subset(len(ds.y_train), config.anneal_samples, config.seed)
+        k = len(rows)
         acc = []
         for run in range(config.anneal_runs):
-            sa = anneal_ternary(ds.x_train[:k], ds.y_train[:k], w, steps=config.anneal_steps, t_start=0.1,
+            sa = anneal_ternary(ds.x_train[rows], ds.y_train[rows], w, steps=config.anneal_steps, t_start=0.1,
                                 t_end=1e-4, seed=derive_seed(config.seed, "anneal", run))
             acc.append(float(evaluate(sa["w1"][None], sa["w2"][None], ds.x_test, ds.y_test)[1][0]))
         with np.load(out / f"train_n1={w}" / "result.npz") as z:
@@ -248,6 +251,12 @@ def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/
                 stats = [path_statistics(z["w1"][r], z["w2"][r], ds.x_test, ds.y_test) for r in range(len(z["w1"]))]
                 store.save("paths", {key: np.array([s[key] for s in stats]) for key in stats[0]}, {"n_1": w})
     return MnistResult.load(out)
+
+
+def training_subset(n: int, k: int, seed: int) -> np.ndarray:
+    """k of the n training rows, drawn without replacement with a fixed seed (the embedded set is sorted
+    by digit, so a prefix would hold only zeros and ones)."""
+    return np.sort(np.random.default_rng(derive_seed(seed, "subset")).permutation(n)[: min(k, n)])
 
 
 def path_statistics(w1, w2, x, y) -> dict:
