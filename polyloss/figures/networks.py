@@ -28,7 +28,7 @@ def test_loss_distributions(result, path, spinglass_energies: dict | None = None
     """Histograms of final test loss per width n_1; beside them (if given) the spin-glass minima per Λ.
 
     Scale (stated): each panel on its own axis, the networks' mean cross-entropy test loss on the left
-    and the spin-glass energy per weight u = L/Λ (H = 3) on the right, with -E_∞ and -E_0 marked; the
+    and the spin-glass energy per weight u = L/Λ (H = 3) on the right, with -E_∞ marked; the
     comparison is of shapes (width of the distributions against n_1 or Λ), not of values.
     """
     plt = pyplot()
@@ -64,12 +64,21 @@ def test_loss_distributions(result, path, spinglass_energies: dict | None = None
 
 
 def variance_vs_width(result, path) -> Path:
-    """Sample variance of the test loss across replicas against n_1 (log-log)."""
+    """Sample variance of the test loss across replicas against n_1 (log-log), ±1 standard error
+    from the normal approximation ``s.e.(s²) = s² √(2/(R-1))``."""
+    from matplotlib.ticker import NullFormatter
+
     plt = pyplot()
     var = result.variance()
     widths = sorted(var)
     fig, ax = plt.subplots(figsize=(5, 3.8))
-    ax.loglog(widths, [var[w] for w in widths], "o-", label="measured")
+    v = np.array([var[w] for w in widths])
+    se = v * np.sqrt(2.0 / np.array([len(result.runs[w]["test_loss"]) - 1 for w in widths]))
+    ax.errorbar(widths, v, yerr=se, fmt="o-", capsize=3, label="measured ± 1 s.e.")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=8)
     ax.set_xlabel("hidden units $n_1$")
     ax.set_ylabel("variance of test loss across networks")
     ax.set_xticks(widths)
