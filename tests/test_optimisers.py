@@ -97,3 +97,12 @@ def test_bad_input(model):
         descend(model, torch.ones(15))
     with pytest.raises(InvalidInputError, match="lr must be > 0"):
         descend(model, model.random_points(2, seed=0), lr=-1.0)
+
+
+def test_refine_reports_what_did_not_converge(model):
+    w = model.random_points(3, seed=8)
+    r = refine(model, w, max_iter=0)
+    assert not r.converged.any() and (r.iterations == 0).all()
+    torch.testing.assert_close(r.grad_norm, model.gradient(w).norm(dim=1))
+    one = refine(model, descend(model, w, "gd", steps=300, progress=False).w[0])
+    assert one.w.shape == (15,) and bool(one.converged) and int(one.index) == 0

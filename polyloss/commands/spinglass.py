@@ -13,7 +13,7 @@ def configure(parser):
     parser.add_argument("--H", type=int, default=3, help="order H of the spin glass (default 3)")
     parser.add_argument("--Lambda", type=parse_int_list, default=(25, 50, 100),
                         help="dimensions, e.g. 25,50,100 (default; the paper: 25,50,100,250,500)")
-    parser.add_argument("--runs", type=int, default=200, help="random starts per Lambda (default 200; paper 1000)")
+    parser.add_argument("--runs", type=int, default=100, help="random starts per Lambda (default 100; paper 1000)")
     parser.add_argument("--method", choices=("sgd", "gd", "anneal"), default="sgd",
                         help="descent: the authors' SGD (default), gradient descent, Langevin annealing")
     parser.add_argument("--P", type=int, default=10, help="SGD: number of coupling pieces (default 10)")
@@ -25,6 +25,9 @@ def configure(parser):
     parser.add_argument("--no-refine", action="store_true", help="skip Newton refinement and indices")
     parser.add_argument("--float32", action="store_true", help="store couplings in float32 (halves memory)")
     parser.add_argument("--out", required=True, help="run folder (results, figure; a rerun resumes)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads during the run (default: torch's; 1 is fastest for Lambda <= 100 "
+                             "on a busy machine)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -35,7 +38,7 @@ def run(args) -> int:
     result = spinglass_minima(args.Lambda, H=args.H, runs=args.runs, method=args.method, seed=args.seed,
                               out=args.out, progress=not args.quiet, chunk=args.chunk, redraw=args.redraw,
                               refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
-                              dtype="float32" if args.float32 else "float64")
+                              dtype="float32" if args.float32 else "float64", threads=args.threads)
     _, path = minima_histogram(result)
     print(result)
     print(f"results: {args.out}   figure: {path}")

@@ -13,8 +13,8 @@ Every step is a tangent step followed by the retraction ``R(v) = √Λ v/‖v‖
   ``full_steps`` plain gradient steps at T = 0. (Langevin rather than Metropolis: one batched matrix
   product per step serves every replica.)
 
-:func:`refine` polishes end points to critical points with Riemannian Newton steps and reports which
-converged (‖P∇L‖ < tol) and their index from the exact tangent Hessian.
+:func:`refine` polishes end points to critical points with safeguarded Riemannian Newton steps and
+reports which converged (‖P∇L‖ < tol) and their index from the exact tangent Hessian.
 """
 
 from __future__ import annotations
@@ -150,44 +150,56 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
                    grad_norms=torch.stack(rec_g), method=method)
 
 
-def refine(model, w, *, tol: float = 1e-10, max_iter: int = 50, max_step: float = 1.0,
+def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float = 1.0,
            chunk: int | None = None) -> Refinement:
-    """Riemannian Newton to a nearby critical point, then its index from the exact tangent Hessian.
+    """Riemannian Newton (Levenberg–Marquardt safeguarded) to a nearby critical point, then its index.
 
-    Newton step: solve ``(Hess_amb + n nᵀ) η = -P∇L`` (n = w/‖w‖; Hess_amb annihilates n, so the
-    solution is tangent), cap ‖η‖ at ``max_step``, retract. Stops per replica when ‖P∇L‖ < tol
-    (float64; use a float64 model). Work is done in chunks of replicas (B Λ² floats each).
+    Solves ``grad(w) = P∇L(w) = 0`` with the Riemannian Hessian A (ambient form; it annihilates w) as
+    Jacobian: step ``η = -(A² + μI)⁻¹ A grad`` (tangent, as A grad is), capped at ``max_step``, then the
+    retraction. A step is kept only if it lowers ‖grad‖ (then μ ← μ/10, else μ ← 4μ), so near-degenerate
+    end points (a tiny Hessian eigenvalue) do not send Newton wandering; as μ → 0 it is Newton's
+    ``η = -A⁻¹ grad`` with quadratic convergence. Stops per replica at ‖grad‖ < ``tol`` (float64 model).
+    The index is the number of negative eigenvalues of the tangent Hessian at the result. Work is done
+    in chunks of replicas (``chunk`` · Λ² floats).
     """
     tol = real("tol", tol, minimum=0.0, open_minimum=True)
     max_iter = integer("max_iter", max_iter, minimum=0)
+    max_step = real("max_step", max_step, minimum=0.0, open_minimum=True)
     w, single = model._as_batch(w)
     w = model.project(w)
     Lam = model.Lambda
     if chunk is None:
         chunk = max(1, (1 << 27) // (Lam * Lam * 8))
-    done = torch.zeros(w.shape[0], dtype=torch.bool, device=w.device)
+    gnorm = model.gradient(w).norm(dim=1)
+    mu = torch.full_like(gnorm, 1e-4)
     iters = torch.zeros(w.shape[0], dtype=torch.int64, device=w.device)
-    for it in range(max_iter + 1):
-        gnorm = model.gradient(w).norm(dim=1)
-        done = gnorm < tol
-        todo = torch.nonzero(~done).flatten()
-        if todo.numel() == 0 or it == max_iter:
+    eye = torch.eye(Lam, dtype=w.dtype, device=w.device)
+    for _ in range(max_iter):
+        todo = torch.nonzero(gnorm >= tol).flatten()
+        if todo.numel() == 0:
             break
         for start in range(0, todo.numel(), chunk):
             idx = todo[start:start + chunk]
             x = w[idx]
             g = model.gradient(x)
-            n = x / x.norm(dim=1, keepdim=True)
-            A = model.hessian(x, basis="ambient") + n[:, :, None] * n[:, None, :]
-            eta = torch.linalg.solve(A, -g.unsqueeze(-1)).squeeze(-1)
-            eta = eta - n * (n * eta).sum(1, keepdim=True)
-            norm = eta.norm(dim=1, keepdim=True)
-            eta = eta * torch.clamp(max_step / norm, max=1.0)
-            w[idx] = model.project(x + eta)
+            A = model.hessian(x, basis="ambient")
+            Ag = torch.einsum("bij,bj->bi", A, g)
+            eta = -torch.linalg.solve(A @ A + mu[idx, None, None] * eye, Ag.unsqueeze(-1)).squeeze(-1)
+            eta = eta * torch.clamp(max_step / eta.norm(dim=1, keepdim=True), max=1.0)
+            x_new = model.project(x + eta)
+            g_new = model.gradient(x_new).norm(dim=1)
+            accept = g_new < gnorm[idx]
+            w[idx[accept]] = x_new[accept]
+            gnorm[idx[accept]] = g_new[accept]
+            mu[idx] = torch.where(accept, torch.clamp(mu[idx] / 10, min=1e-30), mu[idx] * 4)
             iters[idx] += 1
+    converged = gnorm < tol
     index = torch.cat([model.index(w[s:s + chunk]) for s in range(0, w.shape[0], chunk)])
-    res = Refinement(w=w, converged=done, grad_norm=gnorm, iterations=iters, energy=model.energy(w),
+    res = Refinement(w=w, converged=converged, grad_norm=gnorm, iterations=iters, energy=model.energy(w),
                      index=index)
+    if single:
+        res = Refinement(*(getattr(res, f)[0] for f in ("w", "converged", "grad_norm", "iterations", "energy",
+                                                         "index")))
     return res
 
 
