@@ -133,12 +133,12 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
     Args:
         N: sphere dimension (number of spins, Λ), ≥ 2.
         p: interaction order (H), an integer ≥ 2 (ABC's model; the formulas need ``(p-1)^{N/2}``
-           and ``p-2 ≥ 0``).
+            and ``p-2 ≥ 0``).
         k: index (number of negative Hessian eigenvalues), 0..N-1; ``None`` counts every index.
         u: energy per N; ``B = (-∞, u]``; ``inf`` (default) counts all energies.
         method: ``"auto"`` | ``"density"`` | ``"joint"`` | ``"montecarlo"`` | ``"planted"`` (module
-           docstring). ``auto``: density for the total, joint for N ≤ 3, planted for k ∈ {0, 1} and
-           ``u`` below ``-E_∞`` (where plain Monte Carlo fails), montecarlo otherwise.
+            docstring). ``auto``: density for the total, joint for N ≤ 3, planted for k ∈ {0, 1} and
+            ``u`` below ``-E_∞`` (where plain Monte Carlo fails), montecarlo otherwise.
         samples: GOE draws for the Monte Carlo methods.
         rng: None | int | numpy Generator (Monte Carlo methods).
         dps: digits for the ``density`` method run in mpmath (slow; float64 is already exact to ~1e-12).

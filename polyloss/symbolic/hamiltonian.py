@@ -306,8 +306,8 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
             mapping weight (symbol or name) -> integer.
         rho: the activation probability ρ: a sympy symbol (default ``\\rho``) or a number in (0, 1].
         q: the network's normalisation, as in :func:`~polyloss.symbolic.paths.path_polynomial`.
-        max_paths, max_tuples: networks with more paths, or more than ``max_tuples`` ordered tuples
-            Λ^H, are refused up front (:class:`SizeLimitError`).
+        max_paths: networks with more paths are refused up front (:class:`SizeLimitError`).
+        max_tuples: likewise for more than this many ordered tuples Λ^H.
 
     Returns: a :class:`Derivation` whose steps are: path polynomial (Eq. 1); expectation over
     activations (A2, A3); independent path inputs (A1, Eq. 2); redundancy (A4); uniformity (A5);
