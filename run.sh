@@ -44,7 +44,8 @@ case "${1:-}" in
   demo)
     setup_python
     shift
-    "$VENV/bin/polyloss" derive --widths 3,2,1 "$@"
+    setup_latex
+    "$VENV/bin/polyloss" reproduce "$@"
     ;;
   test)
     setup_python
