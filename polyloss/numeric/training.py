@@ -179,8 +179,9 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
     n, d = ds.x_train.shape
     step_elements = replicas * min(batch_size, n) * max(n_hidden, d) * 4
     weight_elements = replicas * (d + N_CLASSES) * n_hidden * 3
-    if max(step_elements, weight_elements) > MAX_ELEMENTS:
-        need = max(step_elements, weight_elements) * (4 if dtype == "float32" else 8)
+    order_elements = replicas * n * 2  # one epoch's orders (int64)
+    if max(step_elements, weight_elements, order_elements) > MAX_ELEMENTS:
+        need = max(step_elements, weight_elements, order_elements) * (4 if dtype == "float32" else 8)
         raise SizeLimitError(f"{replicas} replicas of width {n_hidden} with batch {batch_size} need about "
                              f"{need / 2**30:.1f} GiB per step (limit {MAX_ELEMENTS} elements); "
                              "train fewer replicas at a time")
