@@ -155,7 +155,7 @@ def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float
     """Riemannian Newton (Levenberg–Marquardt safeguarded) to a nearby critical point, then its index.
 
     Solves ``grad(w) = P∇L(w) = 0`` with the Riemannian Hessian A (ambient form; it annihilates w) as
-    Jacobian: step ``η = -(A² + μI)⁻¹ A grad`` (tangent, as A grad is), capped at ``max_step``, then the
+    Jacobian: step ``η = -(A² + μI + nnᵀ)⁻¹ A grad`` (n = w/‖w‖; tangent, as A grad is), capped at ``max_step``, then the
     retraction. A step is kept only if it lowers ‖grad‖ (then μ ← μ/10, else μ ← 4μ), so near-degenerate
     end points (a tiny Hessian eigenvalue) do not send Newton wandering; as μ → 0 it is Newton's
     ``η = -A⁻¹ grad`` with quadratic convergence. Stops per replica at ‖grad‖ < ``tol`` (float64 model).
@@ -184,7 +184,12 @@ def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float
             g = model.gradient(x)
             A = model.hessian(x, basis="ambient")
             Ag = torch.einsum("bij,bj->bi", A, g)
-            eta = -torch.linalg.solve(A @ A + mu[idx, None, None] * eye, Ag.unsqueeze(-1)).squeeze(-1)
+            # A² + μI is symmetric positive definite: Cholesky (batched LU solve with 2 threads fails
+            # for Λ ≳ 250 in torch 2.13 CPU, 'Pivots given to lu_solve must all be >= 1')
+            n = x / x.norm(dim=1, keepdim=True)  # A n = 0: n nᵀ keeps the normal block at 1, not μ
+            chol, info = torch.linalg.cholesky_ex(A @ A + mu[idx, None, None] * eye + n[:, :, None] * n[:, None, :])
+            eta = -torch.cholesky_solve(Ag.unsqueeze(-1), chol).squeeze(-1)
+            eta = torch.where((info == 0)[:, None] & torch.isfinite(eta), eta, torch.zeros_like(eta))
             eta = eta * torch.clamp(max_step / eta.norm(dim=1, keepdim=True), max=1.0)
             x_new = model.project(x + eta)
             g_new = model.gradient(x_new).norm(dim=1)
