@@ -71,5 +71,26 @@ def parse_int_list(text: str) -> tuple[int, ...]:
     return values
 
 
+def _int_at_least(minimum: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}")
+        return value
+
+    parse.__name__ = what.replace(" ", "_").replace("-", "_")
+    return parse
+
+
+positive_int = _int_at_least(1, "a positive integer")
+"""argparse type: an integer ≥ 1."""
+
+non_negative_int = _int_at_least(0, "a non-negative integer")
+"""argparse type: an integer ≥ 0."""
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

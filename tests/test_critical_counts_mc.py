@@ -12,19 +12,9 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from polyloss import expected_critical_points
 from polyloss.numeric.critical_search import count_statistics
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny batched torch ops run far faster on one thread on a shared machine (restored afterwards)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _se(mc_stderr, exact, n):

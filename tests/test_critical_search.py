@@ -23,15 +23,6 @@ from polyloss.numeric.critical_search import count_statistics, critical_points, 
 from polyloss.numeric.spinglass import SphericalSpinGlass
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny batched torch ops run far faster on one thread on a shared machine (restored afterwards)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _t(x):
     return torch.as_tensor(np.asarray(x), dtype=torch.float64)
 

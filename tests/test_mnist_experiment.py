@@ -21,17 +21,6 @@ from polyloss.experiments.mnist import (
 from polyloss.symbolic.latex import compile_pdf
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One torch thread: on a shared 2-core machine, busy-waiting OpenMP threads are far slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("mnist")

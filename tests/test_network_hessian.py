@@ -20,17 +20,6 @@ from polyloss.numeric.network_hessian import (
 from polyloss.numeric.training import train_replicas
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One torch thread: on a shared 2-core machine, busy-waiting OpenMP threads are far slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def trained():
     ds = embedded_mnist()

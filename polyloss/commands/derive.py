@@ -31,18 +31,8 @@ def _q_value(text: str):
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return value
-
-
 def configure(parser):
-    from ..cli import parse_int_list
+    from ..cli import parse_int_list, positive_int
     from ..symbolic.paths import DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
 
     parser.add_argument("--widths", required=True, type=parse_int_list, metavar="N0,...,1",
@@ -51,17 +41,17 @@ def configure(parser):
                         help="normalisation q: 'default' = Psi^(-(H-1)/(2H)) (REFERENCE §1, open), "
                              "or a number such as 1 (default: default)")
     parser.add_argument("--latex", metavar="FILE", help="also write a compilable LaTeX document to FILE")
-    parser.add_argument("--max-terms", type=_positive_int, default=DEFAULT_MAX_TERMS, metavar="N",
+    parser.add_argument("--max-terms", type=positive_int, default=DEFAULT_MAX_TERMS, metavar="N",
                         help=f"list the paths one by one up to N of them, else the compact sum "
                              f"(default: {DEFAULT_MAX_TERMS})")
-    parser.add_argument("--max-paths", type=_positive_int, default=DEFAULT_MAX_PATHS, metavar="N",
+    parser.add_argument("--max-paths", type=positive_int, default=DEFAULT_MAX_PATHS, metavar="N",
                         help=f"refuse networks with more than N paths (default: {DEFAULT_MAX_PATHS})")
     steps = parser.add_argument_group("derivation of the Hamiltonian (--steps)")
     steps.add_argument("--steps", action="store_true",
                        help="print every step from the network to the spin-glass Hamiltonian")
     steps.add_argument("--loss", choices=("absolute", "hinge", "none"), default=None,
                        help="loss to derive through (with --steps; default: none)")
-    steps.add_argument("--Lambda", type=_positive_int, default=None, metavar="N",
+    steps.add_argument("--Lambda", type=positive_int, default=None, metavar="N",
                        help="number of distinct weights after the redundancy step (with --steps)")
 
 

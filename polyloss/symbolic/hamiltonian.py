@@ -392,7 +392,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
                       steps[-1].after, sympy.Mul(K, L_expr, evaluate=False), r"\mathbb{E}_A[Y]",
                       {"K": K, "factoring exact": exact, "homogeneous": len(degrees) == 1,
                        "degree": max(degrees), "terms": len(cores)},
-                      f"REFERENCE §3", hm))
+                      "REFERENCE §3", hm))
     C1, C2 = sympy.Integer(0), K
     if loss is not None:
         template = (S_SUP - Y_T / S_SUP * EXPECTED_Y if loss == "absolute"
