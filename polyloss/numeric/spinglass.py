@@ -340,27 +340,33 @@ class SphericalSpinGlass:
                                     f"got {tuple(w.shape)}")
         return w, single
 
-    def _features(self, w: torch.Tensor, r: int) -> torch.Tensor:
-        """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, (B, C(Λ+r-1, r))."""
-        f = torch.ones((w.shape[0], 1), dtype=w.dtype, device=w.device)
+    def _features(self, wT: torch.Tensor, r: int) -> torch.Tensor:
+        """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, laid out (C(Λ+r-1, r), B) from wT = wᵀ (Λ, B).
+
+        Row gathers of contiguous replicas are the cache-friendly way round; the product uses f.T.
+        """
+        f = torch.ones((1, wT.shape[1]), dtype=wT.dtype, device=wT.device)
         for level in range(1, r + 1):
-            f = f.index_select(1, self._parent[level]) * w.index_select(1, self._last[level])
+            f = f.index_select(0, self._parent[level])
+            f.mul_(wT.index_select(0, self._last[level]))
         return f
 
     def euclidean_gradient(self, w) -> torch.Tensor:
         """∇L(w) = f(w) @ M, shape (B, Λ): one matrix product for the whole batch."""
         w, single = self._as_batch(w)
         B, r = w.shape[0], self.H - 1
-        step = max(1, max(_FEATURE_BYTES, self.nbytes // 32) // (3 * B * self.M.element_size()))
+        wT = w.T.contiguous()
+        step = max(1, max(_FEATURE_BYTES, self.nbytes // 32) // (2 * B * self.M.element_size()))
         if step >= self.n_rows:
-            g = self._features(w, r) @ self.M
+            g = self._features(wT, r).T @ self.M
         else:  # blocks of rows keep the feature temporaries small beside the couplings
-            f_prev = self._features(w, r - 1)
+            f_prev = self._features(wT, r - 1)
             parent, last = self._parent[r], self._last[r]
             g = torch.zeros((B, self.Lambda), dtype=self.dtype, device=self.device)
             for start in range(0, self.n_rows, step):
-                f = f_prev.index_select(1, parent[start:start + step]) * w.index_select(1, last[start:start + step])
-                g.addmm_(f, self.M[start:start + step])
+                f = f_prev.index_select(0, parent[start:start + step])
+                f.mul_(wT.index_select(0, last[start:start + step]))
+                g.addmm_(f.T, self.M[start:start + step])
         return g[0] if single else g
 
     def hamiltonian(self, w) -> torch.Tensor:
@@ -394,7 +400,7 @@ class SphericalSpinGlass:
         """
         w, single = self._as_batch(w)
         Lam, B, r = self.Lambda, w.shape[0], self.H - 2
-        f = self._features(w, r)  # (B, n2)
+        f = self._features(w.T.contiguous(), r).T  # (B, n2)
         n2 = f.shape[1]
         out = torch.zeros((B, Lam * Lam), dtype=self.dtype, device=self.device)
         step = max(1, _CHUNK_BYTES // (Lam * Lam * self.M.element_size()))
