@@ -45,7 +45,7 @@ __all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_en
            "available_memory_bytes"]
 
 _CHUNK_BYTES = 1 << 27  # 128 MiB working blocks for the Hessian
-_FEATURE_BYTES = 1 << 25  # 32 MiB of monomial features per block of the gradient product
+_FEATURE_BYTES = 1 << 23  # 8 MiB of monomial features per block of the gradient product
 _SAMPLER_BYTES = 1 << 23  # 8 MiB of temporaries per block of the direct sampler
 
 
@@ -257,17 +257,16 @@ class SphericalSpinGlass:
         M = torch.zeros((self.n_rows, Lam), dtype=self.dtype, device=self.device)
         flat = M.view(-1)
         gen = torch.Generator().manual_seed(seed)
-        counts = [_n_multisets(v + 1, r) for v in range(Lam)]  # K = J ∪ {v}, v = max K
-        block_elements = max(1, _SAMPLER_BYTES // (8 * 6 * H))  # temporaries ~ 48 H bytes per multiset
-        v0 = 0
-        while v0 < Lam:  # blocks of consecutive largest elements v, vectorised
-            v1, size = v0, 0
-            while v1 < Lam and (v1 == v0 or size + counts[v1] <= block_elements):
-                size += counts[v1]
-                v1 += 1
-            cnt = torch.tensor(counts[v0:v1], dtype=torch.int64, device=self.device)
-            v = torch.repeat_interleave(torch.arange(v0, v1, device=self.device), cnt)
-            row = torch.arange(size, device=self.device) - torch.repeat_interleave(torch.cumsum(cnt, 0) - cnt, cnt)
+        # multisets K = J ∪ {v} (v = max K) in order of v, then of J; fixed-size blocks of that order
+        counts = torch.tensor([_n_multisets(v + 1, r) for v in range(Lam)], dtype=torch.int64, device=self.device)
+        ends = torch.cumsum(counts, 0)
+        total = int(ends[-1])
+        block = max(1, _SAMPLER_BYTES // (8 * 6 * H))  # temporaries ~ 48 H bytes per multiset
+        for s0 in range(0, total, block):
+            size = min(block, total - s0)
+            idx = torch.arange(s0, s0 + size, device=self.device)
+            v = torch.searchsorted(ends, idx, right=True)
+            row = idx - (ends[v] - counts[v])
             K = torch.cat([self._elements(r, row), v[:, None]], 1)  # sorted multisets of size H
             mult = (K[:, :, None] == K[:, None, :]).sum(-1)
             Y = torch.randn(size, generator=gen, dtype=torch.float64).to(self.device)
@@ -279,7 +278,6 @@ class SphericalSpinGlass:
             for p in range(H):
                 rank = sum(keep[t] for t in range(p)) + sum(shift[t] for t in range(p + 1, H))
                 flat[rank * Lam + K[:, p]] = (mult[:, p] * Y).to(self.dtype)
-            v0 = v1
         return M
 
     def dense_couplings(self) -> torch.Tensor:
@@ -356,7 +354,7 @@ class SphericalSpinGlass:
         w, single = self._as_batch(w)
         B, r = w.shape[0], self.H - 1
         wT = w.T.contiguous()
-        step = max(1, max(_FEATURE_BYTES, self.nbytes // 32) // (2 * B * self.M.element_size()))
+        step = max(1, max(_FEATURE_BYTES, self.nbytes // 64) // (2 * B * self.M.element_size()))
         if step >= self.n_rows:
             g = self._features(wT, r).T @ self.M
         else:  # blocks of rows keep the feature temporaries small beside the couplings
