@@ -452,7 +452,11 @@ class SphericalSpinGlass:
         return U[0] if single else U
 
     def index(self, w) -> torch.Tensor:
-        """Number of negative eigenvalues of the tangent Hessian, (B,) int64."""
+        """Number of negative eigenvalues of the tangent Hessian, (B,) int64.
+
+        Meaningful at critical points; eigenvalues are counted when strictly negative in floating point,
+        so at a (near-)degenerate critical point (an eigenvalue ≈ 0) the count is not robust.
+        """
         w, single = self._as_batch(w)
         k = (torch.linalg.eigvalsh(self.hessian(w)) < 0).sum(1)
         return k[0] if single else k
