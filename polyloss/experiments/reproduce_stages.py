@@ -228,7 +228,8 @@ def networks(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
         idx = np.asarray(idx, dtype=float)
         res.claims.append(Claim(
             "Solutions found by SGD have a small normalised Hessian index (≈ 0.01 or less)",
-            f"n_1 = {w}: mean normalised index {idx.mean():.4f}, max {idx.max():.4f} ({idx.size} networks)",
+            f"n_1 = {w}: mean normalised index {idx.mean():.4f}, max {idx.max():.4f} ({idx.size} networks"
+            f"{', trained ' + str(config.epochs) + ' epochs; the paper trains 200' if config.epochs < 200 else ''})",
             _verdict(scale, idx.mean() <= 0.02), f"{PAPER}, §6"))
     if result.anneal:
         a = np.asarray(result.anneal["test_accuracy"]).mean()
