@@ -33,7 +33,7 @@ setup_latex() {
   if command -v apt-get >/dev/null 2>&1; then
     echo "run.sh: installing a LaTeX engine (texlive-latex-base, texlive-latex-recommended)..." >&2
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
       texlive-latex-base texlive-latex-recommended >/dev/null
   else
     echo "run.sh: pdflatex is missing and apt-get is not available; install a TeX Live" >&2
