@@ -12,8 +12,8 @@ from pathlib import Path
 
 # stem -> "module:function" returning a Document
 DOCUMENTS = {
-    "derivation_general": "polyloss.symbolic.hamiltonian:general_document",
-    "derivation_example": "polyloss.symbolic.hamiltonian:example_document",
+    "derivation_general": "polyloss.symbolic.derivation_document:general_document",
+    "derivation_example": "polyloss.symbolic.derivation_document:example_document",
     "complexity": "polyloss.symbolic.complexity:complexity_document",
 }
 

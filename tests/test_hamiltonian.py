@@ -16,10 +16,8 @@ import sympy
 
 from polyloss.errors import InvalidInputError, SizeLimitError
 from polyloss.symbolic import assumptions as A
-from polyloss.symbolic.hamiltonian import (
-    EXAMPLE_WIDTHS, RHO_HINGE, S_SUP, Y_T, default_Lambda, derive_hamiltonian, example_document,
-    general_document,
-)
+from polyloss.symbolic.derivation_document import EXAMPLE_WIDTHS, example_document, general_document
+from polyloss.symbolic.hamiltonian import RHO_HINGE, S_SUP, Y_T, default_Lambda, derive_hamiltonian
 from polyloss.symbolic.latex import compile_pdf
 
 THEORY = Path(__file__).resolve().parents[1] / "theory"
