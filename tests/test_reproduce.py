@@ -54,8 +54,10 @@ def test_rerun_reuses_finished_stages(report, capsys):
     assert before == {n: (out / n / "stage.json").stat().st_mtime_ns for n in stage_names()}
 
 
-def test_only_runs_one_stage(tmp_path):
-    reproduce(tmp_path, scale="smoke", only="derivation", progress=False)
+def test_only_runs_one_stage(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative report folder, as the command line's default "report"
+    reproduce("report", scale="smoke", only="derivation", progress=False)
+    tmp_path = tmp_path / "report"
     assert (tmp_path / "derivation" / "stage.json").exists()
     assert not (tmp_path / "spinglass").exists()
     assert "Not run yet" in (tmp_path / "summary.md").read_text()

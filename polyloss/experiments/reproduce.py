@@ -73,7 +73,7 @@ def reproduce(out="report", *, scale: str = "default", only: str | None = None, 
     names = [st.name for st in stages]
     if only is not None and only not in names:
         raise InvalidInputError(f"--only must be one of {', '.join(names)}; got {only!r}")
-    out = Path(out)
+    out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     todo = [st for st in stages if only is None or st.name == only]
     for n, st in enumerate(todo, start=1):
