@@ -6,7 +6,7 @@ Baseline: for each replica in turn a torch.nn.Sequential with autograd and torch
 way). Prints seconds, samples per second per replica, and the speed-up ratio.
 
     .venv/bin/python benchmarks/bench_training.py            # R = 256, S = 200, B in (100, 10)
-    .venv/bin/python benchmarks/bench_training.py --quick    # R = 64, S = 50 (both with --threads N, default 1)
+    .venv/bin/python benchmarks/bench_training.py --quick    # R = 64, S = 50 (both with --threads N, default torch's)
 """
 
 from __future__ import annotations
@@ -50,11 +50,12 @@ def one_by_one(x, y, w1, w2, idx, lr):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="64 replicas, 50 steps")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads for both sides (default 1: on a shared machine, 2 busy-waiting "
-                             "OpenMP threads are slower than one)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for both sides (default: torch's, one per core; on a machine "
+                             "shared with other jobs, 1 avoids busy-waiting OpenMP threads)")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     replicas, steps, n_hidden = (64, 50, 100) if args.quick else (256, 200, 100)
     ds = embedded_mnist()
     x = torch.as_tensor(ds.x_train)
