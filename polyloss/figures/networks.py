@@ -80,7 +80,7 @@ def variance_vs_width(result, path) -> Path:
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.legend(fontsize=8)
     ax.set_xlabel("hidden units $n_1$")
-    ax.set_ylabel("variance of test loss across networks")
+    ax.set_ylabel("variance of test loss across networks (nats²)")
     ax.set_xticks(widths)
     ax.set_xticklabels([str(w) for w in widths])
     ax.set_title("Spread of the solutions' test loss")
