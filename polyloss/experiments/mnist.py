@@ -23,6 +23,7 @@ about 8 hours in all.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -31,7 +32,7 @@ import numpy as np
 from .._random import derive_seed
 from .._validate import integer
 from ..errors import InvalidInputError
-from .store import RunStore
+from .store import RunStore, read_config
 
 # Table 1 of Choromanska et al. (2015): Pearson correlation of train and test loss over 1000 networks.
 PAPER_CORRELATION = {25: 0.7616, 50: 0.6861, 100: 0.5983, 250: 0.5302, 500: 0.4081}
@@ -172,13 +173,8 @@ class MnistResult:
     @classmethod
     def load(cls, out) -> "MnistResult":
         """Read a finished (or partly finished) run folder without computing anything."""
-        import json
-
         out = Path(out)
-        cfg_path = out / "config.json"
-        if not cfg_path.exists():
-            raise InvalidInputError(f"{out} is not an MNIST experiment folder (no config.json)")
-        stored = json.loads(cfg_path.read_text())["config"]
+        stored = read_config(out, what="MNIST experiment")
         stored.pop("kind", None)
         config = MnistExperimentConfig(**{**stored, "widths": tuple(stored["widths"])})
         store = RunStore(out, _store_config(config))

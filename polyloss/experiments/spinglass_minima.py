@@ -35,7 +35,7 @@ import numpy as np
 from .._random import derive_seed
 from .._validate import choice, integer
 from ..errors import InvalidInputError
-from .store import RunStore, atomic_write_json
+from .store import RunStore, atomic_write_json, read_config
 
 __all__ = ["spinglass_minima", "SpinGlassMinimaResult"]
 
@@ -107,10 +107,7 @@ class SpinGlassMinimaResult:
     def load(cls, run_folder) -> "SpinGlassMinimaResult":
         """Read every finished Λ (all of its chunks present) from a run folder."""
         folder = Path(run_folder)
-        cfg_path = folder / "config.json"
-        if not cfg_path.exists():
-            raise InvalidInputError(f"{folder} is not a spinglass_minima run folder (no config.json)")
-        config = json.loads(cfg_path.read_text())["config"]
+        config = read_config(folder, what="spinglass_minima run")
         if config.get("experiment") != EXPERIMENT:
             raise InvalidInputError(f"{folder} holds a {config.get('experiment')!r} run, not {EXPERIMENT!r}")
         store = RunStore(folder, config)
@@ -240,8 +237,6 @@ def _torch_threads(n):
 
 def _chunk(model, pieces, n, lam, c, seed, method, options, redraw, refine, progress, descend, newton):
     """Descend + refine one chunk of runs; arrays to save."""
-    import torch
-
     if redraw:  # each run its own couplings (and pieces): a batch of one per run
         outs = []
         for j in range(n):

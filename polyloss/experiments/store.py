@@ -64,6 +64,17 @@ def _jsonable(obj):
     return obj
 
 
+def read_config(directory, *, what: str = "run") -> dict:
+    """The configuration stored in a run folder's ``config.json`` (without opening it for writing).
+
+    A folder without one raises :class:`~polyloss.errors.InvalidInputError` naming ``what`` it should be.
+    """
+    cfg_path = Path(directory) / "config.json"
+    if not cfg_path.exists():
+        raise InvalidInputError(f"{directory} is not a {what} folder (no config.json)")
+    return json.loads(cfg_path.read_text())["config"]
+
+
 class RunStore:
     """A run folder for one configuration.
 
