@@ -96,7 +96,9 @@ def derivation(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
         f"{PAPER}, §3"))
     res.claims.append(Claim(
         "Both losses reduce to C_1 + C_2 · Hamiltonian (constants do not affect optimisation)",
-        f"absolute loss: C_1 = {d.C1}, C_2 = {d.C2}", d.C1 is not None and d.C2 != 0, f"{PAPER}, §3"))
+        f"absolute loss: C_1 = {d.C1}, C_2 = {d.C2}; E_A|Y_t - Y| - (C_1 + C_2 L) expands to 0: "
+        f"{d['absolute loss'].changes['reduction exact']}",
+        bool(d["absolute loss"].changes["reduction exact"]) and d.C2 != 0, f"{PAPER}, §3"))
     return res
 
 
