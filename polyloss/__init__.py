@@ -12,12 +12,14 @@ from __future__ import annotations
 import importlib
 
 from .errors import (
+    DamagedResultError,
     DataError,
     InvalidInputError,
     LaTeXError,
     PolylossError,
     ResumeError,
     SizeLimitError,
+    TaskError,
 )
 
 __version__ = "0.1.0"
@@ -41,7 +43,7 @@ _LAZY = {
 
 __all__ = sorted(_LAZY) + [
     "PolylossError", "InvalidInputError", "SizeLimitError", "LaTeXError", "ResumeError",
-    "DataError", "__version__",
+    "DataError", "DamagedResultError", "TaskError", "__version__",
 ]
 
 

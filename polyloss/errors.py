@@ -32,6 +32,21 @@ class DataError(PolylossError, OSError):
     """A data file is missing, unreadable or fails its checksum (the message says where to get it)."""
 
 
+class DamagedResultError(PolylossError, ValueError):
+    """A saved result fails its check (truncated, altered, from another run or key); the message names the file."""
+
+
+class TaskError(PolylossError, RuntimeError):
+    """A task of a sweep raised: ``key`` names it; the original exception is its ``__cause__``.
+
+    Every result finished before it is kept in the run folder, so a rerun resumes.
+    """
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
+
+
 __all__ = [
     "PolylossError",
     "InvalidInputError",
@@ -39,4 +54,6 @@ __all__ = [
     "LaTeXError",
     "ResumeError",
     "DataError",
+    "DamagedResultError",
+    "TaskError",
 ]

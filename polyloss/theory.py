@@ -31,7 +31,7 @@ def render_all() -> dict:
 
 def write_theory(directory="theory") -> list:
     """Write every theory document into ``directory`` (atomically); return the paths."""
-    from .experiments.store import atomic_write_text
+    from .store import atomic_write_text
 
     directory = Path(directory)
     return [atomic_write_text(directory / name, text) for name, text in render_all().items()]

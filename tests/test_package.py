@@ -12,7 +12,7 @@ import sympy
 
 import polyloss
 from polyloss.errors import InvalidInputError, LaTeXError, ResumeError
-from polyloss.experiments.store import RunStore
+from polyloss.store import RunStore
 from polyloss.symbolic.formula import Formula
 from polyloss.symbolic.latex import Document, compile_pdf, join_terms
 

@@ -32,7 +32,7 @@ import numpy as np
 from .._random import derive_seed
 from .._validate import integer
 from ..errors import InvalidInputError
-from .store import RunStore, read_config
+from ..store import RunStore, read_config
 
 # Table 1 of Choromanska et al. (2015): Pearson correlation of train and test loss over 1000 networks.
 PAPER_CORRELATION = {25: 0.7616, 50: 0.6861, 100: 0.5983, 250: 0.5302, 500: 0.4081}
@@ -303,7 +303,7 @@ def path_statistics(w1, w2, x, y) -> dict:
 def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = None) -> list:
     """Figures (PNG), the correlation table (Markdown and LaTeX) and a JSON summary into ``out``."""
     from ..figures import networks as fig
-    from .store import atomic_write_json, atomic_write_text
+    from ..store import atomic_write_json, atomic_write_text
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInputError
-from .store import atomic_write_json
+from ..store import atomic_write_json
 
 SCALES = ("default", "paper", "smoke")
 

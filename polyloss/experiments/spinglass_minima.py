@@ -6,7 +6,7 @@ a descent (default: the authors' SGD, :func:`polyloss.numeric.optimisers.descend
 Newton refinement of each end point to a critical point and its index. The energies per Λ,
 ``u = L/Λ``, concentrate in the band ``[-E_0, -E_∞]`` as Λ grows.
 
-Results go to a run folder (:class:`~polyloss.experiments.store.RunStore`): one ``npz`` + ``json``
+Results go to a run folder (:class:`~polyloss.store.RunStore`): one ``npz`` + ``json``
 pair per chunk of runs per Λ, written atomically; an interrupted run resumes at the first missing
 chunk. Seeds: couplings, starts and SGD noise of (Λ, chunk) are derived from ``seed`` with
 :func:`~polyloss._random.derive_seed`, so every chunk is reproducible on its own.
@@ -35,7 +35,7 @@ import numpy as np
 from .._random import derive_seed
 from .._validate import choice, integer
 from ..errors import InvalidInputError
-from .store import RunStore, atomic_write_json, read_config
+from ..store import RunStore, atomic_write_json, read_config
 
 __all__ = ["spinglass_minima", "SpinGlassMinimaResult"]
 

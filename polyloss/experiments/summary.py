@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from .store import atomic_write_text
+from ..store import atomic_write_text
 
 VERDICT = {True: "agrees", False: "DISAGREES", None: "not comparable at this scale"}
 

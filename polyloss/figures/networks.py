@@ -15,7 +15,7 @@ from . import pyplot
 
 
 def _save(fig, path) -> Path:
-    from ..experiments.store import atomic_write_bytes
+    from ..store import atomic_write_bytes
     from io import BytesIO
 
     buf = BytesIO()

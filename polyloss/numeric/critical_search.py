@@ -421,13 +421,13 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     the Morse check are listed in ``rejected`` and left out of the means. Compare with the exact
     finite-N expectation ``E Crt_{N,k}(u)`` of ABC (REFERENCE §5, ``N ↔ Λ``, ``p ↔ H``).
 
-    ``directory``: a run folder (:class:`~polyloss.experiments.store.RunStore`); finished chunks of
+    ``directory``: a run folder (:class:`~polyloss.store.RunStore`); finished chunks of
     ``chunk`` instances are saved atomically and skipped on a rerun. ``progress``: a tqdm bar on stderr.
     ``threads``: torch intra-op threads during the loop (restored afterwards; ``None`` leaves torch's
     setting). The work is thousands of tiny batched operations, for which extra threads only wait on each
     other: on a loaded 2-core machine one thread ran Λ = 3, H = 3 about 12× faster than two.
     """
-    from ..experiments.store import RunStore
+    from ..store import RunStore
     from .spinglass import SphericalSpinGlass
 
     Lambda = V.integer("Lambda", Lambda, minimum=2)

@@ -187,7 +187,7 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
 
     store = None
     if out is not None:
-        from ..experiments.store import RunStore
+        from ..store import RunStore
 
         store = RunStore(out, {"kind": "train_replicas", **asdict(cfg), "keep_weights": bool(keep_weights)})
         if store.has("result"):

@@ -1,0 +1,103 @@
+"""Devices and threads: which torch device a computation runs on, how much memory it has, and how
+many threads torch may use.
+
+Random numbers are always drawn on the CPU (numpy or a CPU ``torch.Generator``) and then moved to
+the device, so a seed gives the same numbers on every device; only the arithmetic runs there.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+from .errors import InvalidInputError
+
+__all__ = ["as_device", "available_memory_bytes", "torch_threads", "usable_cores"]
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def as_device(device="cpu"):
+    """``device`` ("cpu", "cuda", "cuda:1", "mps" or a ``torch.device``) as a ``torch.device`` that exists here.
+
+    A device this torch build or machine lacks is refused with a message that says what is available.
+    """
+    import torch
+
+    if isinstance(device, torch.device):
+        dev = device
+    elif isinstance(device, str):
+        try:
+            dev = torch.device(device)
+        except (RuntimeError, ValueError):
+            raise InvalidInputError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}") from None
+    else:
+        raise InvalidInputError(f"device must be a string such as 'cpu' or 'cuda', or a torch.device; got {device!r}")
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            build = "a CPU-only build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}, but no GPU is visible"
+            raise InvalidInputError(f"device {device!r} asked for, but this torch ({torch.__version__}) is {build}; "
+                                    "use device='cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise InvalidInputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) visible")
+        return dev
+    if dev.type == "mps":
+        if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise InvalidInputError(f"device {device!r} asked for, but MPS is not available here; use device='cpu'")
+        return dev
+    raise InvalidInputError(f"device type {dev.type!r} is not supported; use 'cpu', 'cuda' or 'mps'")
+
+
+def available_memory_bytes(device="cpu") -> int:
+    """Free memory of ``device`` in bytes: the GPU's own free memory, or MemAvailable for the CPU."""
+    dev = as_device(device)
+    if dev.type == "cuda":
+        import torch
+
+        return int(torch.cuda.mem_get_info(dev)[0])
+    if dev.type == "mps":
+        import torch
+
+        return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def limit_threads_before_import(threads: int) -> None:
+    """Set the OpenMP/MKL/OpenBLAS thread variables (for libraries not loaded yet in this process)."""
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+
+
+@contextmanager
+def torch_threads(threads: int | None):
+    """torch's intra-op threads set to ``threads`` for the block and restored after (None: unchanged)."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    old = torch.get_num_threads()
+    if old != threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != old:
+            torch.set_num_threads(old)

@@ -1,0 +1,191 @@
+"""The execution layer: the same pieces, bit for bit, whatever runs the plan; faults; damaged pieces.
+
+The toy task draws numbers from a seed derived from (config seed, task index) and can kill its own
+worker process on its first attempt (a marker file records the attempt), to test recovery.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polyloss._random import derive_seed
+from polyloss.errors import InvalidInputError, TaskError
+from polyloss.execution import Plan, Task, describe_executor
+
+N_TASKS = 6
+
+
+def toy_task(config, task):
+    """Pure in its result: numbers from derive_seed(seed, i); may die once or raise, as configured."""
+    i = task.args["i"]
+    if i in config.get("die_once", ()):
+        marker = Path(config["markers"]) / f"died-{i}"
+        if not marker.exists():
+            marker.touch()
+            time.sleep(0.2)
+            os.kill(os.getpid(), signal.SIGKILL)
+    if i in config.get("fail", ()):
+        raise ValueError(f"bad value in task {i}")
+    time.sleep(config.get("sleep", 0.0))
+    rng = np.random.default_rng(derive_seed(config["seed"], "toy", i))
+    return {"x": rng.normal(size=config["n"]), "i": np.int64(i)}
+
+
+def make_plan(folder=None, order=None, **config):
+    config = {"seed": 7, "n": 50, **config}
+    tasks = [Task(f"task={i:02d}", {"i": i}, cost=float(i + 1)) for i in (order or range(N_TASKS))]
+    return Plan("toy", toy_task, config, tasks, folder=folder)
+
+
+def piece_bytes(folder, pattern="task=*"):
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).glob(pattern))}
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serial") / "run"
+    return make_plan(folder).run(), folder
+
+
+def assert_same(result, reference):
+    assert sorted(result) == sorted(reference)
+    for key in reference:
+        for name in reference[key]:
+            np.testing.assert_array_equal(result[key][name], reference[key][name])
+
+
+def test_serial_results_are_the_seeded_numbers(serial):
+    result, folder = serial
+    for i in range(N_TASKS):
+        expected = np.random.default_rng(derive_seed(7, "toy", i)).normal(size=50)
+        np.testing.assert_array_equal(result[f"task={i:02d}"]["x"], expected)
+    assert len(list(folder.glob("task=*.npz"))) == N_TASKS
+
+
+def test_local_processes_shuffled_order_and_thread_pool_give_the_same_bytes(serial, tmp_path):
+    reference, ref_folder = serial
+    runs = {"processes": (2, None), "threads": (cf.ThreadPoolExecutor(3), [4, 1, 5, 0, 3, 2])}
+    for name, (executor, order) in runs.items():
+        folder = tmp_path / name
+        assert_same(make_plan(folder, order=order).run(executor), reference)
+        assert piece_bytes(folder) == piece_bytes(ref_folder), name
+    runs["threads"][0].shutdown()
+
+
+def test_in_memory_run_matches_the_saved_one(serial):
+    assert_same(make_plan(None).run(2), serial[0])
+
+
+def test_a_killed_worker_process_is_replaced_and_the_run_finishes(serial, tmp_path, capfd):
+    reference, ref_folder = serial
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    folder = tmp_path / "run"
+    plan = make_plan(folder, die_once=[2], markers=str(markers))
+    result = plan.run(2)
+    assert (markers / "died-2").exists()  # the worker did die once
+    assert "died" in capfd.readouterr().err
+    assert_same(result, reference)
+    # the arrays' bytes (the descriptions differ: this config names the marker folder)
+    assert piece_bytes(folder, "task=*.npz") == piece_bytes(ref_folder, "task=*.npz")
+
+
+def test_a_failing_task_stops_the_run_with_its_key_and_keeps_the_finished_pieces(tmp_path):
+    folder = tmp_path / "run"
+    with pytest.raises(TaskError, match=r"task=03 of toy failed: ValueError: bad value in task 3") as info:
+        make_plan(folder, fail=[3]).run()
+    assert info.value.key == "task=03"
+    kept = sorted(p.stem for p in folder.glob("task=*.npz"))
+    assert "task=03" not in kept and len(kept) >= 1
+    # the tasks are started longest first (5, 4, then 3): those two are kept
+    assert {"task=05", "task=04"} <= set(kept)
+
+
+def test_a_failing_task_in_worker_processes_keeps_the_others(tmp_path):
+    folder = tmp_path / "run"
+    with pytest.raises(TaskError, match="task=00"):
+        make_plan(folder, fail=[0]).run(2)
+    assert len(list(folder.glob("task=*.npz"))) == N_TASKS - 1  # everything else finished
+
+
+def test_rerun_skips_finished_pieces_and_recomputes_a_damaged_one(serial, tmp_path):
+    reference, ref_folder = serial
+    folder = tmp_path / "run"
+    make_plan(folder).run()
+    (folder / "task=01.npz").write_bytes((folder / "task=01.npz").read_bytes()[:-10])  # truncated
+    before = (folder / "task=02.npz").stat().st_mtime_ns
+    with pytest.warns(UserWarning, match=r"task=01\.npz: checksum"):
+        result = make_plan(folder).run()
+    assert (folder / "task=02.npz").stat().st_mtime_ns == before  # not rewritten
+    assert_same(result, reference)
+    assert piece_bytes(folder) == piece_bytes(ref_folder)
+
+
+def test_plan_prints_its_tasks_costs_and_status(tmp_path):
+    plan = make_plan(tmp_path / "run")
+    text = str(plan)
+    assert "plan toy" in text and "6 tasks, 0 done" in text and "task=05" in text and "to run" in text
+    plan.run()
+    assert "6 tasks, 6 done" in str(plan)
+
+
+def test_bad_executors_and_duplicate_keys_are_refused():
+    with pytest.raises(InvalidInputError, match="executor must be"):
+        make_plan().run(executor=object())
+    with pytest.raises(InvalidInputError, match="at least 1|>= 1"):
+        make_plan().run(executor=0)
+    with pytest.raises(InvalidInputError, match="unique"):
+        Plan("toy", toy_task, {}, [Task("a"), Task("a")])
+    assert describe_executor(None) == "this process" and describe_executor(2) == "2 local worker processes"
+
+
+def test_missing_dask_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(InvalidInputError, match=r"polyloss\[distributed\]"):
+        make_plan().run(executor="tcp://127.0.0.1:8786")
+
+
+# ------------------------------------------------------------------------------------------- Dask
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed", reason="the [distributed] extra is part of the test set-up")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_local_cluster_gives_the_same_bytes(serial, tmp_path, dask_client):
+    reference, ref_folder = serial
+    folder = tmp_path / "run"
+    assert_same(make_plan(folder).run(dask_client), reference)
+    assert piece_bytes(folder) == piece_bytes(ref_folder)
+    assert "Dask cluster" in describe_executor(dask_client)
+
+
+def test_dask_killed_worker_task_runs_again(serial, tmp_path, dask_client):
+    reference, _ = serial
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    result = make_plan(tmp_path / "run", die_once=[4], markers=str(markers)).run(dask_client)
+    assert (markers / "died-4").exists()
+    assert_same(result, reference)
+    dask_client.wait_for_workers(2, timeout=60)  # the nanny restarted it
+
+
+def test_dask_failing_task_raises_task_error(tmp_path, dask_client):
+    with pytest.raises(TaskError, match="task=01 of toy failed: ValueError"):
+        make_plan(tmp_path / "run", fail=[1]).run(dask_client)
+
+
+def test_dask_scheduler_address(serial, dask_client):
+    assert_same(make_plan().run(dask_client.scheduler.address), serial[0])
