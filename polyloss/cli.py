@@ -12,6 +12,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
+from contextlib import contextmanager
 
 from . import __version__
 from .errors import PolylossError
@@ -90,6 +91,55 @@ positive_int = _int_at_least(1, "a positive integer")
 
 non_negative_int = _int_at_least(0, "a non-negative integer")
 """argparse type: an integer ≥ 0."""
+
+
+def add_execution_options(parser, *, device: bool = True) -> None:
+    """``--workers``, ``--scheduler``, ``--threads`` (and ``--device``) for a command that runs a sweep."""
+    group = parser.add_argument_group("execution (see 'Running at scale' in the docs)")
+    group.add_argument("--workers", type=non_negative_int, default=None, metavar="N",
+                       help="local worker processes, one torch thread each (default: one per usable CPU core "
+                            "on the CPU, none on a GPU; 0 runs everything in this process)")
+    group.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the tasks on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                            "(needs pip install 'polyloss[distributed]'; the run folder must be on a file "
+                            "system the workers see, or results travel back to this process)")
+    group.add_argument("--threads", type=positive_int, default=1, metavar="T",
+                       help="torch threads per task (default 1: no oversubscription; the numbers do not depend "
+                            "on it)")
+    if device:
+        group.add_argument("--device", default="cpu",
+                           help="torch device for the arithmetic: cpu (default), cuda, cuda:N or mps; random "
+                                "numbers are drawn on the CPU either way")
+
+
+@contextmanager
+def executor_from_args(args):
+    """The executor the execution options ask for, open for the duration of the command.
+
+    ``--scheduler``: a ``dask.distributed`` Client (closed after); ``--workers 0``: None (this
+    process); otherwise :class:`~polyloss.execution.LocalWorkers` kept for every sweep of the command.
+    """
+    from ._device import usable_cores
+    from .errors import InvalidInputError
+    from .execution import LocalWorkers, _connect
+
+    if args.scheduler is not None:
+        if args.workers is not None:
+            raise InvalidInputError("give either --workers (local processes) or --scheduler (a Dask cluster), not both")
+        client = _connect(args.scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    workers = args.workers
+    if workers is None:
+        workers = usable_cores() if getattr(args, "device", "cpu") == "cpu" else 0
+    if workers == 0:
+        yield None
+        return
+    with LocalWorkers(workers, threads=args.threads) as pool:
+        yield pool
 
 
 if __name__ == "__main__":  # pragma: no cover

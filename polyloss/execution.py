@@ -22,7 +22,7 @@ process writes them.
 * ``None``: in this process, one task after another;
 * an int n ≥ 1: n local worker processes (spawned), one torch thread each; a worker killed mid-task
   (out of memory, a signal) is replaced and its unfinished tasks run again, up to
-  :data:`MAX_RESTARTS` times per run;
+  :data:`MAX_RESTARTS` times per run. :class:`LocalWorkers` keeps such processes for several plans;
 * a ``concurrent.futures.Executor`` of your own (a broken pool stops the run; finished pieces are kept);
 * a ``dask.distributed.Client``, or the address of a running Dask scheduler (``"tcp://host:8786"``):
   Dask reschedules the tasks of a worker that dies. Needs the ``[distributed]`` extra.
@@ -52,7 +52,7 @@ from ._validate import integer
 from .errors import InvalidInputError, TaskError
 from .store import RunStore
 
-__all__ = ["Task", "Plan", "MAX_RESTARTS", "describe_executor", "cached", "clear_cache", "DISTRIBUTED_HINT"]
+__all__ = ["Task", "Plan", "LocalWorkers", "MAX_RESTARTS", "describe_executor", "cached", "clear_cache", "DISTRIBUTED_HINT"]
 
 MAX_RESTARTS = 3
 """How many times a pool of local worker processes is replaced after a worker died, in one run."""
@@ -193,6 +193,8 @@ def describe_executor(executor) -> str:
     """A short description of ``executor`` (for messages and reports)."""
     if executor is None:
         return "this process"
+    if isinstance(executor, LocalWorkers):
+        executor = executor.n
     if _is_int(executor):
         return f"{int(executor)} local worker process{'es' if int(executor) != 1 else ''}"
     if isinstance(executor, str):
@@ -214,11 +216,15 @@ def _runner(executor):
     if executor is None:
         return _Serial()
     if _is_int(executor):
-        return _LocalProcesses(integer("executor (number of worker processes)", executor, minimum=1))
+        workers = LocalWorkers(integer("executor (number of worker processes)", executor, minimum=1))
+        return _Temporary(workers, workers.close)
+    if isinstance(executor, LocalWorkers):
+        return _Temporary(executor, lambda: None)
     if isinstance(executor, str):
-        return _Dask(_connect(executor), own=True)
+        client = _connect(executor)
+        return _Temporary(_Dask(client), client.close)
     if _is_dask_client(executor):
-        return _Dask(executor, own=False)
+        return _Temporary(_Dask(executor), lambda: None)
     if isinstance(executor, cf.Executor):
         return _Futures(executor)
     raise InvalidInputError("executor must be None, a number of worker processes, a concurrent.futures.Executor, "
@@ -299,69 +305,97 @@ def _init_worker(threads):
     limit_threads_before_import(threads or 1)
 
 
-class _LocalProcesses:
-    """n spawned worker processes; a pool broken by a dead worker is replaced and its tasks rerun."""
+class LocalWorkers:
+    """n local worker processes (spawned, one torch thread each), reusable across plans.
 
-    def __init__(self, n: int):
-        self.n = n
+    ``executor=n`` makes one for the run and closes it after; ``with LocalWorkers(n) as ex:`` keeps
+    the processes (and what they cached) for several plans. When a worker dies mid-task (out of
+    memory, a signal) the pool is replaced and the unfinished tasks run again, at most
+    :data:`MAX_RESTARTS` times per plan run.
+    """
+
+    def __init__(self, n: int, *, threads: int = 1):
+        self.n = integer("workers", n, minimum=1)
+        self.threads = integer("threads", threads, minimum=1)
         self.pool = None
 
-    def _new_pool(self, threads):
-        import multiprocessing as mp
+    def __repr__(self):
+        return f"LocalWorkers({self.n})"
 
-        return cf.ProcessPoolExecutor(self.n, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                      initargs=(threads,))
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _ensure_pool(self):
+        if self.pool is None:
+            import multiprocessing as mp
+
+            self.pool = cf.ProcessPoolExecutor(self.n, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                                               initargs=(self.threads,))
+        return self.pool
 
     def run(self, plan: Plan, tasks):
         remaining = list(tasks)
         restarts = 0
         while remaining:
-            self.pool = self._new_pool(plan.threads)
             finished = set()
             try:
-                for task, arrays in _Futures(self.pool).run(plan, remaining):
+                for task, arrays in _Futures(self._ensure_pool()).run(plan, remaining):
                     finished.add(task.key)
                     yield task, arrays
                 remaining = []
             except _BrokenPool as broken:
                 remaining = [t for t in remaining if t.key not in finished]
                 restarts += 1
-                self._discard_pool()
+                self._discard(kill=True)
                 if restarts > MAX_RESTARTS:
                     kept = "" if plan.store is None else f"; finished results are kept in {plan.folder}"
                     raise TaskError(f"{plan.name}: a worker process died {restarts} times (last while "
                                     f"{broken.task.key} or another task ran; out of memory?){kept}",
                                     key=broken.task.key) from broken.__cause__
-                print(f"polyloss: a worker process of {plan.name} died; restarting the pool and rerunning "
+                print(f"polyloss: a worker process of {plan.name} died; restarting the workers and rerunning "
                       f"{len(remaining)} unfinished task(s)", file=sys.stderr, flush=True)
             except TaskError:
-                raise  # the tasks still running finish (and save their pieces) before the pool closes
-            except BaseException:  # interrupted (Ctrl-C) or abandoned: stop the workers now
-                self._discard_pool(kill=True)
+                # the tasks still running finish (and save their pieces) before the error is raised
+                self._discard(kill=False)
                 raise
-            finally:
-                if self.pool is not None:
-                    self.pool.shutdown(wait=True, cancel_futures=True)
-                    self.pool = None
+            except BaseException:  # interrupted (Ctrl-C) or abandoned: stop the workers now
+                self._discard(kill=True)
+                raise
 
-    def _discard_pool(self, kill: bool = False):
+    def _discard(self, kill: bool):
         pool, self.pool = self.pool, None
         if pool is None:
             return
-        if kill:  # interrupted: stop the workers now instead of waiting for their tasks
-            for proc in list(getattr(pool, "_processes", {}).values()):
+        if kill:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
         pool.shutdown(wait=not kill, cancel_futures=True)
 
     def close(self):
-        self._discard_pool(kill=True)
+        self._discard(kill=False)
+
+
+class _Temporary:
+    """A runner made for one plan run and closed after it (``executor=n``, a scheduler address)."""
+
+    def __init__(self, runner, close):
+        self.runner, self._close = runner, close
+
+    def run(self, plan, tasks):
+        return self.runner.run(plan, tasks)
+
+    def close(self):
+        self._close()
 
 
 class _Dask:
     """A ``dask.distributed`` Client: tasks go to its workers; Dask reruns those of a dead worker."""
 
-    def __init__(self, client, own: bool):
-        self.client, self.own = client, own
+    def __init__(self, client):
+        self.client = client
 
     def run(self, plan: Plan, tasks):
         from distributed import as_completed
@@ -390,10 +424,6 @@ class _Dask:
             pending = [f for f in futures if not f.done()]
             if pending:
                 self.client.cancel(pending)
-
-    def close(self):
-        if self.own:
-            self.client.close()
 
 
 def _priority(cost: float) -> int:

@@ -189,3 +189,16 @@ def test_dask_failing_task_raises_task_error(tmp_path, dask_client):
 
 def test_dask_scheduler_address(serial, dask_client):
     assert_same(make_plan().run(dask_client.scheduler.address), serial[0])
+
+
+def test_local_workers_are_reused_across_plans(serial):
+    from polyloss.execution import LocalWorkers
+
+    with LocalWorkers(2) as workers:
+        first = make_plan().run(workers)
+        pool = workers.pool
+        second = make_plan(seed=7).run(workers)
+        assert workers.pool is pool  # the same processes served both runs
+    assert workers.pool is None
+    assert_same(first, serial[0])
+    assert_same(second, serial[0])
