@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from .errors import InvalidInputError
 
-__all__ = ["as_device", "available_memory_bytes", "torch_threads", "usable_cores"]
+__all__ = ["as_device", "available_memory_bytes", "set_torch_threads", "torch_threads", "usable_cores"]
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -83,6 +83,16 @@ def limit_threads_before_import(threads: int) -> None:
     """Set the OpenMP/MKL/OpenBLAS thread variables (for libraries not loaded yet in this process)."""
     for name in _THREAD_VARIABLES:
         os.environ[name] = str(threads)
+
+
+def set_torch_threads(threads: int | None) -> None:
+    """Set torch's intra-op threads to ``threads`` (None: leave them)."""
+    if threads is None:
+        return
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
 
 
 @contextmanager

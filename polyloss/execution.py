@@ -41,13 +41,14 @@ import math
 import os
 import socket
 import sys
+import threading
 import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._device import limit_threads_before_import, torch_threads
+from ._device import limit_threads_before_import, set_torch_threads, torch_threads
 from ._validate import integer
 from .errors import InvalidInputError, TaskError
 from .store import RunStore
@@ -87,13 +88,21 @@ class Plan:
         folder: run folder for the pieces (None: results kept in memory only).
         threads: torch threads per task (default 1; None leaves torch's setting).
         cost_unit: what ``Task.cost`` counts (for the printed plan).
+        options: settings the task function also receives in its config dict but that are not part
+            of the run folder's identity (where the arithmetic runs: ``{"device": "cuda"}``), so a
+            run started on one device may be resumed on another. Each task's device is recorded in
+            ``timing/<key>.json``.
     """
 
     def __init__(self, name: str, function, config: dict, tasks, *, folder=None, threads: int | None = 1,
-                 cost_unit: str = "flop"):
+                 cost_unit: str = "flop", options: dict | None = None):
         self.name = name
         self.function = function
         self.config = dict(config)
+        self.options = dict(options or {})
+        clash = set(self.options) & set(self.config)
+        if clash:
+            raise InvalidInputError(f"plan {name}: options {sorted(clash)} are also in the configuration")
         self.tasks = list(tasks)
         keys = [t.key for t in self.tasks]
         if len(set(keys)) != len(keys):
@@ -150,9 +159,12 @@ class Plan:
         whatever the executor, the number of workers and the order in which tasks finish.
         """
         todo = sorted(self.pending(), key=lambda t: -t.cost)  # longest first: better load balance
+        self._token = uuid.uuid4().hex  # this run: workers drop what they cached for an earlier one
         results = {}
         bar = _bar(len(self.tasks), len(self.tasks) - len(todo), progress, self.name)
         runner = _runner(executor)
+        restore = torch_threads(self.threads if todo else None)  # tasks run here set it; put it back after
+        restore.__enter__()
         try:
             for task, arrays in runner.run(self, todo):
                 if self.store is not None and not self.store.has(task.key):
@@ -165,6 +177,7 @@ class Plan:
             if bar is not None:
                 bar.close()
             runner.close()
+            restore.__exit__(None, None, None)
             if executor is None:
                 clear_cache()
         if self.store is not None:
@@ -174,17 +187,31 @@ class Plan:
         return {t.key: results[t.key] for t in self.tasks}
 
 
-def execute(function, config: dict, task: Task, folder, threads):
-    """Run one task where it is (a worker or this process); write its piece when ``folder`` is visible."""
-    with torch_threads(threads):
-        start = time.perf_counter()
-        arrays = function(config, task)
-        seconds = time.perf_counter() - start
+def _execute(plan: Plan, task: Task):
+    return execute(plan.function, plan.config, task, plan.folder, plan.threads, plan.options, plan._token)
+
+
+def execute(function, config: dict, task: Task, folder, threads, options=None, token=None):
+    """Run one task where it is (a worker or this process); write its piece when ``folder`` is visible.
+
+    torch's thread count is set to ``threads`` and left so: worker processes serve one plan at a time,
+    and in the process that runs the plan :meth:`Plan.run` restores the old setting at the end (tasks
+    in a thread pool of that process all set the same value, so they cannot undo each other).
+    """
+    global _CACHE_TOKEN
+    set_torch_threads(threads)
+    if token != _CACHE_TOKEN:  # a new plan run: free what an earlier one cached here
+        clear_cache()
+        _CACHE_TOKEN = token
+    start = time.perf_counter()
+    arrays = function({**config, **(options or {})}, task)
+    seconds = time.perf_counter() - start
     arrays = {str(k): v for k, v in arrays.items()}
     if folder is not None and (Path(folder) / "config.json").exists():
         store = RunStore(folder, config)
         store.save(task.key, arrays, meta=task.args)
-        store.record_seconds(task.key, seconds, host=socket.gethostname(), pid=os.getpid(), threads=threads)
+        store.record_seconds(task.key, seconds, host=socket.gethostname(), pid=os.getpid(), threads=threads,
+                             **(options or {}))
     return arrays
 
 
@@ -254,7 +281,7 @@ class _Serial:
     def run(self, plan: Plan, tasks):
         for task in tasks:
             try:
-                arrays = execute(plan.function, plan.config, task, plan.folder, plan.threads)
+                arrays = _execute(plan, task)
             except (KeyboardInterrupt, SystemExit):
                 raise
             except Exception as exc:
@@ -272,8 +299,8 @@ class _Futures:
         self.executor = executor
 
     def _submit(self, plan, tasks):
-        return {self.executor.submit(execute, plan.function, plan.config, t, plan.folder, plan.threads): t
-                for t in tasks}
+        return {self.executor.submit(execute, plan.function, plan.config, t, plan.folder, plan.threads,
+                                     plan.options, plan._token): t for t in tasks}
 
     def run(self, plan: Plan, tasks):
         futures = self._submit(plan, tasks)
@@ -406,7 +433,7 @@ class _Dask:
         futures = {}
         for task in tasks:
             fut = self.client.submit(execute, plan.function, plan.config, task, plan.folder, plan.threads,
-                                     key=f"polyloss-{plan.name}-{tag}-{task.key}", pure=False,
+                                     plan.options, plan._token, key=f"polyloss-{plan.name}-{tag}-{task.key}", pure=False,
                                      priority=_priority(task.cost))
             futures[fut] = task
         try:
@@ -432,6 +459,8 @@ def _priority(cost: float) -> int:
 
 # ----------------------------------------------------------------------------------- worker cache
 _CACHE: dict = {}
+_CACHE_TOKEN = None
+_CACHE_LOCK = threading.Lock()
 
 
 def cached(key: tuple, build):
@@ -439,17 +468,19 @@ def cached(key: tuple, build):
 
     For the expensive, pure part of a task (a spin-glass instance rebuilt from its seed), so that a
     worker running several tasks of the same instance builds it once. ``key`` must hold everything
-    the value depends on.
+    the value depends on. The entry is dropped when the worker starts a task of another plan run.
     """
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = build()
-    return _CACHE[key]
+    with _CACHE_LOCK:  # tasks in a thread pool: one build at a time, none dropped while in use
+        if key not in _CACHE:
+            _CACHE.clear()
+            _CACHE[key] = build()
+        return _CACHE[key]
 
 
 def clear_cache() -> None:
     """Drop the cached value of this process (after an in-process run)."""
-    _CACHE.clear()
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def _bar(total: int, initial: int, progress: bool, name: str):

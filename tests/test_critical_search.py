@@ -4,11 +4,14 @@ Oracles: a dense grid scan of dL/dθ with bisection (Λ = 2, independent of the 
 elimination (Λ = 3: sympy resultant of the eigenvector equations, real roots isolated exactly), the model's
 own gradient, Hessian index and energy, numpy.linalg.eigh (H = 2: critical points are the eigenvectors of
 the symmetrised coupling matrix), the Morse relation Σ_k (-1)^k Crt_k = 1 + (-1)^{Λ-1} (REFERENCE §5),
-the symmetry L(-w) = (-1)^H L(w), and stability of the enumeration when the starts double.
+the symmetry L(-w) = (-1)^H L(w), and stability of the enumeration when the starts double. The counts
+over instances are checked against each instance enumerated from its documented seeds, whatever executor
+runs the chunks.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import itertools
 import math
 
@@ -217,14 +220,63 @@ def test_count_statistics_is_reproducible():
     np.testing.assert_array_equal(c.counts, d.counts)
 
 
-def test_count_statistics_restores_torch_threads():
+def test_count_statistics_restores_torch_threads(monkeypatch):
+    """Each chunk runs with ``threads`` torch threads (set by the plan) and torch's setting is restored after."""
+    seen = []
+    real = cs._enumerate_chunk
+    monkeypatch.setattr(cs, "_enumerate_chunk", lambda *a: seen.append(torch.get_num_threads()) or real(*a))
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        count_statistics(2, 3, 2, seed=0, threads=1)
+        count_statistics(2, 3, 2, seed=0, threads=1, chunk=1)
         assert torch.get_num_threads() == 2
+        assert seen == [1, 1]
+        count_statistics(2, 3, 1, seed=0, threads=None)                 # None: torch's setting is left alone
+        assert seen[-1] == 2 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def _direct_counts(Lambda, H, seed, instances, levels):
+    """Crt_k(u) of each instance enumerated here, from its documented seeds (instance i: model seed
+    derive_seed(seed, "instance", i), starts derive_seed(seed, "starts", i))."""
+    out = []
+    for i in range(instances):
+        model = SphericalSpinGlass(Lambda, H, seed=cs.derive_seed(seed, "instance", i))
+        result = critical_points(model, seed=cs.derive_seed(seed, "starts", i))
+        assert result.morse_ok
+        out.append([result.counts(u) for u in levels])
+    return np.array(out)
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    from polyloss.execution import LocalWorkers
+
+    with LocalWorkers(2) as workers:
+        yield workers
+
+
+def test_count_statistics_is_the_same_whatever_runs_it(two_workers, tmp_path):
+    """Λ = 3, H = 3, 7 instances: this process, 2 worker processes (with a run folder, then resumed here),
+    a thread pool, and chunks of 1, 2, 3 and 7 instances all give the counts of enumerating each instance
+    from its own seeds."""
+    levels = [-0.6, 0.0, math.inf]
+    expected = _direct_counts(3, 3, 21, 7, levels)
+    runs = {"serial chunk=2": count_statistics(3, 3, 7, seed=21, levels=levels, chunk=2),
+            "serial chunk=7": count_statistics(3, 3, 7, seed=21, levels=levels, chunk=7),
+            "processes chunk=2": count_statistics(3, 3, 7, seed=21, levels=levels, chunk=2, executor=two_workers,
+                                                  directory=tmp_path / "run")}
+    with cf.ThreadPoolExecutor(3) as pool:
+        runs["threads chunk=1"] = count_statistics(3, 3, 7, seed=21, levels=levels, chunk=1, executor=pool)
+        runs["threads chunk=3"] = count_statistics(3, 3, 7, seed=21, levels=levels, chunk=3, executor=pool)
+    assert sorted(p.stem for p in (tmp_path / "run").glob("instances=*.npz")) == \
+        ["instances=0-1", "instances=2-3", "instances=4-5", "instances=6-6"]
+    runs["resumed from the workers' folder"] = count_statistics(3, 3, 7, seed=21, levels=levels, chunk=2,
+                                                                directory=tmp_path / "run")
+    for name, stats in runs.items():
+        assert stats.rejected == () and stats.seed == 21, name
+        np.testing.assert_array_equal(stats.counts, expected, err_msg=name)
 
 
 def test_max_critical_points_bound():

@@ -202,3 +202,22 @@ def test_local_workers_are_reused_across_plans(serial):
     assert workers.pool is None
     assert_same(first, serial[0])
     assert_same(second, serial[0])
+
+
+def option_task(config, task):
+    return {"device": np.array(config["device"]), "seed": np.int64(config["seed"])}
+
+
+def test_options_reach_the_task_but_not_the_run_folders_identity(tmp_path):
+    import json
+
+    folder = tmp_path / "run"
+    first = Plan("opt", option_task, {"seed": 1}, [Task("a")], folder=folder, options={"device": "cpu"}).run()
+    assert str(first["a"]["device"]) == "cpu"
+    assert "device" not in json.loads((folder / "config.json").read_text())["config"]
+    assert json.loads((folder / "timing" / "a.json").read_text())["device"] == "cpu"
+    # the same folder opened with another option: the finished piece is reused, not refused
+    again = Plan("opt", option_task, {"seed": 1}, [Task("a")], folder=folder, options={"device": "elsewhere"})
+    assert str(again.run()["a"]["device"]) == "cpu"
+    with pytest.raises(InvalidInputError, match="also in the configuration"):
+        Plan("opt", option_task, {"seed": 1}, [Task("a")], options={"seed": 2})

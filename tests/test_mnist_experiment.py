@@ -1,24 +1,40 @@
-"""The MNIST experiment end to end at smoke scale: statistics against scipy, report files, LaTeX, CLI."""
+"""The MNIST experiment end to end at smoke scale: statistics against scipy, pieces against direct calls,
+the same bytes whatever runs the tasks, partial folders, report files, LaTeX, CLI; annealing on torch
+against a numpy reference implementation."""
 
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from scipy import stats
+from scipy.special import logsumexp
 
+from polyloss._random import as_generator, derive_seed
 from polyloss.cli import main
-from polyloss.errors import InvalidInputError, ResumeError
+from polyloss.errors import DamagedResultError, InvalidInputError, ResumeError
+from polyloss.execution import LocalWorkers
 from polyloss.experiments.mnist import (
     PAPER_CORRELATION,
     MnistExperimentConfig,
     MnistResult,
     fisher_interval,
+    path_statistics,
     run_mnist_experiment,
+    training_subset,
     write_report,
 )
+from polyloss.numeric.data import embedded_mnist
+from polyloss.numeric.network_hessian import hessian_index
+from polyloss.numeric.training import anneal_ternary, evaluate, train_replicas
+from polyloss.store import RunStore
 from polyloss.symbolic.latex import compile_pdf
+
+needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal of a missing GPU")
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +73,117 @@ def test_result_reloads_and_resume_guard(smoke, tmp_path):
     again = MnistResult.load(run)
     for w in result.runs:
         np.testing.assert_array_equal(again.runs[w]["test_loss"], result.runs[w]["test_loss"])
-    before = (run / "train_n1=4" / "result.npz").read_bytes()
+    piece = run / "train_n1=4_replicas=0000-0004.npz"
+    before = piece.read_bytes()
     other = MnistExperimentConfig.preset("smoke", widths=(4, 8), replicas=5, index_width=4, index_samples=100,
                                          epochs=3)
     with pytest.raises(ResumeError, match="epochs"):
         run_mnist_experiment(other, run, progress=False)
-    assert (run / "train_n1=4" / "result.npz").read_bytes() == before
+    assert piece.read_bytes() == before
+
+
+# ------------------------------------------------------------------- plans, executors, partial folders
+BLOCKS = MnistExperimentConfig.preset("smoke", widths=(3, 4), replicas=18, epochs=1, index_width=3, index_replicas=2,
+                                      index_samples=60, anneal_runs=2, anneal_steps=60, anneal_samples=60)
+
+
+def npz_bytes(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.npz"))}
+
+
+@pytest.fixture(scope="module")
+def blocks(tmp_path_factory):
+    """BLOCKS (two training blocks per width: 16 + 2 replicas) in this process and in two worker processes."""
+    out = tmp_path_factory.mktemp("blocks")
+    serial = run_mnist_experiment(BLOCKS, out / "serial", progress=False)
+    with LocalWorkers(2) as workers:
+        parallel = run_mnist_experiment(BLOCKS, out / "workers", executor=workers, progress=False)
+    return serial, parallel, out
+
+
+def test_worker_processes_write_the_same_bytes_as_this_process(blocks):
+    serial, parallel, out = blocks
+    pieces = npz_bytes(out / "serial")
+    assert "train_n1=3_replicas=0016-0017.npz" in pieces and "index_n1=3_replica=0001.npz" in pieces
+    assert len(pieces) == 4 + 2 + 2 + 1  # training blocks, index, annealing, paths
+    assert npz_bytes(out / "workers") == pieces
+    for w in BLOCKS.widths:
+        for name in serial.runs[w]:
+            np.testing.assert_array_equal(parallel.runs[w][name], serial.runs[w][name])
+    np.testing.assert_array_equal(parallel.index[3], serial.index[3])
+    np.testing.assert_array_equal(parallel.anneal["test_accuracy"], serial.anneal["test_accuracy"])
+    assert (out / "serial" / "timing" / "train_n1=3_replicas=0000-0015.json").exists()  # timings apart
+
+
+def test_pieces_equal_direct_calls(blocks):
+    """The assembled blocks equal one train_replicas call of all replicas, bit for bit; the index, annealing
+    and path pieces equal the functions called directly on the same data."""
+    serial, _, out = blocks
+    store = RunStore.open(out / "serial")
+    ds = embedded_mnist()
+    whole = {w: train_replicas(w, 18, epochs=1, seed=0, keep_weights=True, progress=False) for w in BLOCKS.widths}
+    for w in BLOCKS.widths:
+        for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            np.testing.assert_array_equal(serial.runs[w][name], getattr(whole[w], name), err_msg=f"{w} {name}")
+    w1 = np.concatenate([store.load(k)["w1"]
+                         for k in ("train_n1=3_replicas=0000-0015", "train_n1=3_replicas=0016-0017")])
+    np.testing.assert_array_equal(w1, whole[3].w1)
+    assert "w1" not in store.load("train_n1=4_replicas=0000-0015")  # weights at the index width only
+    rows = training_subset(len(ds.y_train), 60, 0)
+    expected = [hessian_index(whole[3].w1[r], whole[3].w2[r], ds.x_train[rows], ds.y_train[rows], seed=0)
+                for r in range(2)]
+    np.testing.assert_array_equal(serial.index[3], expected)
+    for i in range(2):
+        sa = anneal_ternary(ds.x_train[rows], ds.y_train[rows], 3, steps=60, t_start=0.1, t_end=1e-4,
+                            seed=derive_seed(0, "anneal", i))
+        piece = store.load(f"anneal_run={i:03d}")
+        np.testing.assert_array_equal(piece["w1"], sa["w1"])
+        assert int(piece["accepted"]) == sa["accepted"]
+        assert float(piece["test_accuracy"]) == evaluate(sa["w1"][None], sa["w2"][None], ds.x_test, ds.y_test)[1][0]
+    stats17 = path_statistics(whole[3].w1[17], whole[3].w2[17], ds.x_test, ds.y_test)
+    assert serial.paths["rho"].shape == (18,)
+    assert {k: float(v[17]) for k, v in serial.paths.items()} == stats17
+    np.testing.assert_array_equal(serial.anneal["sgd_test_accuracy"], whole[3].test_accuracy)
+
+
+def test_a_partial_folder_loads_what_is_finished_and_a_rerun_completes_it(blocks, tmp_path):
+    _, _, out = blocks
+    run = tmp_path / "run"
+    shutil.copytree(out / "serial", run)
+    (run / "train_n1=4_replicas=0016-0017.json").unlink()  # an unfinished block: width 4 incomplete
+    (run / "index_n1=3_replica=0001.json").unlink()
+    (run / "anneal_run=001.npz").unlink()
+    partial = MnistResult.load(run)
+    assert sorted(partial.runs) == [3] and partial.index == {} and partial.anneal == {}
+    reference = MnistResult.load(out / "serial")
+    np.testing.assert_array_equal(partial.runs[3]["test_loss"], reference.runs[3]["test_loss"])
+    assert partial.paths["rho"].shape == (18,)
+    rerun = run_mnist_experiment(BLOCKS, run, progress=False)
+    assert npz_bytes(run) == npz_bytes(out / "serial")
+    np.testing.assert_array_equal(rerun.runs[4]["train_loss"], reference.runs[4]["train_loss"])
+    # a damaged piece is named, never used
+    (run / "train_n1=3_replicas=0000-0015.npz").write_bytes(b"not a piece")
+    with pytest.raises(DamagedResultError, match=r"train_n1=3_replicas=0000-0015\.npz"):
+        MnistResult.load(run)
+
+
+def test_a_folder_of_the_earlier_layout_is_named(tmp_path):
+    run = tmp_path / "old"
+    run.mkdir()
+    old = {k: v for k, v in BLOCKS.__dict__.items() if k != "block"}
+    (run / "config.json").write_text(json.dumps({"config": {"kind": "mnist_experiment", **old}}))
+    for call in (lambda: MnistResult.load(run), lambda: run_mnist_experiment(BLOCKS, run, progress=False)):
+        with pytest.raises(InvalidInputError, match="earlier version"):
+            call()
+
+
+@needs_no_cuda
+def test_a_missing_gpu_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(InvalidInputError, match="cuda"):
+        run_mnist_experiment(BLOCKS, tmp_path / "gpu", device="cuda", progress=False)
+    assert not (tmp_path / "gpu").exists()
+    with pytest.raises(InvalidInputError, match="cuda"):
+        anneal_ternary(np.zeros((4, 3)), np.zeros(4, int), 2, steps=2, device="cuda")
 
 
 def test_report_has_paper_values_and_compiles(smoke, tmp_path, pdflatex):
@@ -84,6 +205,8 @@ def test_report_has_paper_values_and_compiles(smoke, tmp_path, pdflatex):
     ({"widths": ()}, "non-empty"),
     ({"replicas": 1}, "replicas must be an integer >= 2"),
     ({"index_width": 7}, "index_width must be one of the widths"),
+    ({"block": 24}, "block must be a multiple of 16"),
+    ({"block": 0}, "block must be an integer >= 1"),
 ])
 def test_bad_config_is_refused(changes, match):
     with pytest.raises(InvalidInputError, match=match):
@@ -93,13 +216,18 @@ def test_bad_config_is_refused(changes, match):
 def test_cli_writes_results_and_refuses_bad_input(tmp_path, capsys):
     out = tmp_path / "cli"
     assert main(["train", "--scale", "smoke", "--widths", "3", "--replicas", "3", "--epochs", "1",
-                 "--out", str(out), "--quiet", "--threads", "1"]) == 0
+                 "--out", str(out), "--quiet", "--threads", "1", "--workers", "2"]) == 0
     printed = capsys.readouterr().out
     assert "| 3 | 3 |" in printed and (out / "report" / "train_vs_test_loss.png").exists()
     assert (out / "report" / "hessian_index.png").exists()  # index width falls back to the smallest width
+    # two worker processes wrote what this process writes for the same configuration
+    same = MnistExperimentConfig.preset("smoke", widths=(3,), replicas=3, epochs=1, index_width=3)
+    run_mnist_experiment(same, tmp_path / "here", progress=False)
+    assert npz_bytes(out) == npz_bytes(tmp_path / "here") and len(npz_bytes(out)) == 1 + 2 + 2 + 1
     for argv, match in [(["--widths", "25,0"], "positive integers"), (["--replicas", "-3"], "positive integer"),
                         (["--data", str(tmp_path / "missing")], "no such folder"),
-                        (["--epochs", "2"], "different configuration")]:
+                        (["--epochs", "2"], "different configuration"), (["--block", "10"], "multiple of 16"),
+                        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both")]:
         with pytest.raises(SystemExit) as exc:
             main(["train", "--scale", "smoke", "--widths", "3", "--replicas", "3", "--epochs", "1",
                   "--out", str(out), "--quiet"] + argv)
@@ -168,3 +296,85 @@ def test_training_subsets_cover_every_digit():
     assert len(np.unique(rows)) == 500
     assert np.bincount(embedded_mnist().y_train[rows], minlength=10).min() >= 30  # ~50 each, not a sorted prefix
     np.testing.assert_array_equal(rows, training_subset(4000, 500, seed=0))
+
+
+def numpy_anneal(x, y, n_hidden, *, steps, t_start, t_end, values=(-1.0, 0.0, 1.0), seed=None):
+    """Reference: the numpy implementation anneal_ternary had before it moved to torch (same draws, same
+    moves), with scipy's logsumexp for the energy."""
+    rng = as_generator(seed)
+    vals = np.asarray(values, dtype=np.float64)
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
+    n, d = x.shape
+    rows = np.arange(n)
+    w1 = rng.choice(vals, size=(d, n_hidden))
+    w2 = rng.choice(vals, size=(n_hidden, 10))
+    z = x @ w1
+    h = np.maximum(z, 0)
+    logits = h @ w2
+
+    def energy(lg):
+        return float(np.mean(logsumexp(lg, axis=1) - lg[rows, y]))
+
+    current = energy(logits)
+    temps = t_start * (t_end / t_start) ** (np.arange(steps) / max(steps - 1, 1))
+    n1_weights = d * n_hidden
+    picks = rng.integers(0, n1_weights + n_hidden * 10, size=steps)
+    shifts = rng.integers(1, len(vals), size=steps)
+    uniforms = rng.random(steps)
+    accepted = 0
+    for t in range(steps):
+        k = picks[t]
+        if k < n1_weights:
+            i, j = divmod(k, n_hidden)
+            old = w1[i, j]
+            new = vals[(np.flatnonzero(vals == old)[0] + shifts[t]) % len(vals)]
+            z_j = z[:, j] + (new - old) * x[:, i]
+            h_j = np.maximum(z_j, 0)
+            trial = logits + np.outer(h_j - h[:, j], w2[j])
+        else:
+            j, c = divmod(k - n1_weights, 10)
+            old = w2[j, c]
+            new = vals[(np.flatnonzero(vals == old)[0] + shifts[t]) % len(vals)]
+            trial = logits.copy()
+            trial[:, c] += (new - old) * h[:, j]
+        e = energy(trial)
+        if e <= current or uniforms[t] < np.exp(-(e - current) / temps[t]):
+            accepted += 1
+            current, logits = e, trial
+            if k < n1_weights:
+                w1[i, j], z[:, j], h[:, j] = new, z_j, h_j
+            else:
+                w2[j, c] = new
+    return {"w1": w1, "w2": w2, "loss": energy(np.maximum(x @ w1, 0) @ w2), "accepted": accepted}
+
+
+@pytest.mark.parametrize("seed, n_hidden, steps, t_start, values", [
+    (0, 3, 500, 0.5, (-1.0, 0.0, 1.0)),
+    (1, 5, 800, 0.1, (-1.0, 0.0, 1.0)),
+    (2, 4, 600, 2.0, (-1.0, 0.0, 1.0)),   # hot: many uphill moves accepted
+    (3, 2, 400, 0.3, (-1.0, -0.5, 0.5, 1.0)),
+])
+def test_torch_annealing_makes_the_moves_of_the_numpy_reference(seed, n_hidden, steps, t_start, values):
+    ds = embedded_mnist()
+    rows = training_subset(len(ds.y_train), 150, seed)
+    x, y = ds.x_train[rows], ds.y_train[rows]
+    kw = dict(steps=steps, t_start=t_start, t_end=1e-4, values=values, seed=derive_seed(seed, "anneal-test"))
+    ours, ref = anneal_ternary(x, y, n_hidden, **kw), numpy_anneal(x, y, n_hidden, **kw)
+    assert 0 < ours["accepted"] < steps
+    assert ours["accepted"] == ref["accepted"]
+    np.testing.assert_array_equal(ours["w1"], ref["w1"])
+    np.testing.assert_array_equal(ours["w2"], ref["w2"])
+    assert ours["loss"] == pytest.approx(ref["loss"], rel=1e-13)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_annealing_makes_the_moves_of_the_numpy_reference():
+    ds = embedded_mnist()
+    rows = training_subset(len(ds.y_train), 300, 0)
+    for seed in range(3):
+        kw = dict(steps=1000, t_start=0.3, t_end=1e-4, seed=derive_seed(seed, "anneal-test"))
+        ours, ref = anneal_ternary(ds.x_train[rows], ds.y_train[rows], 6, device="cuda", **kw), \
+            numpy_anneal(ds.x_train[rows], ds.y_train[rows], 6, **kw)
+        assert ours["accepted"] == ref["accepted"]
+        np.testing.assert_array_equal(ours["w1"], ref["w1"])
+        assert ours["loss"] == pytest.approx(ref["loss"], rel=1e-12)

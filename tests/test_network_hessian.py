@@ -1,5 +1,5 @@
 """Hessian index of trained networks: dense Hessian against finite differences of a numpy gradient,
-the Lanczos estimate against the dense count, size refusal."""
+the Lanczos estimate against the dense count, size refusal (from the device's memory), devices."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from scipy.special import logsumexp, softmax
 from polyloss.errors import InvalidInputError, SizeLimitError
 from polyloss.numeric.data import embedded_mnist
 from polyloss.numeric.network_hessian import (
+    dense_bytes,
     dense_hessian,
     dense_index,
     hessian_index,
@@ -89,3 +90,64 @@ def test_auto_method_switches_to_lanczos_when_dense_does_not_fit(trained):
         hessian_index(w1[0], w2[0], x, y, method="exact")
     with pytest.raises(InvalidInputError, match=r"\(4, 3\)"):
         hessian_index(w1[0][:3].T, w2[0], x, y)
+
+
+def test_the_dense_limit_is_half_of_the_device_memory(trained, monkeypatch):
+    import polyloss._device as device
+
+    w1, w2, x, y = trained
+    need = dense_bytes(w1[0], w2[0], y)
+    assert need >= 2 * 440 * 440 * 8  # the N×N matrix and its transpose while symmetrising
+    monkeypatch.setattr(device, "available_memory_bytes", lambda dev="cpu": 2 * need - 2)  # half: 1 byte short
+    with pytest.raises(SizeLimitError, match="half of its available memory"):
+        dense_hessian(w1[0], w2[0], x, y)
+    auto = hessian_index(w1[0], w2[0], x, y, steps=30, probes=2, seed=0)
+    assert auto == lanczos_index(w1[0], w2[0], x, y, steps=30, probes=2, seed=0)
+    monkeypatch.setattr(device, "available_memory_bytes", lambda dev="cpu": 2 * need)
+    assert hessian_index(w1[0], w2[0], x, y) == dense_index(w1[0], w2[0], x, y, max_bytes=need)
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the refusal of a missing GPU")
+def test_a_missing_gpu_is_refused(trained):
+    w1, w2, x, y = trained
+    for call in (dense_hessian, lanczos_index, hessian_index):
+        with pytest.raises(InvalidInputError, match="cuda"):
+            call(w1[0], w2[0], x, y, device="cuda")
+    with pytest.raises(InvalidInputError, match="cuda"):
+        replica_indices(w1, w2, x, y, device="cuda")
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_hessian_agrees_with_the_cpu(trained):
+    w1, w2, x, y = trained
+    np.testing.assert_allclose(dense_hessian(w1[0], w2[0], x, y, device="cuda"), dense_hessian(w1[0], w2[0], x, y),
+                               atol=1e-12, rtol=1e-10)
+    for r in range(2):  # the count may move by an eigenvalue at the threshold's edge
+        assert abs(dense_index(w1[r], w2[r], x, y, device="cuda") - dense_index(w1[r], w2[r], x, y)) <= 1 / 440
+        est = lanczos_index(w1[r], w2[r], x, y, steps=40, probes=2, seed=r, device="cuda")
+        assert est == pytest.approx(lanczos_index(w1[r], w2[r], x, y, steps=40, probes=2, seed=r), abs=1e-6)
+
+
+def _peak_allocated(fn) -> int:
+    """Peak of the bytes torch holds allocated on the CPU while ``fn`` runs, from its profiler's memory record."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
+                    if e.name() == "[memory]")
+    level = peak = 0
+    for _, nbytes in events:
+        level += nbytes
+        peak = max(peak, level)
+    return peak
+
+
+@pytest.mark.parametrize("width, samples", [(4, 200), (20, 100), (3, 1500)])
+def test_dense_memory_estimate_bounds_what_torch_allocates(width, samples):
+    ds = embedded_mnist()
+    rng = np.random.default_rng(width)
+    w1, w2 = rng.uniform(-1, 1, (100, width)), rng.uniform(-1, 1, (width, 10))
+    x, y = ds.x_train[:samples], ds.y_train[:samples]
+    peak = _peak_allocated(lambda: dense_index(w1, w2, x, y))
+    assert 0 < peak <= dense_bytes(w1, w2, y) <= 4 * peak

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from polyloss.errors import InvalidInputError
-from polyloss.numeric.optimisers import descend, refine, sgd_schedule
+from polyloss.numeric.optimisers import descend, descent_steps, refine, sgd_schedule
 from polyloss.numeric.spinglass import SphericalSpinGlass
 
 
@@ -106,3 +106,34 @@ def test_refine_reports_what_did_not_converge(model):
     torch.testing.assert_close(r.grad_norm, model.gradient(w).norm(dim=1))
     one = refine(model, descend(model, w, "gd", steps=300, progress=False).w[0])
     assert one.w.shape == (15,) and bool(one.converged) and int(one.index) == 0
+
+
+@pytest.mark.parametrize("method,kw", [("gd", dict(steps=23)), ("sgd", dict(steps=12, full_steps=7, P=3)),
+                                       ("anneal", dict(steps=9, full_steps=4))])
+def test_recording_only_start_and_end_changes_nothing_else(model, method, kw):
+    """record_every=None: steps [0, total]; end point and end values bit for bit those of record_every=1,
+    whose record count gives the total number of steps (counted, against descent_steps)."""
+    w0 = model.random_points(3, seed=4)
+    every = descend(model, w0, method, seed=3, progress=False, record_every=1, **kw)
+    ends = descend(model, w0, method, seed=3, progress=False, record_every=None, **kw)
+    total = len(every.steps) - 1
+    assert every.steps.tolist() == list(range(total + 1)) and total == descent_steps(method, **kw)
+    assert ends.steps.tolist() == [0, total]
+    assert torch.equal(ends.w, every.w)
+    assert torch.equal(ends.energies, every.energies[[0, -1]])
+    assert torch.equal(ends.grad_norms, every.grad_norms[[0, -1]])
+
+
+def test_descent_steps_defaults():
+    assert descent_steps("gd") == 1000 and descent_steps("sgd", P=10) == 5000 + 1000
+    assert descent_steps("anneal") == 2200 and descent_steps("sgd", P=2, full_steps=0) == 1000
+
+
+def test_float32_descent_stays_in_float32(model):
+    m32 = model.astype(torch.float32)
+    d = descend(m32, m32.random_points(2, seed=1), "anneal", steps=10, full_steps=5, seed=1, progress=False)
+    assert d.w.dtype == d.energies.dtype == torch.float32
+    # the same descent in float64 from the same start and noise: float32 agrees to its rounding
+    d64 = descend(model, m32.random_points(2, seed=1).double(), "anneal", steps=10, full_steps=5, seed=1,
+                  progress=False)
+    torch.testing.assert_close(d.w.double(), d64.w, rtol=1e-4, atol=1e-4)

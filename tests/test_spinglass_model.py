@@ -45,7 +45,7 @@ def test_energy_gradient_hessian_match_autograd_of_dense_definition(H):
     torch.testing.assert_close(model.energy(w), L / Lam, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(model.euclidean_gradient(w), grad, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(model.euclidean_hessian(w), hess, rtol=1e-12, atol=1e-12)
-    # Riemannian quantities from the autograd ones (REFERENCE §3)
+    # Riemannian quantities from the autograd ones (Auffinger, Ben Arous and Černý 2013)
     P = torch.eye(Lam, dtype=torch.float64) - w[:, :, None] * w[:, None, :] / Lam
     rgrad = torch.einsum("bij,bj->bi", P, grad)
     torch.testing.assert_close(model.gradient(w), rgrad, rtol=1e-12, atol=1e-12)
@@ -103,8 +103,8 @@ def test_dense_couplings_is_the_symmetrisation(H):
 
 
 def test_energy_covariance_of_the_direct_sampler():
-    """E[L(w)L(w')] = Λ (w·w'/Λ)^H (REFERENCE §3). n = 300 instances, seeds 1000..1299; L(w)² and L(w)L(w')
-    have standard deviation ≤ √2 Λ, so 5σ = 5√2Λ/√n is a test that fails by chance with p < 1e-6."""
+    """E[L(w)L(w')] = Λ (w·w'/Λ)^H (the paper's Eq. 5, X iid N(0,1)). n = 300 instances, seeds 1000..1299;
+    L(w)² and L(w)L(w') have standard deviation ≤ √2 Λ, so 5σ = 5√2Λ/√n is a test that fails by chance with p < 1e-6."""
     Lam, H, n = 4, 3, 300
     base = SphericalSpinGlass(Lam, H, seed=11)
     w = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, -1.0], [2.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
@@ -238,3 +238,54 @@ def test_blocked_gradient_and_sampler_agree_with_the_dense_definition(H, monkeyp
     hess = torch.stack([torch.func.hessian(lambda x: dense_L(X, x))(x) for x in w])
     torch.testing.assert_close(model.euclidean_gradient(w), grad, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(model.euclidean_hessian(w), hess, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("H,Lam,P", [(3, 17, 4), (4, 7, 3)])
+def test_split_in_blocks_is_the_whole_matrix_formula_bit_for_bit(H, Lam, P, monkeypatch):
+    """split() works in place, block by block, with draws sharing their index work; the pieces are exactly
+    M/P + Z_s - (Σ Z)/P computed on whole matrices from single draws Z_s (tiny blocks force many)."""
+    import polyloss.numeric.spinglass as sg
+    from polyloss._random import derive_seed
+
+    monkeypatch.setattr(sg, "_SPLIT_ELEMENTS", 37)
+    monkeypatch.setattr(sg, "_SAMPLER_BYTES", 8 * 6 * H * 29)
+    model = SphericalSpinGlass(Lam, H, seed=8)
+    Z = [model._sample_packed(derive_seed(5, s), variance=1.0 / P) for s in range(P)]
+    mean = sum(Z) / P
+    expected = [model.M / P + z - mean for z in Z]
+    pieces = model.split(P, seed=5)
+    assert all(torch.equal(p.M, e) for p, e in zip(pieces, expected))
+    rounded = model.split(P, seed=5, dtype=torch.float32)
+    assert all(p.dtype == p.M.dtype == torch.float32 and torch.equal(p.M, e.float()) for p, e in zip(rounded, expected))
+    w = model.random_points(2, seed=3)
+    torch.testing.assert_close(sum(p.energy(w) for p in rounded).double(), model.energy(w), rtol=1e-5, atol=1e-5)
+
+
+def test_astype_rounds_the_couplings_of_the_same_instance():
+    m64 = SphericalSpinGlass(9, 3, seed=2)
+    m32 = m64.astype(torch.float32)
+    assert m64.astype(torch.float64) is m64 and m32.dtype == torch.float32 and m64.M.dtype == torch.float64
+    assert torch.equal(m32.M, SphericalSpinGlass(9, 3, seed=2, dtype=torch.float32).M)
+    with pytest.raises(InvalidInputError, match="dtype must be torch.float64 or torch.float32"):
+        m64.astype(torch.float16)
+
+
+def test_device_is_validated_and_sets_the_default_memory_limit(monkeypatch):
+    import polyloss.numeric.spinglass as sg
+
+    asked = []
+
+    def fake_free(device):
+        asked.append(device)
+        return 2 * coupling_bytes(6, 3) + 1
+
+    monkeypatch.setattr(sg, "available_memory_bytes", fake_free)
+    model = SphericalSpinGlass(6, 3, seed=0)
+    assert asked == [torch.device("cpu")] and model.memory_limit == coupling_bytes(6, 3)
+    with pytest.raises(SizeLimitError, match="memory limit"):
+        SphericalSpinGlass(7, 3, seed=0)
+    if not torch.cuda.is_available():
+        with pytest.raises(InvalidInputError, match=r"device 'cuda' asked for"):
+            SphericalSpinGlass(6, 3, seed=0, device="cuda")
+    with pytest.raises(InvalidInputError, match="device"):
+        SphericalSpinGlass(6, 3, seed=0, device="tpu")

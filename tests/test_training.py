@@ -1,4 +1,5 @@
-"""Batched replica training against plain torch.nn modules trained one at a time (the oracle)."""
+"""Batched replica training against plain torch.nn modules trained one at a time (the oracle); blocks of
+replicas against one call; resuming; memory estimates against torch's own allocation record; devices."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from scipy.special import logsumexp
 from polyloss.errors import InvalidInputError, ResumeError, SizeLimitError
 from polyloss.numeric import training
 from polyloss.numeric.data import Dataset, embedded_mnist
-from polyloss.numeric.training import batches, epoch_order, evaluate, initial_weights, train_replicas
+from polyloss.numeric.training import (
+    ALIGNED_REPLICAS,
+    batches,
+    epoch_order,
+    evaluate,
+    initial_weights,
+    train_replicas,
+    training_bytes,
+)
+
+needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal of a missing GPU")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +68,29 @@ def test_batched_training_equals_each_replica_trained_alone(tiny):
     # float32 (the default) agrees to single precision
     res32 = train_replicas(6, 3, keep_weights=True, progress=False, **kw)
     np.testing.assert_allclose(res32.w1, res.w1, atol=2e-4)
+    # first_replica=f: the call's replica r is the global replica f + r (its own seeds)
+    shifted = train_replicas(6, 2, first_replica=4, keep_weights=True, dtype="float64", progress=False, **kw)
+    for r in range(2):
+        w1, w2 = train_one_by_torch_nn(tiny, 6, 11, 4 + r, 3, 16, 0.2, 0.5)
+        np.testing.assert_allclose(shifted.w1[r], w1, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(shifted.w2[r], w2, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("width", [5, 12])
+def test_blocks_of_replicas_equal_one_call_bit_for_bit(tiny, width):
+    """48 replicas in one call against three calls of 16 (float32, the default): every array identical."""
+    kw = dict(epochs=2, seed=4, data=tiny, batch_size=16, keep_weights=True, progress=False)
+    whole = train_replicas(width, 3 * ALIGNED_REPLICAS, **kw)
+    parts = [train_replicas(width, ALIGNED_REPLICAS, first_replica=f, **kw)
+             for f in range(0, 3 * ALIGNED_REPLICAS, ALIGNED_REPLICAS)]
+    for name, value in whole.arrays().items():
+        joined = np.concatenate([getattr(p, name) for p in parts])
+        assert joined.dtype == value.dtype
+        np.testing.assert_array_equal(joined, value, err_msg=name)
+    # a shorter last block, and the replicas really differ from one another
+    tail = train_replicas(width, 5, first_replica=2 * ALIGNED_REPLICAS, **kw)
+    np.testing.assert_array_equal(tail.w1, whole.w1[2 * ALIGNED_REPLICAS:2 * ALIGNED_REPLICAS + 5])
+    assert len(np.unique(whole.test_loss)) > 40
 
 
 def test_evaluate_matches_numpy_cross_entropy(tiny):
@@ -80,7 +114,7 @@ def test_same_seed_same_result_and_replicas_independent_of_count(tiny):
 
 
 def test_interrupted_run_resumes_to_the_same_result(tiny, tmp_path, monkeypatch):
-    kw = dict(epochs=4, seed=3, data=tiny, batch_size=20, dtype="float64", progress=False)
+    kw = dict(epochs=4, seed=3, data=tiny, batch_size=20, progress=False, keep_weights=True)  # float32
     whole = train_replicas(5, 2, **kw)
     real_step, calls = training.sgd_step, {"n": 0}
 
@@ -97,7 +131,8 @@ def test_interrupted_run_resumes_to_the_same_result(tiny, tmp_path, monkeypatch)
     run = tmp_path / "run"
     assert (run / "checkpoint.npz").exists() and not (run / "result.npz").exists()
     resumed = train_replicas(5, 2, out=run, checkpoint_every=2, **kw)
-    np.testing.assert_allclose(resumed.test_loss, whole.test_loss, rtol=1e-12)
+    for name, value in whole.arrays().items():  # bit for bit, weights included
+        np.testing.assert_array_equal(resumed.arrays()[name], value, err_msg=name)
     again = train_replicas(5, 2, out=run, checkpoint_every=2, **kw)  # loads the saved result
     np.testing.assert_array_equal(again.train_loss, resumed.train_loss)
     before = (run / "result.npz").read_bytes()
@@ -113,12 +148,96 @@ def test_interrupted_run_resumes_to_the_same_result(tiny, tmp_path, monkeypatch)
     ((5, 2), {"learning_rate": 0.0}, "learning_rate must be > 0"),
     ((5, 2), {"out": "somewhere"}, "needs an integer seed"),
     ((5, 2), {"dtype": "float16"}, "dtype must be one of"),
+    ((5, 2), {"first_replica": -1}, "first_replica must be an integer >= 0"),
+    ((5, 2), {"device": "tpu"}, "device must be"),
+    ((5, 2), {"device": 3}, "device must be a string"),
 ])
 def test_bad_input_is_refused(tiny, args, kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         train_replicas(*args, data=tiny, epochs=1, progress=False, **kwargs)
 
 
+@needs_no_cuda
+def test_a_gpu_this_torch_lacks_is_refused(tiny):
+    with pytest.raises(InvalidInputError, match="cuda.*CPU-only|no GPU is visible"):
+        train_replicas(5, 2, data=tiny, epochs=1, progress=False, device="cuda")
+    with pytest.raises(InvalidInputError, match="cuda"):
+        evaluate(np.zeros((1, 100, 3)), np.zeros((1, 3, 10)), tiny.x_test, tiny.y_test, device="cuda:0")
+
+
 def test_oversized_run_is_refused_up_front(tiny):
     with pytest.raises(SizeLimitError, match="GiB"):
         train_replicas(10**5, 10**3, data=tiny, epochs=1, progress=False)
+
+
+def test_the_final_evaluation_counts_in_the_memory_check():
+    """Width 250,000 with 2 replicas: a training step needs ~0.6 GB, the evaluation of 2000 images ~8 GB."""
+    ds = embedded_mnist()
+    need = training_bytes(250_000, 2, len(ds.y_train), len(ds.y_test), batch_size=100)
+    step_only = 2 * 100 * (100 + 3 * 250_000 + 40) * 4
+    evaluation = 2 * 2000 * 2 * 250_000 * 4  # two (R, chunk, n_1) float32 tensors: the products and their ReLU
+    assert need > evaluation > 10 * step_only
+    with pytest.raises(SizeLimitError, match=r"evaluation.*limit 4\.00 GiB"):
+        train_replicas(250_000, 2, data=ds, epochs=1, progress=False, max_bytes=4 * 2**30)
+
+
+def _peak_allocated(fn) -> int:
+    """Peak of the bytes torch holds allocated on the CPU while ``fn`` runs, from its profiler's memory record."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    # every allocation (+bytes) and release (-bytes), in time order (numpy's memory is not in it)
+    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
+                    if e.name() == "[memory]")
+    level = peak = 0
+    for _, nbytes in events:
+        level += nbytes
+        peak = max(peak, level)
+    return peak
+
+
+@pytest.mark.parametrize("n_hidden, replicas", [(300, 4), (20, 64)])
+def test_memory_estimate_bounds_what_torch_allocates(n_hidden, replicas):
+    """training_bytes against the peak torch itself records (profiler), evaluation-heavy and step-heavy."""
+    full = embedded_mnist()
+    ds = Dataset(full.x_train[:300], full.y_train[:300], full.x_test, full.y_test, "sub")
+    peak = _peak_allocated(lambda: train_replicas(n_hidden, replicas, data=ds, epochs=1, seed=0, progress=False,
+                                                  keep_weights=True))
+    estimate = training_bytes(n_hidden, replicas, 300, len(ds.y_test))
+    assert peak > 0
+    assert peak <= estimate <= 4 * peak, (peak, estimate)
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@needs_cuda
+def test_cuda_training_agrees_with_the_cpu(tiny):
+    kw = dict(epochs=2, seed=7, data=tiny, batch_size=16, keep_weights=True, progress=False)
+    for dtype, tol in (("float64", 1e-10), ("float32", 2e-4)):
+        cpu = train_replicas(5, 2 * ALIGNED_REPLICAS, dtype=dtype, **kw)
+        gpu = train_replicas(5, 2 * ALIGNED_REPLICAS, dtype=dtype, device="cuda", **kw)
+        np.testing.assert_allclose(gpu.w1, cpu.w1, atol=tol)
+        np.testing.assert_allclose(gpu.test_loss, cpu.test_loss, atol=tol)
+    # blocks on the GPU: the same networks to rounding (bit-identity is only claimed on the CPU)
+    parts = [train_replicas(5, ALIGNED_REPLICAS, first_replica=f, device="cuda", **kw)
+             for f in (0, ALIGNED_REPLICAS)]
+    np.testing.assert_allclose(np.concatenate([p.w1 for p in parts]), gpu.w1, atol=1e-5)
+
+
+@needs_cuda
+def test_cuda_memory_estimate_bounds_the_peak():
+    full = embedded_mnist()
+    ds = Dataset(full.x_train[:300], full.y_train[:300], full.x_test, full.y_test, "sub")
+    # a first run allocates cuBLAS's workspace (kept by the caching allocator, not part of a run's need)
+    train_replicas(3, 2, data=ds, epochs=1, seed=0, progress=False, device="cuda")
+    for n_hidden, replicas in ((300, 4), (20, 64), (3000, 8)):
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        train_replicas(n_hidden, replicas, data=ds, epochs=1, seed=0, progress=False, keep_weights=True,
+                       device="cuda")
+        peak = torch.cuda.max_memory_allocated() - base
+        estimate = training_bytes(n_hidden, replicas, 300, len(ds.y_test))
+        assert 0 < peak <= estimate <= 4 * peak, (n_hidden, replicas, peak, estimate)

@@ -8,11 +8,12 @@ HELP = ("minima reached by SGD/GD/annealing on the spherical H-spin glass, per L
 
 
 def configure(parser):
-    from ..cli import parse_int_list
+    from ..cli import add_execution_options, parse_int_list
 
     parser.add_argument("--H", type=int, default=3, help="order H of the spin glass (default 3)")
-    parser.add_argument("--Lambda", type=parse_int_list, default=(25, 50, 100),
-                        help="dimensions, e.g. 25,50,100 (default; the paper: 25,50,100,250,500)")
+    parser.add_argument("--Lambda", type=parse_int_list, default=(25, 50, 100), metavar="L1,L2,...",
+                        help="dimensions, e.g. 25,50,100 (default; the paper: 25,50,100,250,500); part of the "
+                             "run folder's configuration")
     parser.add_argument("--runs", type=int, default=100, help="random starts per Lambda (default 100; paper 1000)")
     parser.add_argument("--method", choices=("sgd", "gd", "anneal"), default="sgd",
                         help="descent: the authors' SGD (default), gradient descent, Langevin annealing")
@@ -20,25 +21,33 @@ def configure(parser):
     parser.add_argument("--steps", type=int, default=None, help="descent steps (default: method's own)")
     parser.add_argument("--lr", type=float, default=None, help="constant step size (default: method's schedule)")
     parser.add_argument("--seed", type=int, default=0, help="seed of couplings, starts and noise (default 0)")
-    parser.add_argument("--chunk", type=int, default=200, help="runs per saved chunk (resume unit, default 200)")
+    parser.add_argument("--chunk", type=int, default=200,
+                        help="runs per task (the unit of work and of resumption, default 200)")
     parser.add_argument("--redraw", action="store_true", help="new couplings for every run")
     parser.add_argument("--no-refine", action="store_true", help="skip Newton refinement and indices")
-    parser.add_argument("--float32", action="store_true", help="store couplings in float32 (halves memory)")
+    parser.add_argument("--precision", choices=("float64", "float32", "mixed"), default="float64",
+                        help="float64 (default); float32 (half the memory, refinement cannot reach 1e-10); "
+                             "mixed (descent in float32, refinement and index in float64)")
     parser.add_argument("--out", required=True, help="run folder (results, figure; a rerun resumes)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads during the run (default: torch's; 1 is fastest for Lambda <= 100 "
-                             "on a busy machine)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_execution_options(parser)
 
 
 def run(args) -> int:
+    from ..cli import executor_from_args
+    from ..execution import describe_executor
     from ..experiments.spinglass_minima import spinglass_minima
     from ..figures.spinglass import minima_histogram
 
-    result = spinglass_minima(args.Lambda, H=args.H, runs=args.runs, method=args.method, seed=args.seed,
-                              out=args.out, progress=not args.quiet, chunk=args.chunk, redraw=args.redraw,
-                              refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
-                              dtype="float32" if args.float32 else "float64", threads=args.threads)
+    with executor_from_args(args) as executor:
+        if not args.quiet:
+            print(f"polyloss spinglass: tasks run on {describe_executor(executor)}, device {args.device}",
+                  flush=True)
+        result = spinglass_minima(args.Lambda, H=args.H, runs=args.runs, method=args.method, seed=args.seed,
+                                  out=args.out, progress=not args.quiet, chunk=args.chunk, redraw=args.redraw,
+                                  refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
+                                  precision=args.precision, device=args.device, threads=args.threads,
+                                  executor=executor)
     _, path = minima_histogram(result)
     print(result)
     print(f"results: {args.out}   figure: {path}")

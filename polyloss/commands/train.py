@@ -3,12 +3,16 @@
     polyloss train --widths 25,50,100 --replicas 100 --epochs 50 --out runs/mnist
     polyloss train --scale paper --out runs/paper            # 1000 networks per width, 200 epochs
     polyloss train --data ~/mnist --widths 25 --replicas 10  # full MNIST from its four IDX files
+    polyloss train --scale paper --workers 16 --out runs/paper  # 16 local worker processes
+    polyloss train --scale paper --device cuda --out runs/paper # the arithmetic on a GPU
 
-Writes each width's run folder (resumable: rerun the same command after an interruption), the
-Hessian index of the first solutions of width --index-width, and into ``<out>/report/`` the figures,
-the correlation table (Markdown and LaTeX, beside the paper's Table 1) and summary.json.
+Writes the run folder (one verified piece per task: a block of replicas of one width, one Hessian
+index, one annealing run; resumable: rerun the same command after an interruption), and into
+``<out>/report/`` the figures, the correlation table (Markdown and LaTeX, beside the paper's
+Table 1) and summary.json. The tasks run on --workers local processes (default: one per usable
+core on the CPU, none on a GPU) or a Dask --scheduler; the numbers do not depend on which.
 Time (one thread of a shared 2-core CPU, no GPU): the default scale 2.5 min measured; the paper
-scale about 8 h, extrapolated from measured short runs (see polyloss.experiments.mnist).
+scale about 8 h of one core, extrapolated from measured short runs (see polyloss.experiments.mnist).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ HELP = "train many small ReLU networks on 10x10 MNIST; loss distributions, corre
 
 
 def configure(parser):
-    from ..cli import non_negative_int, parse_int_list, positive_int
+    from ..cli import add_execution_options, non_negative_int, parse_int_list, positive_int
 
     parser.add_argument("--scale", choices=("smoke", "default", "paper"), default="default",
                         help="preset sizes (default: widths 25,50,100, 48 networks, 30 epochs); "
@@ -35,24 +39,22 @@ def configure(parser):
     parser.add_argument("--index-replicas", type=positive_int, help="how many of its solutions")
     parser.add_argument("--no-index", action="store_true", help="skip the Hessian index")
     parser.add_argument("--spinglass", help="a spin-glass minima run folder, drawn beside the loss histograms")
-    parser.add_argument("--threads", type=positive_int,
-                        help="torch threads (on a shared machine 1 is often fastest)")
+    parser.add_argument("--block", type=positive_int,
+                        help="replicas per training task, a multiple of 16 (default 16; paper scale 32)")
     parser.add_argument("--out", default="runs/mnist", help="run folder (default runs/mnist)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_execution_options(parser)
 
 
 def run(args) -> int:
     from pathlib import Path
 
+    from ..cli import executor_from_args
     from ..errors import DataError
     from ..experiments.mnist import MnistExperimentConfig, run_mnist_experiment, write_report
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     changes = {k: v for k, v in (("widths", args.widths), ("replicas", args.replicas), ("epochs", args.epochs),
-                                 ("index_replicas", args.index_replicas)) if v is not None}
+                                 ("index_replicas", args.index_replicas), ("block", args.block)) if v is not None}
     changes["seed"] = args.seed
     if args.data != "embedded":
         if not Path(args.data).is_dir():
@@ -72,7 +74,9 @@ def run(args) -> int:
         from ..experiments.spinglass_minima import SpinGlassMinimaResult
 
         spin = SpinGlassMinimaResult.load(args.spinglass).energies
-    result = run_mnist_experiment(config, args.out, progress=not args.quiet)
+    with executor_from_args(args) as executor:
+        result = run_mnist_experiment(config, args.out, executor=executor, threads=args.threads, device=args.device,
+                                      progress=not args.quiet)
     paths = write_report(result, Path(args.out) / "report", spinglass_energies=spin)
     print(result.correlation_markdown())
     print(result.redundancy_markdown())

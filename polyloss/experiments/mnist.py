@@ -1,7 +1,7 @@
-"""The paper's MNIST experiments (REFERENCE §6; paper Sec. 6, Fig. 3 right, Table 1, index check).
+"""The paper's MNIST experiments (paper Sec. 6: test-loss distributions, Table 1, the index of SGD's solutions).
 
-For every width n_1 the experiment trains ``replicas`` networks with :func:`~polyloss.train_replicas`
-(each in its own resumable run folder ``<out>/train_n1=<n_1>``), then measures
+For every width n_1 the experiment trains ``replicas`` networks with :func:`~polyloss.train_replicas`,
+then measures
 
 * the distribution of final test losses and its variance against n_1 (narrows with width);
 * the Pearson correlation of train and test loss across replicas, beside the paper's Table 1;
@@ -13,17 +13,41 @@ For every width n_1 the experiment trains ``replicas`` networks with :func:`~pol
   ``anneal_samples`` random training images) against SGD at the index width, test accuracy;
 * the path assumptions on the index-width solutions (:func:`path_statistics`, on the test set).
 
+**Execution** (:mod:`polyloss.execution`). The work is three plans of pure, seeded tasks sharing the
+run folder ``out`` (one piece per task, verified when read; an interrupted run resumes):
+
+* training: one task per (width, block of ``block`` replicas), key
+  ``train_n1=<n_1>_replicas=<first>-<last>``: the per-replica metrics, and the weights at the index
+  width. Replica r has the same seeds whatever block it is in, and ``block`` is a multiple of 16 so
+  that it also has the same memory alignment (MKL's float32 products depend on it: see
+  :mod:`polyloss.numeric.training`); so the numbers do not depend on ``block`` on the CPU (bit for
+  bit; tested) and ``block`` only sets the size of a task;
+* Hessian index: one task per solution, key ``index_n1=<n_1>_replica=<r>``, given that replica's
+  weights. Dense when the Hessian takes at most :data:`INDEX_DENSE_BYTES` (the same rule on every
+  machine, so the method does not depend on the memory at hand), stochastic Lanczos otherwise;
+* annealing: one task per run, key ``anneal_run=<i>``: its weights, energy, accepted moves and test
+  accuracy;
+* the path statistics are cheap: computed in this process from the saved weights (piece ``paths``).
+
+``executor`` (None, a number of local processes, :class:`~polyloss.execution.LocalWorkers`, an
+``Executor``, a Dask client) runs the tasks; ``threads`` torch threads each; ``device`` for the
+arithmetic (random numbers are drawn on the CPU either way, so a seed means the same networks, data
+orders and annealing moves on every device; float32 products on a GPU round differently, so its
+numbers agree with the CPU's to single precision, not bit for bit). The device is not part of the
+run folder's identity (a run may move between machines); which device computed a piece is recorded
+in ``timing/<key>.json``.
+
 Scales (:meth:`MnistExperimentConfig.preset`): ``"smoke"`` (seconds, tests), ``"default"`` (a few
 minutes on 2 CPU cores: measured 2.5 min on one shared core), ``"paper"`` (1000 networks per width,
 200 epochs). Paper scale, extrapolated from measured small runs on one thread of a shared 2-core CPU
 (no GPU): training 6.3 h (ms per replica-epoch: 6.7, 10.4, 15.0, 34.6, 47.5 for n_1 = 25 … 500),
 Hessian index 100 × 35 s ≈ 1 h (dense, N = 2750, 4000 images), annealing 10 × 100k moves ≈ 45 min:
-about 8 hours in all.
+about 8 hours of one core in all, divided among the workers.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -32,12 +56,17 @@ import numpy as np
 from .._random import derive_seed
 from .._validate import integer
 from ..errors import InvalidInputError
+from ..execution import Plan, Task, cached
+from ..numeric.training import ALIGNED_REPLICAS
 from ..store import RunStore, read_config
 
 # Table 1 of Choromanska et al. (2015): Pearson correlation of train and test loss over 1000 networks.
 PAPER_CORRELATION = {25: 0.7616, 50: 0.6861, 100: 0.5983, 250: 0.5302, 500: 0.4081}
 PAPER_WIDTHS = (25, 50, 100, 250, 500)
 METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+INDEX_DENSE_BYTES = 2 * 2**30
+"""The Hessian index of the experiment is dense when the dense Hessian takes at most this (else Lanczos)."""
+ANNEAL_T_START, ANNEAL_T_END = 0.1, 1e-4
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,7 @@ class MnistExperimentConfig:
     anneal_runs: int = 3
     anneal_steps: int = 20000
     anneal_samples: int = 1000
+    block: int = 16  # replicas per training task: a multiple of 16 (the numbers do not depend on it)
 
     @classmethod
     def preset(cls, scale: str = "default", **changes) -> "MnistExperimentConfig":
@@ -66,11 +96,29 @@ class MnistExperimentConfig:
                          anneal_runs=2, anneal_steps=300, anneal_samples=200),
             "default": cls(),
             "paper": cls(widths=PAPER_WIDTHS, replicas=1000, epochs=200, index_replicas=100, index_samples=4000,
-                         anneal_runs=10, anneal_steps=100000, anneal_samples=4000),
+                         anneal_runs=10, anneal_steps=100000, anneal_samples=4000, block=32),
         }
         if scale not in presets:
             raise InvalidInputError(f"scale must be one of {', '.join(presets)}; got {scale!r}")
         return replace(presets[scale], **changes)
+
+    def blocks(self) -> list:
+        """The training blocks ``(first, stop)``: replicas first … stop - 1, ``block`` at a time."""
+        return [(a, min(a + self.block, self.replicas)) for a in range(0, self.replicas, self.block)]
+
+    @property
+    def anneal_width(self) -> int:
+        """The width annealed and compared with SGD (the index width, else the first width)."""
+        return self.index_width if self.index_width is not None else self.widths[0]
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> "MnistExperimentConfig":
+        """The configuration saved in a run folder's ``config.json``."""
+        stored = {k: v for k, v in stored.items() if k not in ("kind", "device")}  # device: a plan option
+        if "block" not in stored:
+            raise InvalidInputError("this MNIST run folder was written by an earlier version of polyloss (one "
+                                    "train_n1=<width>/ folder per width); run the experiment again into a new folder")
+        return cls(**{**stored, "widths": tuple(stored["widths"])})
 
     def __post_init__(self):
         widths = tuple(self.widths)
@@ -83,6 +131,15 @@ class MnistExperimentConfig:
         integer("epochs", self.epochs, minimum=0)
         integer("seed", self.seed, minimum=0)
         integer("anneal_runs", self.anneal_runs, minimum=0)
+        integer("block", self.block, minimum=1)
+        if self.block % ALIGNED_REPLICAS:
+            raise InvalidInputError(f"block must be a multiple of {ALIGNED_REPLICAS} (so that every replica trains at "
+                                    f"the memory alignment it has in one large batch: the same numbers bit for bit); "
+                                    f"got {self.block}")
+        integer("index_replicas", self.index_replicas, minimum=1)
+        integer("index_samples", self.index_samples, minimum=1)
+        integer("anneal_steps", self.anneal_steps, minimum=1)
+        integer("anneal_samples", self.anneal_samples, minimum=1)
         if self.index_width is not None and self.index_width not in widths:
             raise InvalidInputError(f"index_width must be one of the widths {widths} or None; got {self.index_width!r}")
 
@@ -172,22 +229,33 @@ class MnistResult:
 
     @classmethod
     def load(cls, out) -> "MnistResult":
-        """Read a finished (or partly finished) run folder without computing anything."""
+        """Read a finished (or partly finished) run folder without computing anything.
+
+        Every piece is verified as it is read. A width appears in ``runs`` once all of its training
+        blocks are saved (assembled in replica order), ``index`` once all its index tasks are,
+        ``anneal`` once every annealing run and the SGD runs it is compared with are.
+        """
         out = Path(out)
-        stored = read_config(out, what="MNIST experiment")
-        stored.pop("kind", None)
-        config = MnistExperimentConfig(**{**stored, "widths": tuple(stored["widths"])})
+        config = MnistExperimentConfig.from_stored(read_config(out, what="MNIST experiment"))
         store = RunStore(out, _store_config(config))
         runs, index, seconds = {}, {}, {}
         for w in config.widths:
-            sub = out / f"train_n1={w}"
-            if (sub / "result.npz").exists():
-                with np.load(sub / "result.npz") as z:
-                    runs[w] = {k: z[k] for k in METRICS}
-                seconds[w] = json.loads((sub / "result.json").read_text())["meta"].get("seconds")
-            if store.has(f"index_n1={w}"):
-                index[w] = store.load(f"index_n1={w}")["index"]
-        anneal = store.load("anneal") if store.has("anneal") else {}
+            keys = [train_key(w, a, b) for a, b in config.blocks()]
+            if all(store.has(k) for k in keys):
+                parts = [store.load(k) for k in keys]
+                runs[w] = {m: np.concatenate([p[m] for p in parts]) for m in METRICS}
+                total = sum(store.seconds(k) for k in keys)
+                seconds[w] = None if math.isnan(total) else total
+        if config.index_width is not None:
+            keys = [index_key(config.index_width, r) for r in range(_index_count(config))]
+            if all(store.has(k) for k in keys):
+                index[config.index_width] = np.array([float(store.load(k)["index"]) for k in keys])
+        anneal = {}
+        keys = [anneal_key(i) for i in range(config.anneal_runs)]
+        w = config.anneal_width
+        if keys and w in runs and all(store.has(k) for k in keys):
+            anneal = {"n_1": np.asarray(w), "sgd_test_accuracy": runs[w]["test_accuracy"],
+                      "test_accuracy": np.array([float(store.load(k)["test_accuracy"]) for k in keys])}
         paths = store.load("paths") if store.has("paths") else {}
         return cls(config, runs, index, seconds, anneal, paths)
 
@@ -204,51 +272,159 @@ def _store_config(config: MnistExperimentConfig) -> dict:
     return {"kind": "mnist_experiment", **asdict(config)}
 
 
-def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/mnist", *,
-                         progress: bool = True) -> MnistResult:
-    """Train every width, measure the Hessian index, save everything in ``out``; resumes when rerun."""
+def train_key(width: int, first: int, stop: int) -> str:
+    """Key of the training piece of replicas first … stop - 1 of width ``width``."""
+    return f"train_n1={width}_replicas={first:04d}-{stop - 1:04d}"
+
+
+def index_key(width: int, replica: int) -> str:
+    return f"index_n1={width}_replica={replica:04d}"
+
+
+def anneal_key(run: int) -> str:
+    return f"anneal_run={run:03d}"
+
+
+def _index_count(config: MnistExperimentConfig) -> int:
+    return min(config.index_replicas, config.replicas)
+
+
+def _dataset(config: MnistExperimentConfig):
+    """The experiment's data set (the embedded sample, or the MNIST folder read once per process)."""
     from ..numeric.data import load_data
-    from ..numeric.network_hessian import replica_indices
+
+    if config.data == "embedded":
+        return load_data(None)  # cached by embedded_mnist
+    return cached(("mnist-data", config.data), lambda: load_data(config.data))
+
+
+def training_task(config: dict, task: Task) -> dict:
+    """Train replicas ``first`` … ``stop - 1`` of width ``n_1`` (task function of the training plan)."""
     from ..numeric.training import train_replicas
+
+    c, a = MnistExperimentConfig.from_stored(config), task.args
+    result = train_replicas(a["n_1"], a["stop"] - a["first"], first_replica=a["first"], epochs=c.epochs,
+                            seed=c.seed, data=_dataset(c), batch_size=c.batch_size, learning_rate=c.learning_rate,
+                            lr_decay=c.lr_decay, keep_weights=a["weights"], progress=False, device=config["device"])
+    return result.arrays()
+
+
+def index_task(config: dict, task: Task) -> dict:
+    """Normalised Hessian index of one solution, given its weights in ``task.inputs``."""
+    from ..numeric.network_hessian import hessian_index
+
+    c = MnistExperimentConfig.from_stored(config)
+    ds = _dataset(c)
+    rows = training_subset(len(ds.y_train), c.index_samples, c.seed)
+    value = hessian_index(task.inputs["w1"], task.inputs["w2"], ds.x_train[rows], ds.y_train[rows],
+                          method=task.args["method"], seed=c.seed, device=config["device"])
+    return {"index": np.float64(value)}
+
+
+def anneal_task(config: dict, task: Task) -> dict:
+    """One simulated-annealing run on ternary weights and its test accuracy."""
+    from ..numeric.training import anneal_ternary, evaluate
+
+    c = MnistExperimentConfig.from_stored(config)
+    ds = _dataset(c)
+    rows = training_subset(len(ds.y_train), c.anneal_samples, c.seed)
+    dev = config["device"]
+    sa = anneal_ternary(ds.x_train[rows], ds.y_train[rows], task.args["n_1"], steps=c.anneal_steps,
+                        t_start=ANNEAL_T_START, t_end=ANNEAL_T_END,
+                        seed=derive_seed(c.seed, "anneal", task.args["run"]), device=dev)
+    accuracy = evaluate(sa["w1"][None], sa["w2"][None], ds.x_test, ds.y_test, device=dev)[1][0]
+    return {"w1": sa["w1"], "w2": sa["w2"], "loss": np.float64(sa["loss"]), "accepted": np.int64(sa["accepted"]),
+            "test_accuracy": np.float64(accuracy)}
+
+
+def _index_is_dense(n_params: int, width: int, samples: int) -> bool:
+    """The experiment's choice of method, the same on every machine: dense when the Hessian and one chunk of
+    64 products take at most :data:`INDEX_DENSE_BYTES` (the device's memory is checked when it runs)."""
+    return n_params * n_params * 8 + 64 * samples * (width + 10) * 48 <= INDEX_DENSE_BYTES
+
+
+def _training_flops(config: MnistExperimentConfig, width: int, replicas: int, n_train: int, n_test: int,
+                    n_inputs: int) -> float:
+    per_sample = 2 * width * (n_inputs + 10)  # one forward pass; a training step costs about three
+    return float(replicas * (config.epochs * n_train * 3 + n_train + n_test) * per_sample)
+
+
+def plans(config: MnistExperimentConfig, out, *, threads: int | None = 1, device="cpu",
+          weights: dict | None = None) -> dict:
+    """The experiment's plans ``{"training", "index", "anneal"}`` (the index plan only when ``weights``,
+    ``{replica: (w1, w2)}`` of the index width, is given); printing one shows its tasks and costs."""
+    from .._device import as_device
+
+    dev = str(as_device(device))
+    ds = _dataset(config)
+    n_train, n_test, d = len(ds.y_train), len(ds.y_test), ds.n_inputs
+    store_config = _store_config(config)
+    options = {"device": dev}  # where the arithmetic runs: not part of the run folder's identity
+    tasks = [Task(train_key(w, a, b), {"n_1": w, "first": a, "stop": b, "weights": w == config.index_width},
+                  cost=_training_flops(config, w, b - a, n_train, n_test, d))
+             for w in config.widths for a, b in config.blocks()]
+    out_plans = {"training": Plan("mnist_training", training_task, store_config, tasks, folder=out, threads=threads,
+                                  options=options)}
+    if config.index_width is not None and weights is not None:
+        w = config.index_width
+        samples = min(config.index_samples, n_train)
+        n_params = w * (d + 10)
+        dense = _index_is_dense(n_params, w, samples)
+        per_product = 4.0 * samples * 2 * n_params  # a Hessian-vector product: about two forward-backward passes
+        cost = n_params * per_product + n_params**3 if dense else 8 * 80 * per_product
+        tasks = [Task(index_key(w, r), {"n_1": w, "replica": r, "method": "dense" if dense else "lanczos",
+                                        "samples": samples}, cost=cost,
+                      inputs={"w1": weights[r][0], "w2": weights[r][1]})
+                 for r in range(_index_count(config))]
+        out_plans["index"] = Plan("mnist_index", index_task, store_config, tasks, folder=out, threads=threads,
+                                  options=options)
+    w = config.anneal_width
+    samples = min(config.anneal_samples, n_train)
+    tasks = [Task(anneal_key(i), {"n_1": w, "run": i, "samples": samples, "steps": config.anneal_steps},
+                  cost=float(config.anneal_steps * samples * 10 * 8))
+             for i in range(config.anneal_runs)]
+    out_plans["anneal"] = Plan("mnist_anneal", anneal_task, store_config, tasks, folder=out, threads=threads,
+                               options=options)
+    return out_plans
+
+
+def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/mnist", *, executor=None,
+                         threads: int | None = 1, device="cpu", progress: bool = True) -> MnistResult:
+    """Train every width, measure the Hessian index, anneal, save everything in ``out``; resumes when rerun.
+
+    ``executor``: what runs the tasks (:mod:`polyloss.execution`: None for this process, a number of
+    local worker processes, a :class:`~polyloss.execution.LocalWorkers`, an Executor, a Dask client);
+    ``threads``: torch threads per task; ``device``: torch device of the arithmetic ("cpu", "cuda",
+    ...; random numbers are drawn on the CPU whatever it is). The numbers do not depend on the
+    executor, on ``threads`` nor on ``block`` (bit for bit on the CPU).
+    """
+    from .._device import as_device
 
     config = config or MnistExperimentConfig()
     out = Path(out)
-    data = None if config.data == "embedded" else config.data
-    ds = load_data(data)  # a missing data folder fails here, before anything is written
+    device = as_device(device)  # an unavailable device fails here, before anything is written
+    ds = _dataset(config)  # as does a missing data folder
+    if (out / "config.json").exists():
+        stored = read_config(out)
+        if stored.get("kind") == "mnist_experiment":
+            MnistExperimentConfig.from_stored(stored)  # a folder of the earlier layout is named as such
     store = RunStore(out, _store_config(config))
-    for w in config.widths:
-        keep = w == config.index_width
-        train_replicas(w, config.replicas, epochs=config.epochs, seed=config.seed, data=ds,
-                       batch_size=config.batch_size, learning_rate=config.learning_rate, lr_decay=config.lr_decay,
-                       keep_weights=keep, out=out / f"train_n1={w}", progress=progress)
-    if config.index_width is not None and not store.has(f"index_n1={config.index_width}"):
-        w = config.index_width
-        with np.load(out / f"train_n1={w}" / "result.npz") as z:
-            w1, w2 = z["w1"][: config.index_replicas], z["w2"][: config.index_replicas]
-        rows = training_subset(len(ds.y_train), config.index_samples, config.seed)
-        k = len(rows)
-        idx = replica_indices(w1, w2, ds.x_train[rows], ds.y_train[rows], progress=progress, seed=config.seed)
-        store.save(f"index_n1={w}", {"index": idx}, {"samples": k, "method": "auto (dense where it fits)"})
-    w = config.index_width if config.index_width is not None else config.widths[0]
-    if config.anneal_runs > 0 and not store.has("anneal"):
-        from ..numeric.training import anneal_ternary, evaluate
-
-        rows = training_subset(len(ds.y_train), config.anneal_samples, config.seed)
-        k = len(rows)
-        acc = []
-        for run in range(config.anneal_runs):
-            sa = anneal_ternary(ds.x_train[rows], ds.y_train[rows], w, steps=config.anneal_steps, t_start=0.1,
-                                t_end=1e-4, seed=derive_seed(config.seed, "anneal", run))
-            acc.append(float(evaluate(sa["w1"][None], sa["w2"][None], ds.x_test, ds.y_test)[1][0]))
-        with np.load(out / f"train_n1={w}" / "result.npz") as z:
-            sgd = z["test_accuracy"]
-        store.save("anneal", {"n_1": w, "test_accuracy": np.array(acc), "sgd_test_accuracy": sgd},
-                   {"samples": k, "steps": config.anneal_steps})
-    if not store.has("paths") and (out / f"train_n1={w}" / "result.npz").exists():
-        with np.load(out / f"train_n1={w}" / "result.npz") as z:
-            if "w1" in z.files:
-                stats = [path_statistics(z["w1"][r], z["w2"][r], ds.x_test, ds.y_test) for r in range(len(z["w1"]))]
-                store.save("paths", {key: np.array([s[key] for s in stats]) for key in stats[0]}, {"n_1": w})
+    training = plans(config, out, threads=threads, device=device)["training"]
+    pieces = training.run(executor, progress=progress)
+    weights = {}
+    if config.index_width is not None:
+        for a, b in config.blocks():
+            piece = pieces[train_key(config.index_width, a, b)]
+            weights.update({a + r: (piece["w1"][r], piece["w2"][r]) for r in range(b - a)})
+    rest = plans(config, out, threads=threads, device=device, weights=weights)
+    if "index" in rest:
+        rest["index"].run(executor, progress=progress)
+    if config.anneal_runs > 0:
+        rest["anneal"].run(executor, progress=progress)
+    w = config.anneal_width
+    if not store.has("paths") and w == config.index_width:
+        stats = [path_statistics(weights[r][0], weights[r][1], ds.x_test, ds.y_test) for r in range(config.replicas)]
+        store.save("paths", {key: np.array([s[key] for s in stats]) for key in stats[0]}, {"n_1": w})
     return MnistResult.load(out)
 
 
@@ -324,5 +500,6 @@ def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = 
     return paths
 
 
-__all__ = ["MnistExperimentConfig", "MnistResult", "run_mnist_experiment", "write_report", "PAPER_CORRELATION",
-           "fisher_interval", "path_statistics"]
+__all__ = ["MnistExperimentConfig", "MnistResult", "run_mnist_experiment", "plans", "write_report",
+           "PAPER_CORRELATION", "fisher_interval", "path_statistics", "training_task", "index_task", "anneal_task",
+           "train_key", "index_key", "anneal_key"]

@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .._validate import integer
 from ..errors import InvalidInputError
 from ..store import atomic_write_json
 
@@ -43,10 +44,25 @@ class StageResult:
 
 
 @dataclass(frozen=True)
+class Execution:
+    """Where the stages' sweeps run: ``executor`` (see :mod:`polyloss.execution`), torch ``threads``
+    per task, torch ``device``. None of it changes a number; it is recorded beside each stage."""
+
+    executor: object = None
+    threads: int = 1
+    device: str = "cpu"
+
+    def describe(self) -> str:
+        from ..execution import describe_executor
+
+        return f"{describe_executor(self.executor)}, {self.threads} torch thread(s) per task, device {self.device}"
+
+
+@dataclass(frozen=True)
 class Stage:
     name: str
     title: str
-    run: object  # callable(out_dir: Path, scale: str, seed: int, progress: bool) -> StageResult
+    run: object  # callable(out_dir: Path, scale: str, seed: int, progress: bool, execution: Execution) -> StageResult
 
 
 def _stages():
@@ -65,10 +81,20 @@ def stage_names() -> tuple:
 
 
 def reproduce(out="report", *, scale: str = "default", only: str | None = None, seed: int = 0,
-              force: bool = False, progress: bool = True) -> Path:
-    """Run the paper's stages into ``out`` and write the summary page; return the summary path."""
+              force: bool = False, progress: bool = True, executor=None, threads: int = 1,
+              device: str = "cpu") -> Path:
+    """Run the paper's stages into ``out`` and write the summary page; return the summary path.
+
+    ``executor``, ``threads``, ``device``: where the sweeps of the stages run (this process by default;
+    see :mod:`polyloss.execution`). The results do not depend on them.
+    """
+    from .._device import as_device
+
     if scale not in SCALES:
         raise InvalidInputError(f"scale must be one of {SCALES}, got {scale!r}")
+    seed = integer("seed", seed, minimum=0)
+    threads = integer("threads", threads, minimum=1)
+    execution = Execution(executor, threads, str(as_device(device)))
     stages = _stages()
     names = [st.name for st in stages]
     if only is not None and only not in names:
@@ -85,9 +111,10 @@ def reproduce(out="report", *, scale: str = "default", only: str | None = None, 
                 continue
         _say(progress, f"[{n}/{len(todo)}] {st.name}: {st.title} ...")
         t0 = time.perf_counter()
-        result = st.run(out, scale, seed, progress)
+        result = st.run(out, scale, seed, progress, execution)
         result.seconds = time.perf_counter() - t0
-        atomic_write_json(marker, {"scale": scale, "seed": seed, "title": st.title, **asdict(result)})
+        atomic_write_json(marker, {"scale": scale, "seed": seed, "title": st.title, "executed_on": execution.describe(),
+                                   **asdict(result)})
         _say(progress, f"[{n}/{len(todo)}] {st.name}: finished in {result.seconds:.1f} s")
     from .summary import write_summary
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LaTeXError
-from .reproduce import Claim, StageResult
+from .reproduce import Claim, Execution, StageResult
 from .summary import markdown_table
 
 PAPER = "Choromanska et al. 2015"
@@ -43,7 +43,7 @@ def _pdf(tex: Path, files: dict, caption: str, out: Path) -> None:
 
 
 # --- 1. derivation ---------------------------------------------------------------------------------
-def derivation(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
+def derivation(out: Path, scale: str, seed: int, progress: bool, execution: Execution) -> StageResult:
     import sympy
 
     from ..symbolic.hamiltonian import derive_hamiltonian
@@ -103,7 +103,7 @@ def derivation(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
 
 
 # --- 2. complexity ---------------------------------------------------------------------------------
-def complexity(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
+def complexity(out: Path, scale: str, seed: int, progress: bool, execution: Execution) -> StageResult:
     from ..figures.complexity import complexity_curves
     from ..numeric.complexity import energy_thresholds, theta
     from ..numeric.critical_counts import expected_critical_points
@@ -149,7 +149,8 @@ def complexity(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
 
     sizes = (10, 25, 50, 100, 200) if scale != "smoke" else (10, 25)
     curves = finite_size_curves(3, sizes=sizes, index_sizes=tuple(n for n in sizes if n <= 100),
-                                samples=1000 if scale != "smoke" else 200, rng=seed)
+                                samples=1000 if scale != "smoke" else 200, rng=seed, executor=execution.executor,
+                                threads=execution.threads)
     png = finite_size_convergence(here / "finite_size_convergence.png", curves, H=3)[0]
     res.files["finite-Λ mean counts (1/N) log E Crt_N,k(u) approaching Θ (exact totals; index 0, 1 by "
               "Monte Carlo with standard errors)"] = str(Path(png).relative_to(out))
@@ -160,13 +161,14 @@ def complexity(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
 
 
 # --- 3. spin-glass minima --------------------------------------------------------------------------
-def spinglass(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
+def spinglass(out: Path, scale: str, seed: int, progress: bool, execution: Execution) -> StageResult:
     from ..experiments.spinglass_minima import spinglass_minima
     from ..figures.spinglass import minima_histogram
 
     here = out / "spinglass"
     res = StageResult()
     result = spinglass_minima(H=3, method="sgd", seed=seed, out=here / "run", progress=progress,
+                              executor=execution.executor, threads=execution.threads, device=execution.device,
                               **SPINGLASS[scale])
     rows = result.summary()
     res.tables["Minima of the spherical 3-spin glass reached by SGD (energies per Λ)"] = markdown_table(
@@ -197,14 +199,15 @@ def spinglass(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
 
 
 # --- 4. trained networks ---------------------------------------------------------------------------
-def networks(out: Path, scale: str, seed: int, progress: bool) -> StageResult:
+def networks(out: Path, scale: str, seed: int, progress: bool, execution: Execution) -> StageResult:
     from ..experiments.mnist import MnistExperimentConfig, run_mnist_experiment, write_report
     from ..experiments.spinglass_minima import SpinGlassMinimaResult
 
     here = out / "networks"
     res = StageResult()
     config = MnistExperimentConfig.preset(scale, seed=seed)
-    result = run_mnist_experiment(config, here / "run", progress=progress)
+    result = run_mnist_experiment(config, here / "run", progress=progress, executor=execution.executor,
+                                  threads=execution.threads, device=execution.device)
     energies = None
     if (out / "spinglass" / "run" / "config.json").exists():
         energies = SpinGlassMinimaResult.load(out / "spinglass" / "run").energies

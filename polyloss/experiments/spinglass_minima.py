@@ -1,49 +1,103 @@
-"""The paper's spin-glass experiment (REFERENCE §6, Choromanska et al. 2015, Fig. 2 left).
+"""The paper's spin-glass experiment (Choromanska et al. 2015, §5 and Fig. 2 left).
 
 For each Λ: one instance of the spherical H-spin glass (couplings drawn once and shared by all runs,
 as in the paper; ``redraw=True`` draws new couplings per run), ``runs`` random starts on the sphere,
 a descent (default: the authors' SGD, :func:`polyloss.numeric.optimisers.descend`), then Riemannian
 Newton refinement of each end point to a critical point and its index. The energies per Λ,
-``u = L/Λ``, concentrate in the band ``[-E_0, -E_∞]`` as Λ grows.
+``u = L/Λ``, concentrate in the band ``[-E_0, -E_∞]`` of Auffinger, Ben Arous and Černý (2013) as
+Λ grows (the paper's §4).
 
-Results go to a run folder (:class:`~polyloss.store.RunStore`): one ``npz`` + ``json``
-pair per chunk of runs per Λ, written atomically; an interrupted run resumes at the first missing
-chunk. Seeds: couplings, starts and SGD noise of (Λ, chunk) are derived from ``seed`` with
-:func:`~polyloss._random.derive_seed`, so every chunk is reproducible on its own.
+**A sweep of tasks.** The work is a :class:`~polyloss.execution.Plan` of tasks ``(Λ, chunk)``, keys
+``Lambda={Λ}_chunk={c:04d}``, each ``chunk`` runs of one Λ (:func:`minima_task`); any executor runs
+them (``executor=``: this process, local worker processes, a ``concurrent.futures`` executor or a
+Dask cluster) and the numbers are the same bit for bit whichever does. Each task rebuilds its
+instance from the seeds ``derive_seed(seed, "couplings", Λ)`` and ``derive_seed(seed, "pieces", Λ)``
+(:func:`polyloss.execution.cached`: a worker that runs several chunks of one Λ builds it once), and
+draws its starts and SGD noise from ``derive_seed(seed, "starts" | "descend", Λ, "chunk", c)``. With
+``out=`` every finished task is one verified piece of the run folder (:mod:`polyloss.store`), so an
+interrupted run resumes at the missing chunks; the folder's configuration includes the list of Λ,
+so a rerun with other Λ (or any other option) is refused with
+:class:`~polyloss.errors.ResumeError`. Each worker process keeps the instance of the Λ it works on
+(couplings and the P SGD pieces, below), so memory grows with the number of workers.
+
+Only the start and the end of each descent are recorded (``record_every=None``): the trajectory is
+not used, and recording every 10 steps cost about 10% more gradient products.
+
+**Precision** (``precision=``, part of the configuration):
+
+* ``"float64"`` (default): everything in float64.
+* ``"float32"``: couplings, pieces, descent and refinement in float32 (half the memory; refinement
+  cannot reach ‖P∇L‖ < 1e-10 in float32, so most indices are -1, "not converged").
+* ``"mixed"``: the float64 instance is drawn from the seed, its SGD pieces are computed from it in
+  float64 and rounded to float32; the descent runs on float32 copies of the couplings and pieces,
+  then the end points are evaluated (``energies``, ``grad_norms``), refined and indexed on the
+  float64 instance, so refinement reaches 1e-10 as with float64. Memory held: the float64 couplings
+  plus float32 copies of the couplings and pieces (at Λ = 500, P = 10: 478 MiB + 11 × 239 MiB ≈
+  3.0 GiB, against 11 × 478 MiB ≈ 5.3 GiB in float64); while the pieces are made the peak is that
+  of float64 (they are computed in float64, then rounded one at a time).
+
+  Measured effect, float64 against mixed (Λ = 100, H = 3, 100 runs, SGD with the default protocol:
+  P = 10, 5000 + 1000 steps, refinement on, seed 0, one torch thread, in this process, on a 2-core
+  machine shared with other jobs)::
+
+      OMP_NUM_THREADS=1 python -c "from polyloss.experiments.spinglass_minima import _compare_precisions as c; c(100, 100)"
+
+  - same refined critical point (both converged, |Δu| < 1e-9, same index): 97 of the 100 runs; the
+    other 3 converged in neither precision (index -1 in both); index 0 for 96 runs in both;
+  - refined energies (the 97 runs): max |Δu| = 1.8e-15, mean 5.5e-16;
+  - descent end energies (the float32 end point evaluated on the float64 instance): max |Δu| =
+    2.3e-6, mean 1.8e-7;
+  - time, building the instance included: mixed 9.0 s, float64 22.6 s, ratio 0.40 (a first
+    measurement: 8.7 s / 18.2 s = 0.48).
+
+**Device** (``device=``, checked with :func:`polyloss._device.as_device`, so a device this machine
+lacks is refused up front; not part of the run folder's identity, so a run may move between devices,
+and each task's device is recorded in ``timing/<key>.json``): couplings, pieces, replicas and every tensor
+of the descent, refinement and index stay on it; random numbers (couplings, pieces, starts, noise)
+are drawn on the CPU in float64 and moved there, so a seed gives the same instance and starts on
+every device, and the results agree with the CPU's up to the rounding of the arithmetic.
 
 Measured cost (2-core machine shared with other jobs, float64, SGD with P = 10, i.e. 5000 + 1000
-steps, refinement on, ``threads=1``):
+steps, refinement on, one torch thread, before the change to start-and-end recording):
 
 * small default of the command line, Λ ∈ {25, 50, 100}, 100 runs each: 77 s in all (3.4 s, 11.9 s,
-  58.1 s); measured.
+  58.1 s); measured under heavier load than the precision figures above, where the same Λ = 100
+  part took 18-23 s.
 * paper scale, 1000 runs per Λ, chunks of 200: one step of 200 replicas took 0.19 s at Λ = 250 and
   1.1 s at Λ = 500, one Newton iteration (+ index) 0.06 s and 0.6 s per replica, so about 1.6 h for
   Λ = 250 and 9-10 h for Λ = 500, about 12 h in all; extrapolated from those measurements, not run.
-  Memory at Λ = 500: couplings and the 10 SGD pieces, 11 × 478 MiB ≈ 5.3 GiB.
+  Memory at Λ = 500: couplings and the 10 SGD pieces, 11 × 478 MiB ≈ 5.3 GiB per process holding the
+  instance.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from contextlib import contextmanager
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .._device import as_device
 from .._random import derive_seed
 from .._validate import choice, integer
 from ..errors import InvalidInputError
+from ..execution import Plan, Task, cached
 from ..store import RunStore, atomic_write_json, read_config
 
-__all__ = ["spinglass_minima", "SpinGlassMinimaResult"]
+__all__ = ["spinglass_minima", "SpinGlassMinimaResult", "minima_plan", "minima_task", "task_flops", "PRECISIONS"]
 
 EXPERIMENT = "spinglass_minima"
+PRECISIONS = ("float64", "float32", "mixed")
+_ARRAYS = ("energies", "indices", "refined_energies", "grad_norms", "converged")
+NEWTON_ITERATIONS = 3
+"""Newton iterations per run assumed by the task cost estimate (after the default protocols most end
+points need 0 to 3; a run that does not converge takes ``refine``'s ``max_iter``)."""
 
 
 def _thresholds(H: int):
-    """(E_0, E_∞) per Λ from polyloss.numeric.complexity (REFERENCE §4); E_0 is None for H = 2."""
+    """(E_0, E_∞) per Λ (Auffinger, Ben Arous and Černý 2013; the paper's §4) from
+    polyloss.numeric.complexity; None for H = 2 (no band)."""
     if H < 3:  # H = 2 has no band: exactly 2 critical points of each index
         return None, None
     from ..numeric.complexity import energy_thresholds
@@ -59,7 +113,9 @@ class SpinGlassMinimaResult:
     ``energies[Λ]``: energy per Λ where each descent ended (runs,); ``indices[Λ]``: index of the
     critical point that Newton refinement reached from it (-1 where it did not converge or refinement
     was off); ``refined_energies[Λ]``, ``grad_norms[Λ]`` (‖P∇L‖ at the descent's end), ``converged[Λ]``.
-    ``E_0``, ``E_inf``: thresholds per Λ (REFERENCE §4); ``config``; ``folder`` (or None).
+    ``E_0``, ``E_inf``: thresholds per Λ (Auffinger, Ben Arous and Černý 2013); ``config``;
+    ``seconds[Λ]``: time its tasks took, summed (from the run folder's timing records; NaN for a run
+    kept in memory); ``folder`` (or None).
     """
 
     H: int
@@ -92,9 +148,9 @@ class SpinGlassMinimaResult:
         return rows
 
     def __str__(self) -> str:
-        head = (f"spin-glass minima, H = {self.H}, method {self.config.get('method')}; energies per Lambda "
-                f"u = L/Lambda; band [-E_0, -E_inf] = [{-(self.E_0 or float('nan')):.5f}, "
-                f"{-(self.E_inf or float('nan')):.5f}]")
+        head = (f"spin-glass minima, H = {self.H}, method {self.config.get('method')}, precision "
+                f"{self.config.get('precision', 'float64')}; energies per Lambda u = L/Lambda; band "
+                f"[-E_0, -E_inf] = [{-(self.E_0 or float('nan')):.5f}, {-(self.E_inf or float('nan')):.5f}]")
         lines = [head, f"{'Lambda':>7} {'runs':>5} {'mean':>9} {'std':>8} {'min':>9} {'max':>9} "
                        f"{'in band':>8} {'index 0':>8} {'seconds':>8}"]
         for r in self.summary():
@@ -105,15 +161,21 @@ class SpinGlassMinimaResult:
 
     @classmethod
     def load(cls, run_folder) -> "SpinGlassMinimaResult":
-        """Read every finished Λ (all of its chunks present) from a run folder."""
+        """Read every finished Λ (all of its chunks present) of the folder's list of Λ.
+
+        Only the pieces of the stored Λ list are read; per-Λ seconds come from the timing records.
+        (A folder written before the list was stored: the Λ of the pieces present.)
+        """
         folder = Path(run_folder)
         config = read_config(folder, what="spinglass_minima run")
         if config.get("experiment") != EXPERIMENT:
             raise InvalidInputError(f"{folder} holds a {config.get('experiment')!r} run, not {EXPERIMENT!r}")
         store = RunStore(folder, config)
         n_chunks = -(-config["runs"] // config["chunk"])
-        lambdas = sorted({int(k.split("_")[0].split("=")[1]) for k in store.keys()})
-        parts = {name: {} for name in ("energies", "indices", "refined_energies", "grad_norms", "converged")}
+        lambdas = config.get("Lambdas")
+        if lambdas is None:
+            lambdas = sorted({int(k.split("_")[0].split("=")[1]) for k in store.keys() if k.startswith("Lambda=")})
+        parts = {name: {} for name in _ARRAYS}
         seconds = {}
         for lam in lambdas:
             keys = [_key(lam, c) for c in range(n_chunks)]
@@ -122,7 +184,7 @@ class SpinGlassMinimaResult:
             loaded = [store.load(k) for k in keys]
             for name in parts:
                 parts[name][lam] = np.concatenate([d[name] for d in loaded])
-            seconds[lam] = sum(store.meta(k)["seconds"] for k in keys)
+            seconds[lam] = sum(store.seconds(k) for k in keys)
         E_0, E_inf = _thresholds(config["H"])
         return cls(H=config["H"], config=config, E_0=E_0, E_inf=E_inf, seconds=seconds, folder=folder, **parts)
 
@@ -133,136 +195,172 @@ def _key(lam: int, chunk: int) -> str:
 
 def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sgd", *, seed=0, out=None,
                      progress=True, chunk=200, redraw=False, refine=True, steps=None, lr=None, P=10,
-                     full_steps=None, temperature=1.5, dtype="float64", device="cpu",
-                     threads=None) -> SpinGlassMinimaResult:
-    """Energies per Λ of the minima reached from ``runs`` random starts, for each Λ (REFERENCE §6).
+                     full_steps=None, temperature=1.5, precision="float64", device="cpu", threads=1,
+                     executor=None) -> SpinGlassMinimaResult:
+    """Energies per Λ of the minima reached from ``runs`` random starts, for each Λ (paper §5, Fig. 2 left).
 
     Paper scale (the defaults): Λ ∈ {25, 50, 100, 250, 500}, H = 3, 1000 runs, SGD. That takes hours
     on 2 CPU cores (the Λ = 500 matrix products dominate); ``Lambdas=(25, 50, 100), runs=200`` runs in
     minutes. ``method``/``steps``/``lr``/``P``/``full_steps``/``temperature`` go to
     :func:`~polyloss.numeric.optimisers.descend`; ``refine`` polishes each end point with Newton and
     computes its index (disable to save the Λ³ per run). ``out``: run folder (resumable; None keeps
-    results in memory only). ``chunk``: runs per saved unit. ``redraw``: new couplings per run.
-    ``dtype``: "float64" or "float32" couplings (refinement needs float64 to reach 1e-10).
-    ``device``: torch device of the couplings and replicas. ``threads``: torch intra-op threads for the
-    duration of the call (restored after; None leaves torch's setting). On a shared machine ``threads=1``
-    is much faster for Λ ≤ 100 (small matrix products; measured 4-20x here).
+    results in memory only). ``chunk``: runs per task (the unit of work and of resumption).
+    ``redraw``: new couplings per run. ``precision``: "float64", "float32" or "mixed" (module
+    docstring). ``device``: torch device of the couplings and replicas ("cpu", "cuda", ...; refused
+    when absent). ``threads``: torch threads per task (default 1, whatever the executor; the numbers
+    do not depend on it). ``executor``: what runs the tasks (None: this process; an int n: n local
+    worker processes; a :class:`~polyloss.execution.LocalWorkers`, a ``concurrent.futures.Executor``,
+    a ``dask.distributed.Client`` or a scheduler address). ``progress``: a bar of finished tasks.
     """
-    import torch
-
     if isinstance(Lambdas, (int, np.integer)):
         Lambdas = (Lambdas,)
     Lambdas = tuple(integer("each Lambda", lam, minimum=2) for lam in Lambdas)
     if not Lambdas:
         raise InvalidInputError("Lambdas must list at least one dimension, got ()")
+    Lambdas = tuple(sorted(set(Lambdas)))
     H = integer("H", H, minimum=2)
     runs = integer("runs", runs, minimum=1)
     chunk = min(integer("chunk", chunk, minimum=1), runs)
     choice("method", method, ("gd", "sgd", "anneal"))
     P = integer("P", P, minimum=1)
-    choice("dtype", dtype, ("float64", "float32"))
-    torch_dtype = getattr(torch, dtype)
+    choice("precision", precision, PRECISIONS)
+    device = str(as_device(device))
     if out is not None and seed is None and (Path(out) / "config.json").exists():
-        seed = json.loads((Path(out) / "config.json").read_text())["config"]["seed"]  # resume a seedless run
+        seed = read_config(out)["seed"]  # resume a seedless run
     seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
-    config = {"experiment": EXPERIMENT, "H": H, "runs": runs, "method": method, "seed": seed, "chunk": chunk,
-              "redraw": bool(redraw), "refine": bool(refine), "steps": steps, "lr": lr, "P": P,
-              "full_steps": full_steps, "temperature": temperature, "dtype": dtype,
+    config = {"experiment": EXPERIMENT, "Lambdas": list(Lambdas), "H": H, "runs": runs, "method": method,
+              "seed": seed, "chunk": chunk, "redraw": bool(redraw), "refine": bool(refine), "steps": steps,
+              "lr": lr, "P": P, "full_steps": full_steps, "temperature": temperature, "precision": precision,
               "energy_convention": "per_lambda: u = L/Lambda, L = Lambda^{-(H-1)/2} sum_ordered X w^H"}
-    store = RunStore(out, config) if out is not None else None
-    if threads is not None:
-        threads = integer("threads", threads, minimum=1)
-    with _torch_threads(threads):
-        return _run(Lambdas, H, runs, chunk, method, seed, out, progress, redraw, refine, P, torch_dtype, device,
-                    config, store)
-
-
-def _run(Lambdas, H, runs, chunk, method, seed, out, progress, redraw, refine, P, torch_dtype, device, config,
-         store):
-    from ..numeric.optimisers import descend
-    from ..numeric.optimisers import refine as newton
-    from ..numeric.spinglass import SphericalSpinGlass
-
-    options = {k: config[k] for k in ("steps", "lr", "P", "full_steps", "temperature")}
-    n_chunks = -(-runs // chunk)
-    memory = {}
-    bar = _bar(len(Lambdas) * n_chunks, progress)
-    for lam in Lambdas:
-        model = pieces = None
-        for c in range(n_chunks):
-            key = _key(lam, c)
-            if store is not None and store.has(key):
-                if bar is not None:
-                    bar.update(1)
-                continue
-            start = time.perf_counter()
-            n = min(chunk, runs - c * chunk)
-            if model is None:
-                model = SphericalSpinGlass(lam, H, seed=derive_seed(seed, "couplings", lam), dtype=torch_dtype,
-                                           device=device)
-                if method == "sgd" and not redraw:
-                    pieces = model.split(P, seed=derive_seed(seed, "pieces", lam))
-            arrays = _chunk(model, pieces, n, lam, c, seed, method, options, redraw, refine, progress,
-                            descend, newton)
-            seconds = time.perf_counter() - start
-            if store is not None:
-                store.save(key, arrays, meta={"seconds": seconds, "runs": n, "first_run": c * chunk})
-            memory[key] = (arrays, seconds)
-            if bar is not None:
-                bar.update(1)
-        model = pieces = None
-    if bar is not None:
-        bar.close()
-    if store is not None:
+    plan = minima_plan(config, out, threads=threads, device=device)
+    pieces = plan.run(executor, progress=progress)
+    if out is not None:
         result = SpinGlassMinimaResult.load(out)
         atomic_write_json(Path(out) / "summary.json", result.summary())
         return result
-    return _from_memory(memory, Lambdas, n_chunks, H, config)
+    parts = {name: {} for name in _ARRAYS}
+    n_chunks = -(-runs // chunk)
+    for lam in Lambdas:
+        chunks = [pieces[_key(lam, c)] for c in range(n_chunks)]
+        for name in parts:
+            parts[name][lam] = np.concatenate([a[name] for a in chunks])
+    E_0, E_inf = _thresholds(H)
+    return SpinGlassMinimaResult(H=H, config=config, E_0=E_0, E_inf=E_inf,
+                                 seconds={lam: float("nan") for lam in Lambdas}, **parts)
 
 
-@contextmanager
-def _torch_threads(n):
-    import torch
+def minima_plan(config: dict, out=None, *, threads: int | None = 1, device: str = "cpu") -> Plan:
+    """The :class:`~polyloss.execution.Plan` of a configuration made by :func:`spinglass_minima`:
+    one task per (Λ, chunk), args ``Lambda, chunk, first_run, runs``, cost in flops (estimated).
+    ``device`` is an option of the plan, not part of the run folder's identity: a run started on a
+    GPU may be finished on the CPU (each task's device is recorded in ``timing/<key>.json``)."""
+    runs, chunk = config["runs"], config["chunk"]
+    tasks = []
+    for lam in config["Lambdas"]:
+        for c in range(-(-runs // chunk)):
+            n = min(chunk, runs - c * chunk)
+            tasks.append(Task(_key(lam, c), {"Lambda": lam, "chunk": c, "first_run": c * chunk, "runs": n},
+                              cost=task_flops(config, lam, n)))
+    return Plan(EXPERIMENT, minima_task, config, tasks, folder=out, threads=threads,
+                options={"device": str(as_device(device))})
 
-    if n is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
+
+def task_flops(config: dict, Lambda: int, runs: int) -> float:
+    """Estimated floating-point operations of one task (``runs`` runs at ``Lambda``).
+
+    Descent: ``(steps + 2) · 2 C(Λ+H-2, H-1) Λ`` per run (one packed gradient product per step, plus
+    the start and end records). Refinement (when on), per run: :data:`NEWTON_ITERATIONS` iterations of
+    a Hessian (``2 Λ² C(Λ+H-3, H-2)``), ``A²`` (``2Λ³``), a Cholesky factorisation (``Λ³/3``) and two
+    gradients, then the index (a Hessian and a symmetric eigenvalue problem, about ``9Λ³``). Building
+    the instance is not counted.
+    """
+    from ..numeric.optimisers import descent_steps
+
+    H, lam = config["H"], Lambda
+    grad = 2.0 * math.comb(lam + H - 2, H - 1) * lam
+    steps = descent_steps(config["method"], steps=config["steps"], P=config["P"], full_steps=config["full_steps"])
+    flops = (steps + 2) * grad
+    if config["refine"]:
+        hessian = 2.0 * lam * lam * math.comb(lam + H - 3, H - 2)
+        newton = hessian + 2.0 * lam**3 + lam**3 / 3 + 2 * grad
+        flops += NEWTON_ITERATIONS * newton + hessian + 9.0 * lam**3
+    return float(runs * flops)
 
 
-def _chunk(model, pieces, n, lam, c, seed, method, options, redraw, refine, progress, descend, newton):
-    """Descend + refine one chunk of runs; arrays to save."""
-    if redraw:  # each run its own couplings (and pieces): a batch of one per run
+# ------------------------------------------------------------------------------------------ task
+def minima_task(config: dict, task: Task) -> dict:
+    """Descend + refine the runs ``first_run .. first_run + runs - 1`` of one Λ; the arrays of the piece.
+
+    Pure: the instance (and its SGD pieces) is rebuilt from ``derive_seed(seed, "couplings", Λ)`` and
+    ``derive_seed(seed, "pieces", Λ)`` (cached per process), the starts and the descent's noise come
+    from ``derive_seed(seed, "starts" | "descend", Λ, "chunk", c)``; with ``redraw`` each run ``j``
+    of the chunk has its own instance from ``(seed, "couplings" | "pieces", Λ, "run", c·10⁶ + j)``.
+    """
+    lam, c, n = task.args["Lambda"], task.args["chunk"], task.args["runs"]
+    ident = (EXPERIMENT, config["seed"], lam, config["H"], config["method"], config["P"], config["redraw"],
+             config["precision"], config["device"])
+    model, pieces, fast = cached(ident, lambda: _instance(config, lam))
+    if config["redraw"]:  # each run its own couplings (and pieces): a batch of one per run
         outs = []
         for j in range(n):
             run = c * 10**6 + j
-            m = model.resample(derive_seed(seed, "couplings", lam, "run", run))
-            p = m.split(options["P"], seed=derive_seed(seed, "pieces", lam, "run", run)) if method == "sgd" else None
-            outs.append(_descend_refine(m, p, 1, lam, seed, ("run", run), method, options, refine, False,
-                                        descend, newton))
+            m = model.resample(derive_seed(config["seed"], "couplings", lam, "run", run))
+            p = (m.split(config["P"], seed=derive_seed(config["seed"], "pieces", lam, "run", run),
+                         dtype=_descent_dtype(config)) if config["method"] == "sgd" else None)
+            outs.append(_descend_refine(config, m, p, _fast(config, m), 1, lam, ("run", run)))
         return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
-    return _descend_refine(model, pieces, n, lam, seed, ("chunk", c), method, options, refine, progress,
-                           descend, newton)
+    return _descend_refine(config, model, pieces, fast, n, lam, ("chunk", c))
 
 
-def _descend_refine(model, pieces, n, lam, seed, tag, method, options, refine, progress, descend, newton):
-    w0 = model.random_points(n, seed=derive_seed(seed, "starts", lam, *tag))
-    kw = {k: v for k, v in options.items() if v is not None}
+def _descent_dtype(config):
+    import torch
+
+    return torch.float64 if config["precision"] == "float64" else torch.float32
+
+
+def _fast(config, model):
+    """The model the descent runs on: a float32 copy for "mixed", the model itself otherwise."""
+    return model.astype(_descent_dtype(config)) if config["precision"] == "mixed" else model
+
+
+def _instance(config, lam):
+    """(model for refinement, SGD pieces or None, model for the descent) of Λ, from the seeds."""
+    import torch
+
+    from ..numeric.spinglass import SphericalSpinGlass
+
+    seed = config["seed"]
+    dtype = torch.float32 if config["precision"] == "float32" else torch.float64
+    model = SphericalSpinGlass(lam, config["H"], seed=derive_seed(seed, "couplings", lam), dtype=dtype,
+                               device=config["device"])
+    pieces = None
+    if config["method"] == "sgd" and not config["redraw"]:
+        pieces = model.split(config["P"], seed=derive_seed(seed, "pieces", lam), dtype=_descent_dtype(config))
+    return model, pieces, _fast(config, model)
+
+
+def _descend_refine(config, model, pieces, fast, n, lam, tag):
+    from ..numeric.optimisers import descend
+    from ..numeric.optimisers import refine as newton
+
+    seed, method = config["seed"], config["method"]
+    w0 = fast.random_points(n, seed=derive_seed(seed, "starts", lam, *tag))
+    kw = {k: config[k] for k in ("steps", "lr", "P", "full_steps", "temperature") if config[k] is not None}
     if method == "gd":
         kw = {k: kw[k] for k in ("steps", "lr") if k in kw}
     elif method == "sgd":
         kw.pop("temperature", None)
         kw["pieces"] = pieces
-    d = descend(model, w0, method, seed=derive_seed(seed, "descend", lam, *tag),
-                progress=None if progress else False, **kw)
-    energies = d.energy.double().cpu().numpy()
-    grad_norms = d.grad_norms[-1].double().cpu().numpy()
-    if refine:
+    d = descend(fast, w0, method, seed=derive_seed(seed, "descend", lam, *tag), progress=False,
+                record_every=None, **kw)
+    if fast is model:
+        energies, grad_norms = d.energy, d.grad_norms[-1]
+    else:  # mixed: the float32 end points, evaluated on the float64 instance
+        energies, rgrad = model.energy_and_gradient(d.w)
+        grad_norms = rgrad.norm(dim=1)
+    energies = energies.double().cpu().numpy()
+    grad_norms = grad_norms.double().cpu().numpy()
+    if config["refine"]:
         r = newton(model, d.w)
         converged = r.converged.cpu().numpy()
         indices = np.where(converged, r.index.cpu().numpy(), -1)
@@ -275,23 +373,35 @@ def _descend_refine(model, pieces, n, lam, seed, tag, method, options, refine, p
             "grad_norms": grad_norms, "converged": converged}
 
 
-def _from_memory(memory, Lambdas, n_chunks, H, config):
-    parts = {name: {} for name in ("energies", "indices", "refined_energies", "grad_norms", "converged")}
-    seconds = {}
-    for lam in Lambdas:
-        chunks = [memory[_key(lam, c)] for c in range(n_chunks)]
-        for name in parts:
-            parts[name][lam] = np.concatenate([a[name] for a, _ in chunks])
-        seconds[lam] = sum(s for _, s in chunks)
-    E_0, E_inf = _thresholds(H)
-    return SpinGlassMinimaResult(H=H, config=config, E_0=E_0, E_inf=E_inf, seconds=seconds, **parts)
+# ------------------------------------------------------------------------- precision measurement
+def _compare_precisions(Lambda=100, runs=100, *, H=3, seed=0, precisions=("float64", "mixed")) -> dict:
+    """float64 against another precision on the same seed (the figures of the module docstring).
 
+    Runs :func:`spinglass_minima` in this process with one thread, SGD with the default protocol, and
+    prints: the fraction of runs whose refined critical point is the same (both converged,
+    |Δu| < 1e-9 and the same index), max and mean |Δu| of the descent end energies and of the
+    refined energies, and the time ratio.
+    """
+    import time
 
-def _bar(total, progress):
-    if not progress:
-        return None
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="spinglass_minima (Lambda, chunk)", file=sys.stderr, mininterval=1.0)
+    results, seconds = {}, {}
+    for precision in precisions:
+        t0 = time.perf_counter()
+        results[precision] = spinglass_minima((Lambda,), H=H, runs=runs, chunk=runs, method="sgd", seed=seed,
+                                              precision=precision, progress=False)
+        seconds[precision] = time.perf_counter() - t0
+    a, b = (results[p] for p in precisions)
+    du_end = np.abs(a.energies[Lambda] - b.energies[Lambda])
+    both = a.converged[Lambda] & b.converged[Lambda]
+    du_ref = np.abs(a.refined_energies[Lambda] - b.refined_energies[Lambda])
+    same = both & (du_ref < 1e-9) & (a.indices[Lambda] == b.indices[Lambda])
+    figures = {"same_critical_point": float(same.mean()), "both_converged": float(both.mean()),
+               "converged": {p: float(results[p].converged[Lambda].mean()) for p in precisions},
+               "same_index_among_both_converged": float((a.indices[Lambda] == b.indices[Lambda])[both].mean()),
+               "index_0": {p: float((results[p].indices[Lambda] == 0).mean()) for p in precisions},
+               "end_du_max": float(du_end.max()), "end_du_mean": float(du_end.mean()),
+               "refined_du_max": float(du_ref[both].max()) if both.any() else float("nan"),
+               "refined_du_mean": float(du_ref[both].mean()) if both.any() else float("nan"),
+               "seconds": seconds, "time_ratio": seconds[precisions[1]] / seconds[precisions[0]]}
+    print(figures)
+    return figures

@@ -75,16 +75,22 @@ def complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), w
 
 
 def finite_size_curves(H: int = 3, sizes=(10, 25, 50, 100, 200), *, ks=(None, 0), index_sizes=(10, 25, 50, 100),
-                       u=None, samples: int = 1000, rng=0) -> dict:
+                       u=None, samples: int = 1000, rng=0, executor=None, threads: int | None = 1) -> dict:
     """``{(k, N): (u, (1/N) log E Crt_{N,k}(u), its standard error)}`` from part 2's
     :func:`polyloss.numeric.critical_counts.log_critical_points_curve`: exact for the total ``k=None``
     (``sizes``); the planted Monte Carlo method for ``k = 0, 1`` (``index_sizes``, ``samples`` draws,
-    seeded by ``rng``). A few seconds."""
+    seeded by ``rng``: an int, a numpy Generator (one integer drawn from it) or None (fresh entropy);
+    each curve has its own seed derived from it). ``executor`` and ``threads`` run the Monte Carlo
+    chunks (see :mod:`polyloss.execution`; a :class:`~polyloss.execution.LocalWorkers` keeps its
+    processes for all the curves, where an int starts new ones for each); the curves are the same bit
+    for bit whatever runs them. A few seconds."""
     from .._random import derive_seed
     from ..numeric.critical_counts import log_critical_points_curve
 
     from ..numeric.complexity import e_infinity
 
+    if isinstance(rng, np.random.Generator):
+        rng = int(rng.integers(2**62))
     u = np.linspace(-1.80, -1.50, 61) if u is None else np.asarray(u, dtype=float)
     u_index = u[u <= -e_infinity(H) + 0.03]  # the planted method's range (part 2's docstring)
     out = {}
@@ -93,7 +99,8 @@ def finite_size_curves(H: int = 3, sizes=(10, 25, 50, 100, 200), *, ks=(None, 0)
             if k is not None and n < k + 2:
                 continue
             seed = None if rng is None else derive_seed(rng, "finite_size_curves", H, "all" if k is None else k, n)
-            c = log_critical_points_curve(n, H, u if k is None else u_index, k=k, samples=samples, rng=seed)
+            c = log_critical_points_curve(n, H, u if k is None else u_index, k=k, samples=samples, rng=seed,
+                                          executor=executor, threads=threads)
             with np.errstate(divide="ignore", invalid="ignore"):
                 err = np.where(c["value"] > 0, c["stderr"] / c["value"], 0.0) / n  # δ(log)/N
             out[(k, n)] = (c["u"], c["log_per_N"], err)

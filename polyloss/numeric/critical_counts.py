@@ -43,16 +43,27 @@ with the GOE of REFERENCE §5 (``E M_ij² = (1+δ_ij)/(2N)``) and its exact one-
     the ``(1/N) log E Crt_{N,k}(u)`` curves (:func:`log_critical_points_curve`). Its grid error is
     O(h²) with h ≈ 0.004 (well under 1e-3 relative); for ``c u`` well inside the bulk the indicator
     becomes rare and the standard error grows (it is reported).
+
+**Random streams and executors.** The Monte Carlo methods split their draws into chunks of
+``_CHUNK`` (2000) GOE draws. Chunk c draws from its own generator, seeded by
+``derive_seed(base, "chunk", c)`` (:func:`polyloss._random.derive_seed`), where ``base`` is the int
+seed ``rng``, an integer drawn once from ``rng`` when it is a numpy Generator, or fresh entropy when
+it is None. Each chunk is a task of a :class:`~polyloss.execution.Plan` that returns its partial
+sums (count, mean and sum of squared deviations, in the planted method relative to the chunk's own
+scale), and the sums are combined in chunk order. So ``executor=`` (None: this process; an int:
+local worker processes; a :class:`~polyloss.execution.LocalWorkers`; any
+``concurrent.futures.Executor``; a Dask client) changes where the work runs, never the numbers.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._random import as_generator
+from .._random import as_generator, derive_seed
 from .._validate import choice, integer, real, real_array
 from ..errors import InvalidInputError, SizeLimitError
 from . import goe
@@ -127,7 +138,7 @@ def _result(log_value, stderr, method, N, p, k, u, samples=0, hits=0):
 # --- public -------------------------------------------------------------------------------------
 
 def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples=20_000, rng=None,
-                             dps=None, progress=False) -> CriticalCount:
+                             dps=None, progress=False, executor=None, threads=1) -> CriticalCount:
     r"""The exact finite-N expected number of critical points ``E Crt_{N,k}((-∞, u])`` (ABC Thms 2.5, 2.8).
 
     Args:
@@ -140,9 +151,17 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
             docstring). ``auto``: density for the total, joint for N ≤ 3, planted for k ∈ {0, 1} and
             ``u`` below ``-E_∞`` (where plain Monte Carlo fails), montecarlo otherwise.
         samples: GOE draws for the Monte Carlo methods.
-        rng: None | int | numpy Generator (Monte Carlo methods).
+        rng: the Monte Carlo methods' seed: an int (reproducible), a numpy Generator (one integer is
+            drawn from it and used as the int seed: a generator in the same state gives the same
+            result, and the generator advances by one draw), or None (fresh entropy). Chunk c of
+            2000 draws uses ``derive_seed(seed, "chunk", c)`` (module docstring).
         dps: digits for the ``density`` method run in mpmath (slow; float64 is already exact to ~1e-12).
-        progress: a tqdm bar on stderr for the Monte Carlo methods.
+        progress: a tqdm bar on stderr (tasks of the Monte Carlo methods).
+        executor: where the Monte Carlo chunks run (:mod:`polyloss.execution`: None for this process,
+            an int for local worker processes, a ``LocalWorkers``, a ``concurrent.futures.Executor``
+            or a Dask client); the result is the same bit for bit whatever runs them.
+        threads: torch threads per chunk task, as for every plan (default 1; None leaves torch's
+            setting). The chunks are numpy work: while torch is not loaded nothing is set.
 
     Returns:
         :class:`CriticalCount` (``value``, ``stderr``, ``method``, ``log_value``, ...).
@@ -152,6 +171,8 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
     samples = integer("samples", samples, minimum=2)
     if dps is not None:
         dps = integer("dps", dps, minimum=10)
+    if threads is not None:
+        threads = integer("threads", threads, minimum=1)
     if method == "auto":
         if k is None:
             method = "density"
@@ -173,34 +194,40 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
         value = sum(_joint_integral(N, p, kk, u) for kk in ks)
         return _result(math.log(value) if value > 0 else -math.inf, 0.0, "joint", N, p, k, u)
     if method == "montecarlo":
-        return _monte_carlo(N, p, k, u, samples, rng, progress)
+        return _monte_carlo(N, p, k, u, samples, _base_seed(rng), progress, executor, threads)
     if k is None or k > 1 or N < k + 2:
         raise InvalidInputError(f"method='planted' handles k = 0 or 1 with N >= k + 2; got k={k}, N={N}")
+    base = _base_seed(rng)  # validated (and drawn from a Generator) even when no draw is needed
     if u == -math.inf:
         return _result(-math.inf, 0.0, "planted", N, p, k, u, samples)
-    curve = _planted_curve(N, p, k, np.array([u]), samples, rng, progress)
+    curve = _planted_curve(N, p, k, np.array([u]), samples, base, progress, executor, threads)
     return _result(curve["log_value"][0], curve["stderr"][0], "planted", N, p, k, u, samples)
 
 
-def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progress=False) -> dict:
+def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progress=False, executor=None,
+                              threads=1) -> dict:
     r"""``(1/N) log E Crt_{N,k}(u)`` on a grid of ``u`` in one pass (for convergence figures).
 
     ``k=None``: the exact total (density method, cumulative quadrature). ``k ∈ {0, 1}``: the planted
     method with common random numbers across the grid (smooth curves); reliable for ``u`` up to a
-    little above ``-E_∞`` (see the module docstring; compare ``stderr`` with ``value``).
+    little above ``-E_∞`` (see the module docstring; compare ``stderr`` with ``value``). ``rng``,
+    ``executor`` and ``threads`` as in :func:`expected_critical_points` (the Monte Carlo chunks are
+    tasks; the curve is the same bit for bit whatever runs them).
 
     Returns ``{"u", "log_per_N", "value", "stderr"}`` as arrays (``stderr`` 0 for the exact total).
     """
     N, p, k, _ = _check_common(N, p, k, 0.0)
     u = real_array("u", u, allow_inf=True)
     samples = integer("samples", samples, minimum=2)
+    if threads is not None:
+        threads = integer("threads", threads, minimum=1)
     if k is None:
         log_v = np.array([_total_density(N, p, float(v), None).log_value for v in u.ravel()]).reshape(u.shape)
         stderr = np.zeros_like(log_v)
     else:
         if k > 1 or N < k + 2:
             raise InvalidInputError(f"curves by index are available for k = 0 or 1 with N >= k + 2; got k={k}, N={N}")
-        curve = _planted_curve(N, p, k, u.ravel(), samples, rng, progress)
+        curve = _planted_curve(N, p, k, u.ravel(), samples, _base_seed(rng), progress, executor, threads)
         log_v, stderr = curve["log_value"].reshape(u.shape), curve["stderr"].reshape(u.shape)
     with np.errstate(over="ignore"):
         value = np.exp(log_v)
@@ -334,113 +361,168 @@ def _joint_integral(N: int, p: int, k: int, u: float) -> float:
     return math.exp(_log_prefactor(N, p) + log_norm) * total
 
 
-# --- Monte Carlo ---------------------------------------------------------------------------------
+# --- Monte Carlo: chunks of draws as tasks ------------------------------------------------------
 
-def _progress(total, enabled, desc):
-    if not enabled:
-        return None
-    from tqdm import tqdm
+def _base_seed(rng) -> int:
+    """The integer that seeds every chunk: ``rng`` itself (an int), one integer drawn from a numpy
+    Generator, or fresh entropy for None."""
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**62))
+    if rng is None:
+        return derive_seed(None)
+    as_generator(rng)  # refuses anything but a non-negative int, with the usual message
+    return int(rng)
 
-    return tqdm(total=total, desc=desc, leave=False)
+
+def _chunk_generator(config: dict, task) -> np.random.Generator:
+    return np.random.default_rng(derive_seed(config["seed"], "chunk", task.args["chunk"]))
 
 
-def _monte_carlo(N, p, k, u, samples, rng, progress):
-    gen = as_generator(rng)
+def _run_chunks(name: str, function, config: dict, samples: int, executor, threads, progress) -> list:
+    """``function`` on chunks of ``_CHUNK`` draws (chunk c: ``derive_seed(seed, "chunk", c)``), as an
+    in-memory plan; the pieces in chunk order."""
+    from ..execution import Plan, Task
+
+    sizes = [min(_CHUNK, samples - lo) for lo in range(0, samples, _CHUNK)]
+    tasks = [Task(f"chunk={c}", {"chunk": c, "draws": n}, cost=float(n)) for c, n in enumerate(sizes)]
+    if "torch" not in sys.modules:
+        # the chunks are numpy work: with torch not loaded there is no torch setting to hold, and
+        # importing torch only to set it would cost a second or two (the numbers are the same)
+        threads = None
+    plan = Plan(name, function, config, tasks, threads=threads, cost_unit="GOE draws")
+    pieces = plan.run(executor, progress=progress)
+    return [pieces[t.key] for t in tasks]
+
+
+def _combine(parts):
+    """Count, mean and sum of squared deviations of the union of samples, from those of its parts (in
+    the order given: Chan, Golub & LeVeque's pairwise update), elementwise for arrays."""
+    n, mean, m2 = 0, 0.0, 0.0
+    for n_c, mean_c, m2_c in parts:
+        total = n + n_c
+        delta = mean_c - mean
+        mean = mean + delta * (n_c / total)
+        m2 = m2 + m2_c + delta * delta * (n * n_c / total)
+        n = total
+    return n, mean, m2
+
+
+def _montecarlo_chunk(config: dict, task) -> dict:
+    """One chunk of the plain Monte Carlo: ``f = Σ_{k} e^{-a λ_k²} 1{λ_k ≤ c u}`` over its GOE draws."""
+    N, p, k, u = config["N"], config["p"], config["k"], config["u"]
     a = N * (p - 2) / (2.0 * p)
     cu = _scale(p) * u if math.isfinite(u) else u
-    s1 = s2 = 0.0
-    hits = 0
-    bar = _progress(samples, progress, f"GOE N={N}")
-    done = 0
-    while done < samples:
-        n = min(_CHUNK, samples - done)
-        lam = goe.goe_eigenvalues(N, n, rng=gen)
-        lam_k = lam if k is None else lam[:, [k]]
-        inside = lam_k <= cu
-        f = np.sum(np.exp(-a * lam_k * lam_k) * inside, axis=1)
-        hits += int(np.count_nonzero(inside.any(axis=1)))
-        s1 += float(f.sum())
-        s2 += float((f * f).sum())
-        done += n
-        if bar is not None:
-            bar.update(n)
-    if bar is not None:
-        bar.close()
-    mean = s1 / samples
-    var = max(s2 / samples - mean * mean, 0.0) * samples / (samples - 1)
+    lam = goe.goe_eigenvalues(N, task.args["draws"], rng=_chunk_generator(config, task))
+    lam_k = lam if k is None else lam[:, [k]]
+    inside = lam_k <= cu
+    f = np.sum(np.exp(-a * lam_k * lam_k) * inside, axis=1)
+    mean = f.mean()
+    return {"draws": np.int64(len(f)), "mean": np.float64(mean), "m2": np.float64(np.sum((f - mean) ** 2)),
+            "hits": np.int64(np.count_nonzero(inside.any(axis=1)))}
+
+
+def _monte_carlo(N, p, k, u, samples, seed, progress, executor, threads):
+    config = {"kind": "critical_counts_montecarlo", "N": N, "p": p, "k": k, "u": float(u), "seed": seed}
+    parts = _run_chunks(f"GOE Monte Carlo N={N}", _montecarlo_chunk, config, samples, executor, threads, progress)
+    n, mean, m2 = _combine((int(r["draws"]), float(r["mean"]), float(r["m2"])) for r in parts)
+    hits = sum(int(r["hits"]) for r in parts)
+    var = max(m2, 0.0) / (n - 1)
     pref = math.exp(_log_prefactor(N, p))
     value_log = _log_prefactor(N, p) + math.log(mean) if mean > 0 else -math.inf
-    return _result(value_log, pref * math.sqrt(var / samples), "montecarlo", N, p, k, u, samples, hits)
+    return _result(value_log, pref * math.sqrt(var / n), "montecarlo", N, p, k, u, n, hits)
 
 
-def _planted_curve(N, p, k, u, samples, rng, progress):
-    """The planted estimator at every ``u`` of an array, with per-u standard errors (common draws)."""
-    gen = as_generator(rng)
-    c = _scale(p)
-    a = N * (p - 2) / (2.0 * p)
-    m = N - k - 1  # eigenvalues drawn by Monte Carlo
-    u = np.asarray(u, dtype=float)
-    if np.all(u == -np.inf):
-        return {"log_value": np.full(u.shape, -np.inf), "stderr": np.zeros(u.shape)}
-    cu = c * np.clip(u, -1e6, 1e6)
+def _planted_grid(N: int, p: int, u: np.ndarray) -> dict:
+    """The grid of the planted method for the levels ``u``: nodes ``x``, trapezoid weights, ``c u``."""
+    cu = _scale(p) * np.clip(np.asarray(u, dtype=float), -1e6, 1e6)
     top = float(min(np.max(cu), math.sqrt(2) + 2.0))
     bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N))
     if top <= bottom:
         bottom = top - 12.0 / math.sqrt(N) - 2.0
     h = min(0.004, 0.02 / math.sqrt(N))
     M = int(math.ceil((top - bottom) / h)) + 1
-    if M * min(samples, _CHUNK) * max(m, 1) > 4e8:
-        raise SizeLimitError(f"planted method: a {M}-point grid x {min(samples, _CHUNK)} draws x {m} eigenvalues "
-                             "is over 4e8 terms per batch; use fewer samples or a smaller N")
     x = np.linspace(bottom, top, M)
     trap = np.full(M, x[1] - x[0])
     trap[0] = trap[-1] = 0.5 * (x[1] - x[0])
+    return {"x": x, "trap": trap, "cu": cu}
+
+
+def _planted_chunk(config: dict, task) -> dict:
+    """One chunk of the planted estimator at every level: per-draw values in units of ``e^{(k+1) shift}``
+    with this chunk's own ``shift`` (the largest finite ``log h`` of its draws; ``-inf`` when none)."""
+    N, p, k = config["N"], config["p"], config["k"]
+    grid = _planted_grid(N, p, np.asarray(config["u"], dtype=float))
+    x, trap, cu = grid["x"], grid["trap"], grid["cu"]
+    M = len(x)
+    a = N * (p - 2) / (2.0 * p)
+    m = N - k - 1  # eigenvalues drawn by Monte Carlo
+    n = task.args["draws"]
+    if m > 0:
+        lam = goe.goe_eigenvalues(m, n, rng=_chunk_generator(config, task)) * math.sqrt(m / N)  # GOE_m, variance 1/N
+        w_min = lam[:, 0]
+        logprod = np.zeros((n, M))
+        for j in range(m):
+            logprod += np.log(np.abs(x[None, :] - lam[:, [j]]))
+    else:
+        w_min = np.full(n, np.inf)
+        logprod = np.zeros((n, M))
+    ok = x[None, :] < w_min[:, None]
+    log_h = np.where(ok, -0.5 * N * x * x + logprod, -np.inf)  # one planted eigenvalue at x
+    finite = np.isfinite(log_h)
+    if not finite.any():
+        zeros = np.zeros(len(cu))
+        return {"draws": np.int64(n), "shift": np.float64(-np.inf), "mean": zeros, "m2": zeros.copy()}
+    shift = float(np.max(log_h[finite]))
+    if k == 0:
+        f = np.exp(log_h - a * x * x - shift) * trap
+    else:
+        # inner ∫_{x0<x1} (x1-x0) e^{-N/2 x0²} Π|x0-w| dx0 by the trapezoid rule (cumulative sums)
+        hs = np.exp(np.where(finite, log_h - shift, -np.inf)) * trap
+        c0 = np.cumsum(hs, axis=1) - hs
+        c1 = np.cumsum(hs * x, axis=1) - hs * x
+        inner = np.maximum(x * c0 - c1, 0.0)
+        f = hs * inner * np.exp(-a * x * x)
+    cum = np.cumsum(f, axis=1)
+    # linear interpolation of every row at the levels c u (0 below the grid, the last value above it)
+    j = np.clip(np.searchsorted(x, cu, side="right") - 1, 0, M - 2)
+    t = np.clip((cu - x[j]) / (x[j + 1] - x[j]), 0.0, 1.0)
+    vals = cum[:, j] * (1.0 - t) + cum[:, j + 1] * t
+    vals[:, cu < x[0]] = 0.0
+    mean = vals.mean(axis=0)
+    return {"draws": np.int64(n), "shift": np.float64(shift), "mean": mean, "m2": np.sum((vals - mean) ** 2, axis=0)}
+
+
+def _planted_curve(N, p, k, u, samples, seed, progress, executor, threads):
+    """The planted estimator at every ``u`` of an array, with per-u standard errors (common draws).
+
+    Each chunk reports its values relative to its own scale ``e^{(k+1) shift_c}``; they are brought to
+    the common scale ``S = max_c shift_c`` (factors ``e^{(k+1)(shift_c - S)} ≤ 1``, exact up to
+    rounding) and combined in chunk order, so the estimator is the plain average over all draws.
+    """
+    m = N - k - 1
+    u = np.asarray(u, dtype=float)
+    if np.all(u == -np.inf):
+        return {"log_value": np.full(u.shape, -np.inf), "stderr": np.zeros(u.shape)}
+    M = len(_planted_grid(N, p, u)["x"])
+    if M * min(samples, _CHUNK) * max(m, 1) > 4e8:
+        raise SizeLimitError(f"planted method: a {M}-point grid x {min(samples, _CHUNK)} draws x {m} eigenvalues "
+                             "is over 4e8 terms per batch; use fewer samples or a smaller N")
     log_const = (_log_prefactor(N, p) + math.lgamma(N + 1) - math.lgamma(N - k)
                  + log_goe_normaliser(m, N) - log_goe_normaliser(N, N))
-    # cumulative integrals per draw, in units of exp(shift) to stay in range
-    shift = None
-    per_draw = []
-    bar = _progress(samples, progress, f"planted N={N} k={k}")
-    done = 0
-    while done < samples:
-        n = min(_CHUNK, samples - done)
-        if m > 0:
-            lam = goe.goe_eigenvalues(m, n, rng=gen) * math.sqrt(m / N)  # GOE_m, variance normalised by N
-            w_min = lam[:, 0]
-            logprod = np.zeros((n, M))
-            for j in range(m):
-                logprod += np.log(np.abs(x[None, :] - lam[:, [j]]))
-        else:
-            w_min = np.full(n, np.inf)
-            logprod = np.zeros((n, M))
-        ok = x[None, :] < w_min[:, None]
-        log_h = np.where(ok, -0.5 * N * x * x + logprod, -np.inf)  # one planted eigenvalue at x
-        if shift is None:
-            shift = float(np.max(log_h[np.isfinite(log_h)])) if np.isfinite(log_h).any() else 0.0
-        if k == 0:
-            log_f = log_h - a * x * x
-            f = np.exp(log_f - shift) * trap
-        else:
-            # inner ∫_{x0<x1} (x1-x0) e^{-N/2 x0²} Π|x0-w| dx0 by the trapezoid rule (cumulative sums)
-            hs = np.exp(np.where(np.isfinite(log_h), log_h - shift, -np.inf)) * trap
-            c0 = np.cumsum(hs, axis=1) - hs
-            c1 = np.cumsum(hs * x, axis=1) - hs * x
-            inner = np.maximum(x * c0 - c1, 0.0)
-            f = hs * inner * np.exp(-a * x * x)
-        cum = np.cumsum(f, axis=1)
-        per_draw.append(np.stack([np.interp(cu, x, row, left=0.0, right=row[-1]) for row in cum]))
-        done += n
-        if bar is not None:
-            bar.update(n)
-    if bar is not None:
-        bar.close()
-    vals = np.concatenate(per_draw)  # (samples, len(u)), in units exp(shift * (k + 1))
-    mean = vals.mean(axis=0)
-    se = vals.std(axis=0, ddof=1) / math.sqrt(samples)
-    unit = log_const + shift * (k + 1)
+    config = {"kind": "critical_counts_planted", "N": N, "p": p, "k": k, "u": [float(v) for v in u], "seed": seed}
+    parts = _run_chunks(f"planted N={N} k={k}", _planted_chunk, config, samples, executor, threads, progress)
+    shifts = [float(r["shift"]) for r in parts]
+    common = max((s for s in shifts if math.isfinite(s)), default=0.0)
+    scaled = []
+    for r, s in zip(parts, shifts):
+        factor = math.exp((k + 1) * (s - common)) if math.isfinite(s) else 0.0
+        scaled.append((int(r["draws"]), r["mean"] * factor, r["m2"] * (factor * factor)))
+    n, mean, m2 = _combine(scaled)
+    se = np.sqrt(np.maximum(m2, 0.0) / (n - 1)) / math.sqrt(n)
+    unit = log_const + common * (k + 1)
     with np.errstate(divide="ignore"):
         log_value = unit + np.log(mean)
-    log_value = np.where(np.asarray(u) == -np.inf, -np.inf, log_value)
+    log_value = np.where(u == -np.inf, -np.inf, log_value)
     with np.errstate(over="ignore", invalid="ignore"):
         stderr = np.where(mean > 0, np.exp(log_value) * se / np.where(mean > 0, mean, 1.0), 0.0)
     return {"log_value": log_value, "stderr": stderr}

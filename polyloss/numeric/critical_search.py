@@ -29,7 +29,6 @@ instances too large to enumerate.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +41,7 @@ from ..errors import InvalidInputError, SizeLimitError
 __all__ = ["CriticalPoints", "CountStatistics", "critical_points", "count_statistics", "max_critical_points"]
 
 DEGENERACY_TOL = 1e-8   # |tangent Hessian eigenvalue| below this makes an instance degenerate (no Morse count)
+_MAX_POINTS = 2000      # critical_points' default refusal bound (count_statistics uses the default)
 
 
 # --- result objects -------------------------------------------------------------------------------
@@ -161,10 +161,20 @@ def _default_starts(Lambda: int, H: int) -> int:
     return max(200, 16 * max_critical_points(Lambda, H))
 
 
+def _check_size(Lambda: int, H: int, max_points: int, caller: str) -> None:
+    bound = max_critical_points(Lambda, H)
+    if bound > max_points:
+        raise SizeLimitError(
+            f"{caller}: Lambda={Lambda}, H={H} is too large to enumerate: a generic instance has up to "
+            f"{bound} critical points (2((H-1)^Λ-1)/(H-2)), which needs about {_default_starts(Lambda, H)} "
+            f"Newton starts; the limit is max_points={max_points}. Use a smaller Λ (or raise max_points)."
+        )
+
+
 # --- public entry point ---------------------------------------------------------------------------
 
 def critical_points(model, *, starts: int | None = None, seed=None, tol: float = 1e-10,
-                    max_points: int = 2000, max_iter: int = 40) -> CriticalPoints:
+                    max_points: int = _MAX_POINTS, max_iter: int = 40) -> CriticalPoints:
     """All critical points of one spin-glass instance ``model`` (a ``SphericalSpinGlass``).
 
     Λ = 2 is solved exactly (roots of ``dL/dθ``); Λ ≥ 3 by Riemannian Newton from ``starts`` random
@@ -196,13 +206,7 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
     max_iter = V.integer("max_iter", max_iter, minimum=1)
     if starts is not None:
         starts = V.integer("starts", starts, minimum=1)
-    bound = max_critical_points(Lambda, H)
-    if bound > max_points:
-        raise SizeLimitError(
-            f"critical_points: Lambda={Lambda}, H={H} is too large to enumerate: a generic instance has up to "
-            f"{bound} critical points (2((H-1)^Λ-1)/(H-2)), which needs about {_default_starts(Lambda, H)} "
-            f"Newton starts; the limit is max_points={max_points}. Use a smaller Λ (or raise max_points)."
-        )
+    _check_size(Lambda, H, max_points, "critical_points")
     if Lambda == 2:
         return _circle_critical_points(model, tol=tol)
     return _newton_critical_points(model, starts=starts or _default_starts(Lambda, H), rng=as_generator(seed),
@@ -411,24 +415,29 @@ def _to_numpy(x) -> np.ndarray:
 # --- Monte Carlo over instances -------------------------------------------------------------------
 
 def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(math.inf,), starts=None,
-                     directory=None, progress: bool = False, chunk: int = 50,
-                     threads: int | None = 1) -> CountStatistics:
+                     directory=None, progress: bool = False, chunk: int = 50, threads: int | None = 1,
+                     executor=None) -> CountStatistics:
     """Mean ``Crt_{Λ,k}(u)`` over ``instances`` random couplings, per index k and energy level u.
 
-    ``seed``: None | int | numpy Generator, the base seed (kept in the result's ``seed``).
-    Instance i is ``SphericalSpinGlass(Λ, H, seed=derive_seed(seed, "instance", i))``, enumerated by
+    ``seed``: None | int | numpy Generator, the base seed (kept in the result's ``seed``; a Generator
+    gives one integer drawn from it, None fresh entropy). Instance i is
+    ``SphericalSpinGlass(Λ, H, seed=derive_seed(seed, "instance", i))``, enumerated by
     :func:`critical_points` with starts seeded by ``derive_seed(seed, "starts", i)``. Instances failing
     the Morse check are listed in ``rejected`` and left out of the means. Compare with the exact
-    finite-N expectation ``E Crt_{N,k}(u)`` of ABC (REFERENCE §5, ``N ↔ Λ``, ``p ↔ H``).
+    finite-N expectation ``E Crt_{N,k}(u)`` (Auffinger, Ben Arous & Černý 2013, arXiv:1003.1129,
+    Theorems 2.5 and 2.8; ``N ↔ Λ``, ``p ↔ H``).
 
-    ``directory``: a run folder (:class:`~polyloss.store.RunStore`); finished chunks of
-    ``chunk`` instances are saved atomically and skipped on a rerun. ``progress``: a tqdm bar on stderr.
-    ``threads``: torch intra-op threads during the loop (restored afterwards; ``None`` leaves torch's
-    setting). The work is thousands of tiny batched operations, for which extra threads only wait on each
-    other: on a loaded 2-core machine one thread ran Λ = 3, H = 3 about 12× faster than two.
+    The instances are enumerated in chunks of ``chunk``, each a task ``instances={first}-{last}`` of a
+    :class:`~polyloss.execution.Plan` run by ``executor`` (None: this process; an int: local worker
+    processes; a :class:`~polyloss.execution.LocalWorkers`; any ``concurrent.futures.Executor``; a
+    Dask client). Every instance is rebuilt from its own seeds, so the counts are the same bit for bit
+    whatever runs them. ``directory``: a run folder (:class:`~polyloss.store.RunStore`); finished
+    chunks are saved atomically and skipped on a rerun. ``progress``: a tqdm bar of chunks on stderr.
+    ``threads``: torch intra-op threads per chunk (torch's setting is restored afterwards; ``None``
+    leaves it). The work is thousands of tiny batched operations, for which extra threads only wait on
+    each other: on a loaded 2-core machine one thread ran Λ = 3, H = 3 about 12× faster than two.
     """
-    from ..store import RunStore
-    from .spinglass import SphericalSpinGlass
+    from ..execution import Plan, Task
 
     Lambda = V.integer("Lambda", Lambda, minimum=2)
     H = V.integer("H", H, minimum=2)
@@ -446,38 +455,18 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     elif isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**62))                             # a base seed drawn from the generator
     seed = V.integer("seed (None, an int >= 0 or a numpy Generator)", seed, minimum=0)
-    max_critical_points(Lambda, H)                                   # validates early
-    store = None
-    if directory is not None:
-        store = RunStore(directory, {"kind": "critical_point_counts", "Lambda": Lambda, "H": H,
-                                     "instances": instances, "seed": seed, "starts": starts, "chunk": chunk})
-    from tqdm import tqdm
-
-    energies, indices, owner, accepted = [], [], [], []
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        with tqdm(total=instances, desc=f"critical points Λ={Lambda} H={H}", file=sys.stderr,
-                  disable=not progress) as bar:
-            for lo in range(0, instances, chunk):
-                hi = min(lo + chunk, instances)
-                key = f"instances={lo}-{hi - 1}"
-                if store is not None and store.has(key):
-                    data = store.load(key)
-                else:
-                    data = _enumerate_chunk(SphericalSpinGlass, Lambda, H, range(lo, hi), seed, starts)
-                    if store is not None:
-                        store.save(key, data, meta={"instances": hi - lo})
-                energies.append(data["energy"])
-                indices.append(data["index"])
-                owner.append(data["instance"])
-                accepted.append(data["accepted"])
-                bar.update(hi - lo)
-    finally:
-        torch.set_num_threads(before)
-    energies, indices, owner = map(np.concatenate, (energies, indices, owner))
-    accepted = np.concatenate(accepted).astype(bool)
+    _check_size(Lambda, H, _MAX_POINTS, "count_statistics")          # before any task starts
+    config = {"kind": "critical_point_counts", "Lambda": Lambda, "H": H, "instances": instances, "seed": seed,
+              "starts": starts, "chunk": chunk}
+    sizes = {lo: min(chunk, instances - lo) for lo in range(0, instances, chunk)}
+    tasks = [Task(f"instances={lo}-{lo + n - 1}", {"first": lo, "instances": n}, cost=float(n))
+             for lo, n in sizes.items()]
+    plan = Plan(f"critical points Λ={Lambda} H={H}", _count_chunk_task, config, tasks, folder=directory,
+                threads=threads, cost_unit="instances")
+    pieces = plan.run(executor, progress=progress)
+    data = [pieces[t.key] for t in tasks]
+    energies, indices, owner = (np.concatenate([d[name] for d in data]) for name in ("energy", "index", "instance"))
+    accepted = np.concatenate([d["accepted"] for d in data]).astype(bool)
     good = np.flatnonzero(accepted)
     counts = np.zeros((len(good), lv.size, Lambda), dtype=np.int64)
     row = np.full(instances, -1)
@@ -487,6 +476,16 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
         np.add.at(counts[:, j, :], (row[owner[sel]], indices[sel]), 1)
     return CountStatistics(Lambda=Lambda, H=H, seed=seed, levels=lv, counts=counts,
                            rejected=tuple(int(i) for i in np.flatnonzero(~accepted)))
+
+
+def _count_chunk_task(config: dict, task) -> dict:
+    """Task of :func:`count_statistics`: enumerate instances ``first … first + instances - 1``."""
+    from .spinglass import SphericalSpinGlass
+
+    lo = task.args["first"]
+    numbers = range(lo, lo + task.args["instances"])
+    return _enumerate_chunk(SphericalSpinGlass, config["Lambda"], config["H"], numbers, config["seed"],
+                            config["starts"])
 
 
 def _enumerate_chunk(model_class, Lambda, H, numbers, seed, starts) -> dict:

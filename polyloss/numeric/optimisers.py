@@ -1,4 +1,5 @@
-"""Optimisers on the sphere ‖w‖² = Λ, batched over replicas and seeded (REFERENCE §6).
+"""Optimisers on the sphere ‖w‖² = Λ, batched over replicas and seeded (the descents of the paper's
+spin-glass experiment, Choromanska et al. 2015, §5 and Fig. 2 left).
 
 Every step is a tangent step followed by the retraction ``R(v) = √Λ v/‖v‖``:
 
@@ -15,6 +16,13 @@ Every step is a tangent step followed by the retraction ``R(v) = √Λ v/‖v‖
 
 :func:`refine` polishes end points to critical points with safeguarded Riemannian Newton steps and
 reports which converged (‖P∇L‖ < tol) and their index from the exact tangent Hessian.
+
+Devices and precision: every tensor of the computation stays on the model's device and in its
+dtype (the replicas are converted to them on entry); the Langevin noise is drawn on the CPU in float64 from a seeded
+generator and then moved, so a seed gives the same noise on every device. A float32 model (or
+float32 pieces) runs the descent in float32; refine a float32 end point on the float64 model built
+from the same seed to reach ‖P∇L‖ < 1e-10 (``precision="mixed"`` of
+:func:`polyloss.experiments.spinglass_minima.spinglass_minima`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from .._random import derive_seed
 from .._validate import choice, integer, real
 from ..errors import InvalidInputError
 
-__all__ = ["descend", "refine", "Descent", "Refinement", "sgd_schedule"]
+__all__ = ["descend", "refine", "Descent", "Refinement", "sgd_schedule", "descent_steps"]
 
 
 @dataclass
@@ -66,12 +74,27 @@ class Refinement:
 
 
 def sgd_schedule(t, base: float, decay: float = 0.0015) -> float:
-    """The authors' step size ``base / (1 + decay t)`` (REFERENCE §6)."""
+    """The authors' step size ``base / (1 + decay t)`` (their code ``sgd.lua``; the paper's §5)."""
     return base / (1.0 + decay * t)
 
 
+def descent_steps(method: str, *, steps=None, P: int = 10, full_steps=None) -> int:
+    """Gradient steps :func:`descend` takes with these options, all phases together (its defaults:
+    gd 1000; sgd 500P + 1000 full-gradient steps; anneal 2000 + 200)."""
+    choice("method", method, ("gd", "sgd", "anneal"))
+    P = integer("P", P, minimum=1)
+    if steps is None:
+        steps = {"gd": 1000, "sgd": 500 * P, "anneal": 2000}[method]
+    steps = integer("steps", steps, minimum=0)
+    if method == "gd":
+        return steps
+    if full_steps is None:
+        full_steps = {"sgd": 1000, "anneal": 200}[method]
+    return steps + integer("full_steps", full_steps, minimum=0)
+
+
 def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, progress=None,
-            record_every: int = 10, P: int = 10, full_steps=None, temperature: float = 1.5,
+            record_every: int | None = 10, P: int = 10, full_steps=None, temperature: float = 1.5,
             pieces=None) -> Descent:
     """Run ``method`` ("gd" | "sgd" | "anneal") from ``w0`` (B, Λ) (projected to the sphere first).
 
@@ -82,10 +105,13 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
     list from ``model.split(P)`` (e.g. shared by all runs of an experiment).
     temperature: T_0 of the annealing schedule, in units of L (E[L(w)²] = Λ).
     seed: None | int, for the SGD pieces and the Langevin noise. progress: tqdm bar on stderr
-    (None: only when stderr is a terminal). record_every: trajectory sampling period in steps.
+    (None: only when stderr is a terminal). record_every: trajectory sampling period in steps (each
+    record is one more gradient product of the full model); None records only the start and the end,
+    with the same end point and end values as any other period.
     """
     choice("method", method, ("gd", "sgd", "anneal"))
-    record_every = integer("record_every", record_every, minimum=1)
+    if record_every is not None:
+        record_every = integer("record_every", record_every, minimum=1)
     w, single = model._as_batch(w0)
     if single:
         raise InvalidInputError(f"w0 must be a batch of shape (B, {model.Lambda}); got one point of shape "
@@ -138,7 +164,7 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
                 v = v + math.sqrt(2.0 * step * T) * xi
             w = model.project(v)
             t_global += 1
-            if t_global % record_every == 0:
+            if record_every is not None and t_global % record_every == 0:
                 record(t_global, w)
             if bar is not None:
                 bar.update(1)

@@ -1,4 +1,4 @@
-"""The spherical H-spin glass of the paper (REFERENCE §3), batched over replicas, in torch.
+"""The spherical H-spin glass of the paper (Choromanska et al. 2015, §3), batched over replicas, in torch.
 
 Hamiltonian (paper Eq. 5 after the assumption chain; ABC's ``H_{N,p}`` with ``N = Λ``, ``p = H``)::
 
@@ -6,7 +6,7 @@ Hamiltonian (paper Eq. 5 after the assumption chain; ABC's ``H_{N,p}`` with ``N 
 
 ``X`` iid N(0, 1) over *ordered* tuples, so ``E[L(w) L(w')] = Λ (w·w'/Λ)^H``. Energies are read per
 Λ, ``u = L/Λ`` (:meth:`SphericalSpinGlass.energy`); :func:`convert_energy` maps to the other
-conventions of REFERENCE §3.
+conventions in use (ABC's total ``H_{N,p}``, the authors' code, symmetric or sorted couplings).
 
 Storage. Only the symmetrisation ``S = sym(X)`` matters. With ``c = Λ^{-(H-1)/2}`` the Euclidean
 gradient is ``∂_i L = c H Σ_J n_J S_{i,J} w^J`` over multisets ``J`` of size ``H-1`` (``n_J`` its number
@@ -23,12 +23,20 @@ N(0, n_K); it is drawn once and written to the H' entries ``M[K∖{i}, i] = c m_
 distinct ``i ∈ K``). ``sampler="dense"`` draws the Λ^H ordered tensor and symmetrises it (same law;
 for tests and small Λ).
 
-Riemannian quantities on the sphere of radius √Λ (REFERENCE §3): gradient ``P ∇L`` with
-``P = I - w w^T/Λ``; Hessian ``P (∇²L - (w·∇L/Λ) I) P`` on the (Λ-1)-dimensional tangent space
+Riemannian quantities on the sphere of radius √Λ (Auffinger, Ben Arous and Černý 2013): gradient
+``P ∇L`` with ``P = I - w w^T/Λ``; Hessian ``P (∇²L - (w·∇L/Λ) I) P`` on the (Λ-1)-dimensional tangent space
 (``w·∇L = H L``); index = number of negative tangent eigenvalues.
 
 Shapes: every method takes ``w`` of shape ``(B, Λ)`` (a batch of replicas) and returns a leading
 batch axis; a single point of shape ``(Λ,)`` gives results without the batch axis.
+
+Devices. Every tensor of a model (couplings, index tables) lives on its ``device``
+(:func:`polyloss._device.as_device`); random numbers (couplings, SGD pieces, starting points) are
+drawn on the CPU with a seeded ``torch.Generator`` in float64 and then moved there, so a seed gives
+the same couplings on every device and results agree across devices up to the arithmetic (the
+rounding of matrix products). The default memory limit is half of the device's own free memory
+(:func:`polyloss._device.available_memory_bytes`: MemAvailable on the CPU, the GPU's free memory
+on CUDA).
 """
 
 from __future__ import annotations
@@ -37,33 +45,20 @@ import math
 
 import torch
 
+from .._device import as_device, available_memory_bytes
 from .._random import derive_seed
 from .._validate import choice, integer
 from ..errors import InvalidInputError, SizeLimitError
 
-__all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS",
-           "available_memory_bytes"]
+__all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS"]
 
 _CHUNK_BYTES = 1 << 27  # 128 MiB working blocks for the Hessian
 _FEATURE_BYTES = 1 << 23  # 8 MiB of monomial features per block of the gradient product
 _SAMPLER_BYTES = 1 << 23  # 8 MiB of temporaries per block of the direct sampler
+_SPLIT_ELEMENTS = 1 << 15  # elements per block of split()'s arithmetic (a few blocks stay in the L2 cache)
 
 
 # ----------------------------------------------------------------------------------------- sizes
-def available_memory_bytes() -> int:
-    """MemAvailable from /proc/meminfo (bytes); falls back to total physical memory."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import os
-
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-
-
 def _n_multisets(n: int, r: int) -> int:
     """Number of multisets of size r from n values, C(n + r - 1, r)."""
     return math.comb(n + r - 1, r)
@@ -92,6 +87,12 @@ def _check_size(what: str, nbytes: int, limit: int) -> None:
             f"{limit / 2**30:.2f} GiB; use a smaller Lambda, dtype=torch.float32, or pass memory_limit=")
 
 
+def _float_dtype(name: str, dtype):
+    if dtype not in (torch.float64, torch.float32):
+        raise InvalidInputError(f"{name} must be torch.float64 or torch.float32, got {dtype!r}")
+    return dtype
+
+
 # ----------------------------------------------------------------------------------- conventions
 CONVENTIONS = {
     "per_lambda": "u = L/Λ, L = Λ^{-(H-1)/2} Σ_{ordered} X w^H, X iid N(0,1) (polyloss; the paper's figures)",
@@ -114,7 +115,7 @@ def _convention_factor(name: str, Lambda: int, H: int) -> float:
 
 
 def convert_energy(value, *, from_: str = "per_lambda", to: str = "total", Lambda: int, H: int):
-    """Convert an energy between the conventions of REFERENCE §3 (see :data:`CONVENTIONS`).
+    """Convert an energy between the conventions of :data:`CONVENTIONS`.
 
     The couplings of the "symmetric" and "sorted" conventions are ``J = √(H!) sym(X)`` of the
     ordered iid tensor ``X`` (iid N(0,1) on distinct tuples), which gives ``L/√(H!)`` exactly for
@@ -140,22 +141,25 @@ class SphericalSpinGlass:
         Seed of the couplings (``None``: fresh entropy; the seed used is kept in ``self.seed``).
     couplings : tensor of shape (Λ,)*H, optional
         An ordered-tuple tensor X to use instead of sampling (it is symmetrised; L is unchanged).
-    dtype, device : torch dtype (float64 or float32) and device of the stored couplings.
+    dtype : torch.float64 or torch.float32, of the stored couplings (drawn in float64, then rounded).
+    device : "cpu", "cuda", "cuda:N", "mps" or a torch.device (checked by :func:`polyloss._device.as_device`:
+        a device this machine lacks is refused with InvalidInputError). Random numbers are drawn on the
+        CPU and moved there.
     sampler : "direct" (no Λ^H temporary) or "dense" (ordered tensor, then symmetrised; same law).
     memory_limit : int, optional
-        Bytes allowed for the couplings (default: half of MemAvailable); SizeLimitError beyond it.
+        Bytes allowed for the couplings (default: half of the device's free memory,
+        :func:`polyloss._device.available_memory_bytes`); SizeLimitError beyond it.
     """
 
     def __init__(self, Lambda, H, *, seed=None, couplings=None, dtype=torch.float64, device="cpu",
                  sampler="direct", memory_limit=None):
         self.Lambda = integer("Lambda", Lambda, minimum=2)
         self.H = integer("H", H, minimum=2)
-        if dtype not in (torch.float64, torch.float32):
-            raise InvalidInputError(f"dtype must be torch.float64 or torch.float32, got {dtype!r}")
+        _float_dtype("dtype", dtype)
         choice("sampler", sampler, ("direct", "dense"))
-        self.dtype, self.device = dtype, torch.device(device)
+        self.dtype, self.device = dtype, as_device(device)
         self.seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
-        self.memory_limit = (int(0.5 * available_memory_bytes()) if memory_limit is None
+        self.memory_limit = (int(0.5 * available_memory_bytes(self.device)) if memory_limit is None
                              else integer("memory_limit", memory_limit, minimum=1))
         self.scale = self.Lambda ** (-(self.H - 1) / 2)  # c = Λ^{-(H-1)/2}
         need = coupling_bytes(self.Lambda, self.H, dtype)
@@ -253,10 +257,19 @@ class SphericalSpinGlass:
 
     def _sample_packed(self, seed: int, variance: float) -> torch.Tensor:
         """Packed couplings of an ordered model with iid N(0, variance) X, drawn per multiset K."""
+        return self._sample_packed_many([seed], variance)[0]
+
+    def _sample_packed_many(self, seeds, variance: float) -> list:
+        """One packed coupling matrix per seed (each as :meth:`_sample_packed` alone would draw it).
+
+        The multisets, multiplicities and target entries of a block are worked out once and serve
+        every seed; each seed has its own generator, read in the same blocks, so the numbers do not
+        depend on how many matrices are drawn together.
+        """
         Lam, H, r = self.Lambda, self.H, self.H - 1
-        M = torch.zeros((self.n_rows, Lam), dtype=self.dtype, device=self.device)
-        flat = M.view(-1)
-        gen = torch.Generator().manual_seed(seed)
+        Ms = [torch.zeros((self.n_rows, Lam), dtype=self.dtype, device=self.device) for _ in seeds]
+        flats = [M.view(-1) for M in Ms]
+        gens = [torch.Generator().manual_seed(seed) for seed in seeds]
         # multisets K = J ∪ {v} (v = max K) in order of v, then of J; fixed-size blocks of that order
         counts = torch.tensor([_n_multisets(v + 1, r) for v in range(Lam)], dtype=torch.int64, device=self.device)
         ends = torch.cumsum(counts, 0)
@@ -268,17 +281,21 @@ class SphericalSpinGlass:
             v = torch.searchsorted(ends, idx, right=True)
             row = idx - (ends[v] - counts[v])
             K = torch.cat([self._elements(r, row), v[:, None]], 1)  # sorted multisets of size H
-            mult = (K[:, :, None] == K[:, None, :]).sum(-1)
-            Y = torch.randn(size, generator=gen, dtype=torch.float64).to(self.device)
-            Y = (self.scale * torch.sqrt(self._orderings(K) * variance)) * Y
+            mult = (K[:, :, None] == K[:, None, :]).sum(-1).to(torch.float64)  # m_{K_p}(K), exact
+            scale = self.scale * torch.sqrt(self._orderings(K) * variance)  # sd of Y_K: c √(n_K var)
             # colex rank of K minus position p: Σ_{t<p} C(K_t + t, t+1) + Σ_{t>p} C(K_t + t - 1, t);
             # a repeated value writes the same number to the same entry twice (no masking needed)
             keep = [self._binom[K[:, t] + t, t + 1] for t in range(H)]
             shift = [self._binom[K[:, t] + t - 1, t] for t in range(H)]
+            targets = []
             for p in range(H):
                 rank = sum(keep[t] for t in range(p)) + sum(shift[t] for t in range(p + 1, H))
-                flat[rank * Lam + K[:, p]] = (mult[:, p] * Y).to(self.dtype)
-        return M
+                targets.append(rank * Lam + K[:, p])
+            for flat, gen in zip(flats, gens):
+                Y = scale * torch.randn(size, generator=gen, dtype=torch.float64).to(self.device)
+                for p in range(H):
+                    flat.index_copy_(0, targets[p], (mult[:, p] * Y).to(self.dtype))
+        return Ms
 
     def dense_couplings(self) -> torch.Tensor:
         """The symmetric ordered-tuple tensor S = sym(X) of shape (Λ,)*H (for tests; refused when large).
@@ -304,27 +321,63 @@ class SphericalSpinGlass:
         other.M = other._sample_packed(derive_seed(other.seed, "couplings"), variance=1.0)
         return other
 
-    def split(self, P, *, seed=None) -> list["SphericalSpinGlass"]:
+    def split(self, P, *, seed=None, dtype=None) -> list["SphericalSpinGlass"]:
         """P models whose couplings sum to this one's, each with ordered couplings iid N(0, 1/P).
 
-        Conditional Gaussian construction: piece s = Y/P + Z_s - mean(Z), Z_s iid with the law of a
-        model of variance 1/P; the pieces are then jointly distributed as the authors' X^{(s)} given
-        their sum (REFERENCE §6). Memory: P times the couplings (checked).
+        The authors' SGD (paper §5, their code ``sgd.lua``) uses P independent Gaussian pieces
+        ``X^{(s)}`` of variance 1/P whose sum is the instance. Conditional Gaussian construction:
+        piece ``s = M/P + Z_s - mean(Z)``, ``Z_s`` iid with the law of a model of variance 1/P; the
+        pieces are then jointly distributed as the ``X^{(s)}`` given their sum ``M``.
+
+        ``seed``: of the ``Z_s`` (default derived from the model's seed). ``dtype``: of the pieces
+        returned (default the model's); they are computed in the model's dtype and rounded, one at a
+        time (``split(P, dtype=torch.float32)`` of a float64 model gives float32 pieces that sum to
+        the float64 couplings to float32 rounding). Memory: the P pieces (checked against
+        ``memory_limit``) and two blocks of working space; the arithmetic runs in blocks of
+        ``_SPLIT_ELEMENTS`` entries, in place.
         """
         P = integer("P", P, minimum=1)
+        out_dtype = self.dtype if dtype is None else _float_dtype("dtype", dtype)
         _check_size(f"{P} SGD pieces of Lambda={self.Lambda}, H={self.H}", (P + 1) * self.nbytes,
                     self.memory_limit)
         base = derive_seed(self.seed, "pieces") if seed is None else integer("seed", seed, minimum=0)
-        Z = [self._sample_packed(derive_seed(base, s), variance=1.0 / P) for s in range(P)]
-        mean = sum(Z) / P
+        Z = self._sample_packed_many([derive_seed(base, s) for s in range(P)], variance=1.0 / P)
+        # piece s = (M/P + Z_s) - mean, mean = (((0 + Z_0) + Z_1) + ...)/P: the same operations, in the
+        # same order, as on whole matrices, done block by block in place (Z_s becomes piece s)
+        flat_M, flat_Z = self.M.view(-1), [z.view(-1) for z in Z]
+        n, step = flat_M.numel(), _SPLIT_ELEMENTS
+        total = torch.empty(min(step, n), dtype=self.dtype, device=self.device)
+        share = torch.empty_like(total)
+        for b0 in range(0, n, step):
+            b1 = min(n, b0 + step)
+            mean, m_over_P = total[:b1 - b0], share[:b1 - b0]
+            mean.zero_()
+            for z in flat_Z:
+                mean.add_(z[b0:b1])
+            mean.div_(P)
+            torch.div(flat_M[b0:b1], P, out=m_over_P)
+            for z in flat_Z:
+                z[b0:b1].add_(m_over_P).sub_(mean)
+        del total, share, flat_Z
         pieces = []
         for s in range(P):
             piece = object.__new__(SphericalSpinGlass)
             piece.__dict__.update(self.__dict__)
             piece.sampler = f"piece {s + 1}/{P}"
-            piece.M = self.M / P + Z[s] - mean
+            piece.M, Z[s] = Z[s].to(out_dtype), None  # the float64 matrix is released as soon as it is copied
+            piece.dtype = out_dtype
             pieces.append(piece)
         return pieces
+
+    def astype(self, dtype) -> "SphericalSpinGlass":
+        """The same instance with couplings rounded to ``dtype`` (sharing the index tables)."""
+        dtype = _float_dtype("dtype", dtype)
+        if dtype == self.dtype:
+            return self
+        other = object.__new__(SphericalSpinGlass)
+        other.__dict__.update(self.__dict__)
+        other.M, other.dtype = self.M.to(dtype), dtype
+        return other
 
     # ------------------------------------------------------------------------------- evaluation
     def _as_batch(self, w):
@@ -416,7 +469,7 @@ class SphericalSpinGlass:
         return out[0] if single else out
 
     def hessian(self, w, *, basis: str = "tangent") -> torch.Tensor:
-        """Riemannian Hessian of L, REFERENCE §3: P (∇²L - (w·∇L/Λ) I) P.
+        """Riemannian Hessian of L (Auffinger, Ben Arous and Černý 2013): P (∇²L - (w·∇L/Λ) I) P.
 
         ``basis="tangent"``: (B, Λ-1, Λ-1), the matrix in the orthonormal tangent basis given by the
         first Λ-1 columns of the Householder reflection Q(w) that maps w/‖w‖ to ±e_Λ (see

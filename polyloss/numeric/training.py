@@ -1,7 +1,7 @@
-"""Many small ReLU networks trained at once on 10×10 MNIST (REFERENCE §6; paper Sec. 6 and Table 1).
+"""Many small ReLU networks trained at once on 10×10 MNIST (paper Sec. 6 and Table 1).
 
 Network (stated convention): ``f(x) = W_2^T σ(W_1^T x)``, ``x ∈ [0,1]^{100}``, ``W_1 ∈ R^{100×n_1}``,
-``W_2 ∈ R^{n_1×10}``, ``σ(z) = max(0, z)``, **no biases** (as in the path expansion, REFERENCE §1),
+``W_2 ∈ R^{n_1×10}``, ``σ(z) = max(0, z)``, **no biases** (as in the paper's path expansion),
 10 output logits, softmax cross-entropy ``ℓ(x, c) = log Σ_k exp f_k(x) - f_c(x)`` (natural log).
 Initial weights iid uniform on [-1, 1] (the paper). Plain SGD on minibatches (mean loss over the
 batch), learning rate decaying per epoch ``η_e = η_0 / (1 + κ e)`` (defaults η_0 = 0.1, κ = 0.05,
@@ -11,7 +11,25 @@ random order; the last batch of an epoch holds the remainder when B does not div
 Reproducibility: replica r draws its initial weights from a torch generator seeded with
 ``derive_seed(seed, "init", r)`` and its order in epoch e from ``derive_seed(seed, "order", r, e)``,
 so a replica's run does not depend on how many replicas train beside it, and a resumed run continues
-exactly where the checkpoint left it.
+exactly where the checkpoint left it. ``first_replica=f`` makes the call's replicas the global
+replicas f, f + 1, ...: training replicas 0-47 in one call or as 0-15, 16-31, 32-47 in three calls
+gives the same numbers bit for bit on the CPU (tested), because ``torch.bmm`` works replica by
+replica *and* every replica then sits at the same memory alignment. The second condition is real:
+MKL's float32 products depend on the alignment of their operands (32 bytes here), so a block that
+starts at a replica f that is not a multiple of :data:`ALIGNED_REPLICAS` (16) may differ from the
+single call in the last bits (measured: blocks of 3 replicas do at every width tried; float64 did
+not). For the same reason the inputs are copied into fresh (64-byte aligned) torch tensors, not
+used in numpy's memory.
+
+Devices (``device=``): the weights, the data and every product live on the device, but every
+random number is drawn on the CPU exactly as without a device (the initial weights from a CPU
+``torch.Generator``, the epoch orders with numpy) and then moved there, so a seed means the same
+networks and the same data orders everywhere. Float32 products on a GPU round differently from the
+CPU's, so the trained weights agree with a CPU run to single precision, not bit for bit.
+
+Memory: a call is refused up front (:class:`~polyloss.errors.SizeLimitError`) when its estimated peak
+(:func:`training_bytes`: weights, data, one epoch's orders, and the larger of one SGD step and one
+chunk of the final evaluation) exceeds ``max_bytes``, by default half of the device's available memory.
 
 R replicas train together: weights are stacked as ``W_1: (R, 100, n_1)``, ``W_2: (R, n_1, 10)`` and
 every step is three batched matrix products forward and three backward (``torch.bmm``), with the
@@ -30,12 +48,14 @@ import numpy as np
 from .._random import as_generator, derive_seed
 from .._validate import choice, integer, real
 from ..errors import InvalidInputError, SizeLimitError
-from .data import N_CLASSES, load_data
+from .data import N_CLASSES, N_INPUTS, load_data
 
 DEFAULT_LEARNING_RATE = 0.1
 DEFAULT_LR_DECAY = 0.05
 DEFAULT_BATCH_SIZE = 100
-MAX_ELEMENTS = 2 * 10**8  # largest tensor (floats) a training step may allocate: 0.8 GB in float32
+EVAL_CHUNK = 2000  # images per chunk of the final evaluation (fixed: the sums depend on it)
+ALIGNED_REPLICAS = 16
+"""Blocks of replicas starting at a multiple of this train bit for bit as in one call (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,7 @@ class TrainingConfig:
     lr_decay: float = DEFAULT_LR_DECAY
     dtype: str = "float32"
     data: str = "embedded"
+    first_replica: int = 0  # the call's replica r is the global replica first_replica + r
 
     def lr(self, epoch: int) -> float:
         """η_e = η_0 / (1 + κ e), constant within epoch e (e = 0, 1, ...)."""
@@ -75,6 +96,16 @@ class ReplicaResult:
         if self.w1 is not None:
             out.update(w1=self.w1, w2=self.w2)
         return out
+
+
+def _fresh(a, dtype=None):
+    """A torch tensor from ``a``: a numpy array is copied (torch's allocation is 64-byte aligned, numpy's
+    need not be, and MKL's float32 results depend on alignment); a torch tensor is kept."""
+    import torch
+
+    if isinstance(a, torch.Tensor):
+        return a if dtype is None else a.to(dtype)
+    return torch.tensor(np.asarray(a), dtype=dtype)
 
 
 def _torch_dtype(name):
@@ -118,31 +149,61 @@ def sgd_step(w1, w2, x, onehot, lr):
     return loss
 
 
-def evaluate(w1, w2, x, y, *, chunk: int = 2000):
+def evaluate(w1, w2, x, y, *, chunk: int = EVAL_CHUNK, device=None):
     """Mean cross-entropy and accuracy of every replica on (x, y); arrays of shape (R,).
 
     ``w1``: (R, d, n_1), ``w2``: (R, n_1, 10) (torch or numpy); ``x``: (n, d); ``y``: (n,) labels.
+    ``device``: where the products run (default: where ``w1`` is; numpy arrays: the CPU).
     """
     import torch
 
-    w1, w2 = torch.as_tensor(w1), torch.as_tensor(w2)
-    x = torch.as_tensor(np.asarray(x), dtype=w1.dtype)
-    y = torch.as_tensor(np.asarray(y), dtype=torch.long)
-    loss = torch.zeros(w1.shape[0], dtype=torch.float64)
-    correct = torch.zeros(w1.shape[0], dtype=torch.float64)
+    from .._device import as_device
+
+    w1, w2 = _fresh(w1), _fresh(w2)
+    dev = w1.device if device is None else as_device(device)
+    w1, w2 = w1.to(dev), w2.to(dev)
+    x = _fresh(x, w1.dtype).to(dev)
+    y = _fresh(y, torch.long).to(dev)
+    loss = torch.zeros(w1.shape[0], dtype=torch.float64, device=dev)
+    correct = torch.zeros(w1.shape[0], dtype=torch.float64, device=dev)
     with torch.no_grad():
         for a in range(0, len(y), chunk):
             xb, yb = x[a:a + chunk], y[a:a + chunk]
             logits = torch.bmm(torch.relu(torch.matmul(xb, w1)), w2)
             logp = torch.log_softmax(logits, dim=2)
-            loss -= logp[:, torch.arange(len(yb)), yb].sum(1).double()
+            loss -= logp[:, torch.arange(len(yb), device=dev), yb].sum(1).double()
             correct += (logits.argmax(2) == yb).sum(1).double()
-    return (loss / len(y)).numpy(), (correct / len(y)).numpy()
+    return (loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
+
+
+def training_bytes(n_hidden: int, replicas: int, n_train: int, n_test: int, n_inputs: int = N_INPUTS, *,
+                   batch_size: int = DEFAULT_BATCH_SIZE, dtype: str = "float32", chunk: int = EVAL_CHUNK) -> int:
+    """Estimated peak memory (bytes) of :func:`train_replicas` on its device, counting
+
+    * the stacked weights ``R (d + 10) n_1`` twice (stacking, checkpoints and results copy them),
+    * the training data (inputs and one-hot labels) and the evaluated set, with their labels,
+    * one epoch's orders ``R n`` (int64) twice (drawn on the CPU, then moved),
+    * the larger of one SGD step, ``R B (d + 3 n_1 + 40)``, and one chunk of :func:`evaluate`,
+      ``R c (2 n_1 + 30)`` plus a copy of ``W_1`` and the arg-max (int64).
+
+    Checked against the peak that torch's own allocation record shows (tests/test_training.py).
+    """
+    item = 4 if dtype == "float32" else 8
+    R, d, h, k = replicas, n_inputs, n_hidden, N_CLASSES
+    b = min(batch_size, n_train)
+    c = min(chunk, max(n_train, n_test))
+    weights = 2 * R * (d + k) * h * item
+    data = (2 * n_train + n_test) * (d + k) * item + 2 * (n_train + n_test) * 8
+    orders = 2 * R * n_train * 8
+    step = R * b * (d + 3 * h + 4 * k) * item
+    evaluation = R * c * (2 * h + 3 * k) * item + R * c * 8 + R * d * h * item
+    return int(weights + data + orders + max(step, evaluation))
 
 
 def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batch_size=DEFAULT_BATCH_SIZE,
                    learning_rate=DEFAULT_LEARNING_RATE, lr_decay=DEFAULT_LR_DECAY, keep_weights=False,
-                   out=None, checkpoint_every=10, progress=True, dtype="float32", verify=True) -> ReplicaResult:
+                   out=None, checkpoint_every=10, progress=True, dtype="float32", verify=True,
+                   first_replica=0, device="cpu", max_bytes=None) -> ReplicaResult:
     """Train ``replicas`` one-hidden-layer ReLU networks of width ``n_hidden`` on 10×10 MNIST, batched.
 
     Returns a :class:`ReplicaResult` with per-replica final ``train_loss``, ``test_loss`` (mean
@@ -153,20 +214,32 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
     :class:`~polyloss.numeric.data.Dataset`. ``out``: a run folder; results (and a checkpoint every
     ``checkpoint_every`` epochs) are saved there atomically and an interrupted run resumes; it needs an
     integer ``seed``. ``progress`` shows a tqdm bar on stderr.
+
+    ``first_replica``: the call trains the global replicas ``first_replica … first_replica +
+    replicas - 1`` (their seeds, module docstring), so a large population can be trained in blocks,
+    one call per block, with the numbers of a single call when every block starts at a multiple of
+    :data:`ALIGNED_REPLICAS` (module docstring). ``device``: torch device of the weights,
+    data and products ("cpu", "cuda", ...); random numbers are drawn on the CPU whatever it is.
+    ``max_bytes``: memory the call may use on the device (default: half of its available memory);
+    a larger estimate (:func:`training_bytes`) is refused up front.
     """
     import time
 
     import torch
     from tqdm.auto import tqdm
 
+    from .._device import as_device, available_memory_bytes
+
     n_hidden = integer("n_hidden", n_hidden, minimum=1)
     replicas = integer("replicas", replicas, minimum=1)
     epochs = integer("epochs", epochs, minimum=0)
     batch_size = integer("batch_size", batch_size, minimum=1)
     checkpoint_every = integer("checkpoint_every", checkpoint_every, minimum=1)
+    first_replica = integer("first_replica", first_replica, minimum=0)
     learning_rate = real("learning_rate", learning_rate, minimum=0.0, open_minimum=True)
     lr_decay = real("lr_decay", lr_decay, minimum=0.0)
     choice("dtype", dtype, ("float32", "float64"))
+    dev = as_device(device)
     if seed is None:
         if out is not None:
             raise InvalidInputError("a saved, resumable run (out=...) needs an integer seed; got seed=None")
@@ -174,45 +247,53 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
     seed = integer("seed", seed, minimum=0)
     ds = load_data(data, verify=verify)
     data_name = "embedded" if data is None or isinstance(data, str) and data == "embedded" else ds.name
-    cfg = TrainingConfig(n_hidden, replicas, epochs, seed, batch_size, learning_rate, lr_decay, dtype, data_name)
+    cfg = TrainingConfig(n_hidden, replicas, epochs, seed, batch_size, learning_rate, lr_decay, dtype, data_name,
+                         first_replica)
     n, d = ds.x_train.shape
-    step_elements = replicas * min(batch_size, n) * max(n_hidden, d) * 4
-    weight_elements = replicas * (d + N_CLASSES) * n_hidden * 3
-    order_elements = replicas * n * 2  # one epoch's orders (int64)
-    if max(step_elements, weight_elements, order_elements) > MAX_ELEMENTS:
-        need = max(step_elements, weight_elements, order_elements) * (4 if dtype == "float32" else 8)
-        raise SizeLimitError(f"{replicas} replicas of width {n_hidden} with batch {batch_size} need about "
-                             f"{need / 2**30:.1f} GiB per step (limit {MAX_ELEMENTS} elements); "
-                             "train fewer replicas at a time")
+    need = training_bytes(n_hidden, replicas, n, len(ds.y_test), d, batch_size=batch_size, dtype=dtype)
+    limit = available_memory_bytes(dev) // 2 if max_bytes is None else integer("max_bytes", max_bytes, minimum=1)
+    if need > limit:
+        raise SizeLimitError(f"{replicas} replicas of width {n_hidden} with batch {batch_size} on {len(ds.y_train)} "
+                             f"images need about {need / 2**30:.2f} GiB on {dev} (training step, final evaluation "
+                             f"and data; limit {limit / 2**30:.2f} GiB"
+                             f"{', half of its available memory' if max_bytes is None else ''}); "
+                             "train fewer replicas at a time (first_replica= trains the others)")
 
     store = None
     if out is not None:
         from ..store import RunStore
 
-        store = RunStore(out, {"kind": "train_replicas", **asdict(cfg), "keep_weights": bool(keep_weights)})
+        stored = {"kind": "train_replicas", **asdict(cfg), "keep_weights": bool(keep_weights)}
+        if not first_replica:
+            stored.pop("first_replica")  # run folders written before first_replica existed still resume
+        store = RunStore(out, stored)
         if store.has("result"):
             saved = store.load("result")
             return ReplicaResult(config=cfg, seconds=store.meta("result").get("seconds", 0.0),
                                  **{k: saved[k] for k in saved})
 
     tdt = _torch_dtype(dtype)
+    global_replicas = range(first_replica, first_replica + replicas)
     start_epoch = 0
     if store is not None and store.has("checkpoint"):
         ck = store.load("checkpoint")
-        w1, w2 = torch.as_tensor(ck["w1"]).to(tdt), torch.as_tensor(ck["w2"]).to(tdt)
+        w1, w2 = _fresh(ck["w1"], tdt), _fresh(ck["w2"], tdt)
         start_epoch = int(ck["epoch"])
     else:
-        inits = [initial_weights(d, n_hidden, seed, r, dtype) for r in range(replicas)]
+        inits = [initial_weights(d, n_hidden, seed, r, dtype) for r in global_replicas]
         w1 = torch.stack([a for a, _ in inits])
         w2 = torch.stack([b for _, b in inits])
+        del inits
+    w1, w2 = w1.to(dev), w2.to(dev)
 
-    x_train = torch.as_tensor(ds.x_train, dtype=tdt)
-    onehot_train = torch.nn.functional.one_hot(torch.as_tensor(ds.y_train), N_CLASSES).to(tdt)
+    x_train = _fresh(ds.x_train, tdt).to(dev)
+    onehot_train = torch.nn.functional.one_hot(torch.as_tensor(ds.y_train), N_CLASSES).to(tdt).to(dev)
     t0 = time.perf_counter()
-    bar = tqdm(range(start_epoch, epochs), desc=f"n1={n_hidden} x{replicas}", unit="epoch",
+    label = f"n1={n_hidden} x{replicas}" + (f" from {first_replica}" if first_replica else "")
+    bar = tqdm(range(start_epoch, epochs), desc=label, unit="epoch",
                file=sys.stderr, disable=not progress, initial=start_epoch, total=epochs)
     for epoch in bar:
-        order = torch.as_tensor(np.stack([epoch_order(seed, r, epoch, n) for r in range(replicas)]))
+        order = torch.as_tensor(np.stack([epoch_order(seed, r, epoch, n) for r in global_replicas])).to(dev)
         lr = cfg.lr(epoch)
         for sl in batches(n, batch_size):
             idx = order[:, sl]
@@ -221,16 +302,18 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
             bar.set_postfix(batch_loss=f"{float(loss.mean()):.3f}", lr=f"{lr:.4f}")
         done = epoch + 1
         if store is not None and (done % checkpoint_every == 0) and done < epochs:
-            store.save("checkpoint", {"w1": w1.numpy(), "w2": w2.numpy(), "epoch": done}, {"epoch": done})
+            store.save("checkpoint", {"w1": w1.cpu().numpy(), "w2": w2.cpu().numpy(), "epoch": done},
+                       {"epoch": done})
     bar.close()
+    del x_train, onehot_train
     if not (torch.isfinite(w1).all() and torch.isfinite(w2).all()):
         raise InvalidInputError(f"training diverged (non-finite weights) with learning_rate={learning_rate}; "
                                 "use a smaller learning rate")
     train_loss, train_acc = evaluate(w1, w2, ds.x_train, ds.y_train)
     test_loss, test_acc = evaluate(w1, w2, ds.x_test, ds.y_test)
     result = ReplicaResult(train_loss, test_loss, train_acc, test_acc, cfg,
-                           w1.numpy().copy() if keep_weights else None,
-                           w2.numpy().copy() if keep_weights else None,
+                           w1.cpu().numpy().copy() if keep_weights else None,
+                           w2.cpu().numpy().copy() if keep_weights else None,
                            seconds=time.perf_counter() - t0)
     if store is not None:
         store.save("result", result.arrays(), {"seconds": result.seconds, "epochs_run": epochs - start_epoch})
@@ -238,7 +321,7 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
 
 
 def anneal_ternary(x, y, n_hidden, *, steps=20000, t_start=1.0, t_end=1e-3, values=(-1.0, 0.0, 1.0),
-                   seed=None) -> dict:
+                   seed=None, device="cpu") -> dict:
     """Simulated annealing of the same network with every weight restricted to ``values`` (paper Sec. 6).
 
     The paper's redundancy check: weights take 3 values evenly spaced in [-1, 1], i.e. {-1, 0, 1}.
@@ -248,60 +331,91 @@ def anneal_ternary(x, y, n_hidden, *, steps=20000, t_start=1.0, t_end=1e-3, valu
     ``min(1, exp(-ΔL / T_t))`` with geometric cooling ``T_t = T_start (T_end / T_start)^{t/(steps-1)}``.
     ΔL is computed incrementally (one hidden column or one logit column changes), O(n · 10) per move.
 
+    ``device``: torch device of the arithmetic (float64). Every random number is drawn up front with
+    numpy on the CPU from ``seed``, in this order: the initial ``W_1``, ``W_2`` (``Generator.choice``
+    over ``values``), the picked weights, the value shifts, the acceptance uniforms; so a seed makes the
+    same moves on every device. The accept/reject decision is taken on the device (no transfer per
+    move): the state is updated with ``torch.where``.
+
     Returns ``{"w1", "w2", "loss", "accepted"}`` (``loss`` the final energy, recomputed from scratch).
     """
-    from scipy.special import logsumexp
+    import torch
+
+    from .._device import as_device
 
     steps = integer("steps", steps, minimum=1)
     t_start = real("t_start", t_start, minimum=0.0, open_minimum=True)
     t_end = real("t_end", t_end, minimum=0.0, open_minimum=True)
+    n_hidden = integer("n_hidden", n_hidden, minimum=1)
+    dev = as_device(device)
     rng = as_generator(seed)
     vals = np.asarray(values, dtype=np.float64)
+    if vals.ndim != 1 or len(vals) < 2 or len(np.unique(vals)) != len(vals):
+        raise InvalidInputError(f"values must be at least two distinct numbers; got {values!r}")
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y)
     n, d = x.shape
-    rows = np.arange(n)
-    w1 = rng.choice(vals, size=(d, n_hidden))
-    w2 = rng.choice(vals, size=(n_hidden, N_CLASSES))
-    z = x @ w1
-    h = np.maximum(z, 0)
-    logits = h @ w2
-
-    def energy(lg):
-        return float(np.mean(logsumexp(lg, axis=1) - lg[rows, y]))
-
-    current = energy(logits)
-    temps = t_start * (t_end / t_start) ** (np.arange(steps) / max(steps - 1, 1))
+    levels = len(vals)
+    # random numbers: numpy, CPU, in the documented order
+    w1_start = rng.choice(vals, size=(d, n_hidden))
+    w2_start = rng.choice(vals, size=(n_hidden, N_CLASSES))
     n1_weights = d * n_hidden
     picks = rng.integers(0, n1_weights + n_hidden * N_CLASSES, size=steps)
-    shifts = rng.integers(1, len(vals), size=steps)
+    shifts = rng.integers(1, levels, size=steps)
     uniforms = rng.random(steps)
-    accepted = 0
-    for t in range(steps):
-        k = picks[t]
-        if k < n1_weights:
-            i, j = divmod(k, n_hidden)
-            old = w1[i, j]
-            new = vals[(np.flatnonzero(vals == old)[0] + shifts[t]) % len(vals)]
-            z_j = z[:, j] + (new - old) * x[:, i]
-            h_j = np.maximum(z_j, 0)
-            trial = logits + np.outer(h_j - h[:, j], w2[j])
-        else:
-            j, c = divmod(k - n1_weights, N_CLASSES)
-            old = w2[j, c]
-            new = vals[(np.flatnonzero(vals == old)[0] + shifts[t]) % len(vals)]
-            trial = logits.copy()
-            trial[:, c] += (new - old) * h[:, j]
-        e = energy(trial)
-        if e <= current or uniforms[t] < np.exp(-(e - current) / temps[t]):
-            accepted += 1
-            current, logits = e, trial
+    temps = t_start * (t_end / t_start) ** (np.arange(steps) / max(steps - 1, 1))
+
+    def on(a, dtype=torch.float64):
+        return _fresh(a, dtype).to(dev)
+
+    vals_t, x_t, y_t = on(vals), on(x), on(y, torch.long)
+    # the weights as indices into ``values`` (a move shifts one index cyclically)
+    s1 = on(np.argmax(w1_start[..., None] == vals, axis=-1), torch.long)
+    s2 = on(np.argmax(w2_start[..., None] == vals, axis=-1), torch.long)
+    w2 = vals_t[s2]
+    rows = torch.arange(n, device=dev)
+    u_t, temps_t, shifts_t = on(uniforms), on(temps), on(shifts, torch.long)
+
+    def energy(lg):
+        return (torch.logsumexp(lg, dim=1) - lg[rows, y_t]).mean()
+
+    with torch.no_grad():
+        z = x_t @ vals_t[s1]
+        h = torch.relu(z)
+        logits = h @ w2
+        current = energy(logits)
+        accepted = torch.zeros((), dtype=torch.long, device=dev)
+        for t in range(steps):
+            k = int(picks[t])
             if k < n1_weights:
-                w1[i, j], z[:, j], h[:, j] = new, z_j, h_j
+                i, j = divmod(k, n_hidden)
+                old_s = s1[i, j]
+                new_s = (old_s + shifts_t[t]) % levels
+                z_j = z[:, j] + (vals_t[new_s] - vals_t[old_s]) * x_t[:, i]
+                h_j = torch.relu(z_j)
+                trial = logits + torch.outer(h_j - h[:, j], w2[j])
             else:
-                w2[j, c] = new
-    return {"w1": w1, "w2": w2, "loss": energy(np.maximum(x @ w1, 0) @ w2), "accepted": accepted}
+                j, c = divmod(k - n1_weights, N_CLASSES)
+                old_s = s2[j, c]
+                new_s = (old_s + shifts_t[t]) % levels
+                trial = logits.clone()
+                trial[:, c] += (vals_t[new_s] - vals_t[old_s]) * h[:, j]
+            e = energy(trial)
+            accept = (e <= current) | (u_t[t] < torch.exp(-(e - current) / temps_t[t]))
+            accepted += accept
+            current = torch.where(accept, e, current)
+            logits = torch.where(accept, trial, logits)
+            if k < n1_weights:
+                s1[i, j] = torch.where(accept, new_s, old_s)
+                z[:, j] = torch.where(accept, z_j, z[:, j])
+                h[:, j] = torch.where(accept, h_j, h[:, j])
+            else:
+                s2[j, c] = torch.where(accept, new_s, old_s)
+                w2[j, c] = vals_t[s2[j, c]]
+        w1 = vals_t[s1]
+        loss = energy(torch.relu(x_t @ w1) @ w2)
+    return {"w1": w1.cpu().numpy(), "w2": w2.cpu().numpy(), "loss": float(loss), "accepted": int(accepted)}
 
 
-__all__ = ["TrainingConfig", "ReplicaResult", "train_replicas", "initial_weights", "epoch_order", "batches",
-           "sgd_step", "evaluate", "anneal_ternary"]
+__all__ = ["TrainingConfig", "ReplicaResult", "train_replicas", "training_bytes", "ALIGNED_REPLICAS",
+           "initial_weights", "epoch_order", "batches", "sgd_step", "evaluate", "anneal_ternary"]
