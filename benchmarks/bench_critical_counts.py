@@ -1,13 +1,18 @@
-"""Benchmark: the exact total E Crt_N(R) at N = 500 (p = 3), polyloss vs the obvious baseline.
+"""Benchmark: the exact total E Crt_N(R) at N = 500 (p = 3), polyloss vs the obvious baseline; and the
+planted Monte Carlo method in this process vs local worker processes.
 
-polyloss: ``expected_critical_points(N, p)`` (float64 Hermite recurrences carried in logarithms,
-composite Gauss–Legendre quadrature on the window where the integrand lives).
+1. polyloss: ``expected_critical_points(N, p)`` (float64 Hermite recurrences carried in logarithms,
+   composite Gauss–Legendre quadrature on the window where the integrand lives).
 
-Baseline, what a user would otherwise write: ρ_N (Mehta's formula) from the plain Hermite-function
-recursions in mpmath at 30 digits (float64 underflows: e^{-y²/2} at y ~ 40), one point at a time,
-integrated with scipy.integrate.quad over the support, each integrand value converted to float.
+   Baseline, what a user would otherwise write: ρ_N (Mehta's formula) from the plain Hermite-function
+   recursions in mpmath at 30 digits (float64 underflows: e^{-y²/2} at y ~ 40), one point at a time,
+   integrated with scipy.integrate.quad over the support, each integrand value converted to float.
+2. ``expected_critical_points(N, 3, k=0, u=-1.65, method="planted")``: its chunks of 2000 GOE draws
+   run in this process and on ``--workers`` local worker processes (started before the clock); the
+   two results must be the same bit for bit. The speed-up is at most the number of free cores.
 
-Run: ``.venv/bin/python benchmarks/bench_critical_counts.py [--quick]`` (``--quick``: N = 100).
+Run: ``.venv/bin/python benchmarks/bench_critical_counts.py [--quick] [--workers W]`` (``--quick``:
+N = 100 and a smaller Monte Carlo).
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ def baseline_total(N: int, p: int, dps: int = 30) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="N = 100 instead of 500")
+    parser.add_argument("--quick", action="store_true", help="N = 100 instead of 500, a smaller Monte Carlo")
+    parser.add_argument("--workers", type=int, default=2, help="local worker processes for part 2 (default 2)")
     args = parser.parse_args()
     N, p = (100, 3) if args.quick else (500, 3)
 
@@ -75,6 +81,23 @@ def main() -> None:
     print(f"  relative difference     : {abs(fast.value / slow - 1):.2e}")
     print(f"  speed-up (baseline / polyloss): {t_slow / t_fast:.0f}x")
 
+    from polyloss.execution import LocalWorkers
 
-if __name__ == "__main__":
+    n_mc, samples = (30, 8_000) if args.quick else (60, 40_000)
+    run = lambda executor: expected_critical_points(n_mc, 3, k=0, u=-1.65, method="planted",  # noqa: E731
+                                                    samples=samples, rng=0, executor=executor)
+    t0 = time.perf_counter()
+    here = run(None)
+    t_here = time.perf_counter() - t0
+    with LocalWorkers(args.workers) as workers:
+        run(workers)  # starts the processes (and their imports) outside the timing
+        t0 = time.perf_counter()
+        there = run(workers)
+        t_there = time.perf_counter() - t0
+    print(f"planted E Crt_{{N,0}}(u=-1.65), N = {n_mc}, {samples} draws in chunks of 2000")
+    print(f"  {'this process':<24}: {t_here:7.2f} s   {here}")
+    print(f"  {f'{args.workers} worker processes':<24}: {t_there:7.2f} s   identical: {here == there}")
+
+
+if __name__ == "__main__":  # worker processes are spawned: they import this file without running it
     main()

@@ -7,8 +7,10 @@
    same starts, same instances. Both must find the same number of critical points.
 3. The Newton loop of the search against part 1's ``optimisers.refine`` (same step, every start run to
    ``max_iter``), same starts: milliseconds per instance and converged starts.
+4. ``count_statistics`` (Λ = 4, H = 3) in this process against ``--workers`` local worker processes
+   (started before the clock): seconds, and the counts must be identical.
 
-    .venv/bin/python benchmarks/bench_critical_search.py [--quick]
+    .venv/bin/python benchmarks/bench_critical_search.py [--quick] [--workers W]
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ def timed(fn):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer instances")
+    parser.add_argument("--workers", type=int, default=2, help="local worker processes for part 4 (default 2)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     n_inst = 5 if args.quick else 20
@@ -103,6 +106,18 @@ def main():
         print(f"{Lam:>6} {H:>3} {1e3 * t_ours / n_inst:10.1f} {1e3 * t_base / n_inst:10.1f} "
               f"{t_base / t_ours:7.1f}x  {ours}/{base}")
 
+    from polyloss.execution import LocalWorkers
 
-if __name__ == "__main__":
+    instances = 16 if args.quick else 80
+    print(f"4. count_statistics, Lambda = 4, H = 3, {instances} instances in chunks of 4: this process vs "
+          f"{args.workers} worker processes")
+    t_here, here = timed(lambda: cs.count_statistics(4, 3, instances, seed=0, chunk=4))
+    with LocalWorkers(args.workers) as workers:
+        cs.count_statistics(4, 3, 2, seed=1, chunk=1, executor=workers)  # start the processes outside the clock
+        t_there, there = timed(lambda: cs.count_statistics(4, 3, instances, seed=0, chunk=4, executor=workers))
+    print(f"  this process {t_here:6.2f} s, workers {t_there:6.2f} s ({t_here / t_there:.1f}x), "
+          f"identical counts: {np.array_equal(here.counts, there.counts)}")
+
+
+if __name__ == "__main__":  # worker processes are spawned: they import this file without running it
     main()

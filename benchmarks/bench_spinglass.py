@@ -5,7 +5,7 @@
    a. torch's own dense matrix product of the same shape, (64, Λ²) @ (Λ², Λ) (the floor to beat: the
       packed couplings hold the pairs j ≤ k only, half the work and half the memory);
    b. a per-replica autograd loop on the dense definition (einsum of the Λ³ tensor, backward);
-   c. the authors' published algorithm (REFERENCE §6, sgd.lua) run the way their code does it: one
+   c. the authors' published algorithm (their code sgd.lua; the paper's §5) run the way their code does it: one
       replica at a time, elementwise X ⊙ (w⊗w⊗w) over Λ³ entries, three marginal sums, division by w_i.
    b and c are timed on a few replicas and scaled linearly to 64 (their cost is per replica).
 2. Peak memory (resident set, measured in a fresh process) of building the model and running GD steps,
@@ -126,11 +126,11 @@ def peak_memory(Lam, H, B, dtype="float64"):
 
 
 def largest(run_largest):
-    from polyloss.numeric.spinglass import (SphericalSpinGlass, available_memory_bytes, coupling_bytes,
-                                            largest_Lambda)
+    from polyloss._device import available_memory_bytes
+    from polyloss.numeric.spinglass import SphericalSpinGlass, coupling_bytes, largest_Lambda
 
     total = 24 * 2**30
-    avail = available_memory_bytes()
+    avail = available_memory_bytes("cpu")
     print(f"largest Lambda (computed, not run; storage C(Lambda+H-2, H-1)*Lambda*bytes, peak 1.2x storage):")
     for H in (3, 4):
         for dtype in (torch.float64, torch.float32):
