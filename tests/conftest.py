@@ -21,3 +21,20 @@ def pdflatex():
         pytest.fail("pdflatex not found: install texlive-latex-base texlive-latex-recommended "
                     "(`bash run.sh test` does)")
     return path
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A ``dask.distributed`` LocalCluster of 2 worker processes (one thread each), started for the session.
+
+    ``distributed`` is part of the test set-up (the ``dev`` extra): its absence is a failure, not a skip.
+    """
+    try:
+        import distributed
+    except ImportError:
+        pytest.fail("dask.distributed is missing: pip install -e '.[dev]' (`bash run.sh test` does)")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

@@ -154,14 +154,7 @@ def test_missing_dask_names_the_extra(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------- Dask
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed", reason="the [distributed] extra is part of the test set-up")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
+# dask_client (conftest.py): a LocalCluster of 2 worker processes started for the test session
 
 
 def test_dask_local_cluster_gives_the_same_bytes(serial, tmp_path, dask_client):

@@ -21,7 +21,7 @@ PAPER = "Choromanska et al. 2015"
 SPINGLASS = {
     "smoke": dict(Lambdas=(10, 20), runs=16, chunk=16, steps=500, P=5, full_steps=200),
     "default": dict(Lambdas=(25, 50, 100), runs=100, chunk=50),
-    "paper": dict(Lambdas=(25, 50, 100, 250, 500), runs=1000, chunk=100),
+    "paper": dict(Lambdas=(25, 50, 100, 250, 500), runs=1000, chunk=200),
 }
 DERIVATION_WIDTHS = {"smoke": (2, 2, 1), "default": (2, 2, 2, 1), "paper": (2, 2, 2, 1)}
 
