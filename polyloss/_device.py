@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 from .errors import InvalidInputError
 
-__all__ = ["as_device", "available_memory_bytes", "set_torch_threads", "torch_threads", "usable_cores"]
+__all__ = ["as_device", "available_memory_bytes", "blas_threads", "set_torch_threads", "share_memory_between",
+           "start_worker", "torch_threads", "usable_cores"]
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -50,17 +51,39 @@ def as_device(device="cpu"):
     raise InvalidInputError(f"device type {dev.type!r} is not supported; use 'cpu', 'cuda' or 'mps'")
 
 
+_SHARED_BY = 1  # worker processes of this machine that share its memory (set in each local worker)
+
+
+def share_memory_between(workers: int) -> None:
+    """Declare that ``workers`` processes (this one included) share this machine's memory and devices:
+    :func:`available_memory_bytes` then gives each its share, so that workers sizing their work at the
+    same moment cannot together ask for more than there is."""
+    global _SHARED_BY
+    _SHARED_BY = max(1, int(workers))
+
+
 def available_memory_bytes(device="cpu") -> int:
-    """Free memory of ``device`` in bytes: the GPU's own free memory, or MemAvailable for the CPU."""
+    """Free memory of ``device`` in bytes, divided among the local workers sharing it.
+
+    On a GPU: its free memory plus what torch's allocator holds cached but unused
+    (``torch.cuda.mem_get_info`` + reserved − allocated); on the CPU: MemAvailable.
+    """
     dev = as_device(device)
     if dev.type == "cuda":
         import torch
 
-        return int(torch.cuda.mem_get_info(dev)[0])
-    if dev.type == "mps":
+        free = int(torch.cuda.mem_get_info(dev)[0])
+        free += int(torch.cuda.memory_reserved(dev) - torch.cuda.memory_allocated(dev))
+    elif dev.type == "mps":
         import torch
 
-        return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
+        free = int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
+    else:
+        free = _cpu_available()
+    return free // _SHARED_BY
+
+
+def _cpu_available() -> int:
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
@@ -85,6 +108,17 @@ def limit_threads_before_import(threads: int) -> None:
         os.environ[name] = str(threads)
 
 
+def start_worker(threads: int, workers: int) -> None:
+    """First thing a local worker process does (this module imports neither numpy nor torch, so the
+    thread variables are set before either loads): one BLAS/OpenMP thread pool of ``threads``, its share
+    of the memory, and Ctrl-C left to the process that runs the plan (it stops the workers itself)."""
+    import signal
+
+    limit_threads_before_import(threads)
+    share_memory_between(workers)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def set_torch_threads(threads: int | None) -> None:
     """Set torch's intra-op threads to ``threads`` (None: leave them)."""
     if threads is None:
@@ -93,6 +127,18 @@ def set_torch_threads(threads: int | None) -> None:
 
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+
+
+@contextmanager
+def blas_threads(threads: int | None):
+    """numpy's BLAS/LAPACK (and any OpenMP pool loaded) limited to ``threads`` for the block (None: as is)."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        yield
 
 
 @contextmanager

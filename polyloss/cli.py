@@ -97,8 +97,8 @@ def add_execution_options(parser, *, device: bool = True) -> None:
     """``--workers``, ``--scheduler``, ``--threads`` (and ``--device``) for a command that runs a sweep."""
     group = parser.add_argument_group("execution (see 'Running at scale' in the docs)")
     group.add_argument("--workers", type=non_negative_int, default=None, metavar="N",
-                       help="local worker processes, one torch thread each (default: one per usable CPU core "
-                            "on the CPU, none on a GPU; 0 runs everything in this process)")
+                       help="local worker processes of --threads threads each (default on the CPU: usable cores "
+                            "divided by --threads; on a GPU: none; 0 runs everything in this process)")
     group.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the tasks on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                             "(needs pip install 'polyloss[distributed]'; the run folder must be on a file "
@@ -133,8 +133,8 @@ def executor_from_args(args):
             client.close()
         return
     workers = args.workers
-    if workers is None:
-        workers = usable_cores() if getattr(args, "device", "cpu") == "cpu" else 0
+    if workers is None:  # one thread per core in all: cores // threads processes of threads threads each
+        workers = max(1, usable_cores() // args.threads) if getattr(args, "device", "cpu") == "cpu" else 0
     if workers == 0:
         yield None
         return

@@ -48,7 +48,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._device import limit_threads_before_import, set_torch_threads, torch_threads
+from ._device import blas_threads, set_torch_threads, start_worker, torch_threads
 from ._validate import integer
 from .errors import InvalidInputError, TaskError
 from .store import RunStore
@@ -109,7 +109,8 @@ class Plan:
             raise InvalidInputError(f"plan {name}: task keys must be unique")
         self.threads = None if threads is None else integer("threads", threads, minimum=1)
         self.cost_unit = cost_unit
-        self.store = None if folder is None else RunStore(folder, self.config)
+        # absolute: a Dask worker resolves a relative path against its own working folder
+        self.store = None if folder is None else RunStore(Path(folder).resolve(), self.config)
 
     @property
     def folder(self) -> Path | None:
@@ -160,9 +161,13 @@ class Plan:
         """
         todo = sorted(self.pending(), key=lambda t: -t.cost)  # longest first: better load balance
         self._token = uuid.uuid4().hex  # this run: workers drop what they cached for an earlier one
+        if self.store is not None:
+            _remove_stale_temporaries(self.store.directory)
+        if executor is not None and todo:
+            _check_importable(self.function)
         results = {}
         bar = _bar(len(self.tasks), len(self.tasks) - len(todo), progress, self.name)
-        runner = _runner(executor)
+        runner = _runner(executor, self.threads)
         restore = torch_threads(self.threads if todo else None)  # tasks run here set it; put it back after
         restore.__enter__()
         try:
@@ -173,6 +178,11 @@ class Plan:
                 if bar is not None:
                     bar.set_postfix_str(task.key, refresh=False)
                     bar.update(1)
+        except _BrokenPool as broken:
+            kept = "" if self.store is None else f"; finished results are kept in {self.folder} and a rerun resumes"
+            raise TaskError(f"{self.name}: a worker process of {describe_executor(executor)} died while "
+                            f"{broken.task.key} or another task ran (out of memory?), which broke the executor"
+                            f"{kept}", key=broken.task.key) from broken.__cause__
         finally:
             if bar is not None:
                 bar.close()
@@ -204,7 +214,8 @@ def execute(function, config: dict, task: Task, folder, threads, options=None, t
         clear_cache()
         _CACHE_TOKEN = token
     start = time.perf_counter()
-    arrays = function({**config, **(options or {})}, task)
+    with blas_threads(threads):  # numpy's BLAS too, whatever the process and executor
+        arrays = function({**config, **(options or {})}, task)
     seconds = time.perf_counter() - start
     arrays = {str(k): v for k, v in arrays.items()}
     if folder is not None and (Path(folder) / "config.json").exists():
@@ -239,11 +250,12 @@ def _is_dask_client(x) -> bool:
     return type(x).__module__.split(".")[0] == "distributed" and hasattr(x, "submit") and hasattr(x, "scheduler")
 
 
-def _runner(executor):
+def _runner(executor, threads):
     if executor is None:
         return _Serial()
     if _is_int(executor):
-        workers = LocalWorkers(integer("executor (number of worker processes)", executor, minimum=1))
+        workers = LocalWorkers(integer("executor (number of worker processes)", executor, minimum=1),
+                               threads=threads or 1)
         return _Temporary(workers, workers.close)
     if isinstance(executor, LocalWorkers):
         return _Temporary(executor, lambda: None)
@@ -266,8 +278,8 @@ def _connect(address: str):
                                 f"installed: {DISTRIBUTED_HINT}") from None
     try:
         return Client(address, timeout=30)
-    except (OSError, TimeoutError) as exc:
-        raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+    except Exception as exc:  # distributed raises OSError, TimeoutError or ValueError for a bad address
+        raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r}: {type(exc).__name__}: {exc}") from None
 
 
 def _failure(plan: Plan, task: Task, exc: BaseException) -> TaskError:
@@ -298,12 +310,16 @@ class _Futures:
     def __init__(self, executor):
         self.executor = executor
 
-    def _submit(self, plan, tasks):
-        return {self.executor.submit(execute, plan.function, plan.config, t, plan.folder, plan.threads,
-                                     plan.options, plan._token): t for t in tasks}
-
     def run(self, plan: Plan, tasks):
-        futures = self._submit(plan, tasks)
+        futures = {}
+        try:
+            for t in tasks:
+                futures[self.executor.submit(execute, plan.function, plan.config, t, plan.folder, plan.threads,
+                                             plan.options, plan._token)] = t
+        except cf.BrokenExecutor as exc:  # broken while submitting
+            for fut in futures:
+                fut.cancel()
+            raise _BrokenPool(t) from exc
         try:
             for fut in cf.as_completed(futures):
                 task = futures[fut]
@@ -325,11 +341,6 @@ class _BrokenPool(Exception):
     def __init__(self, task):
         super().__init__(task.key)
         self.task = task
-
-
-def _init_worker(threads):
-    """Worker process start: thread variables set before torch or numpy's BLAS load."""
-    limit_threads_before_import(threads or 1)
 
 
 class LocalWorkers:
@@ -359,8 +370,10 @@ class LocalWorkers:
         if self.pool is None:
             import multiprocessing as mp
 
-            self.pool = cf.ProcessPoolExecutor(self.n, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                               initargs=(self.threads,))
+            # the initializer lives in polyloss._device, which imports neither numpy nor torch: the thread
+            # variables are set before either loads in the new process
+            self.pool = cf.ProcessPoolExecutor(self.n, mp_context=mp.get_context("spawn"), initializer=start_worker,
+                                               initargs=(self.threads, self.n))
         return self.pool
 
     def run(self, plan: Plan, tasks):
@@ -374,7 +387,7 @@ class LocalWorkers:
                     yield task, arrays
                 remaining = []
             except _BrokenPool as broken:
-                remaining = [t for t in remaining if t.key not in finished]
+                remaining = [t for t in remaining if t.key not in finished and not plan.done(t)]
                 restarts += 1
                 self._discard(kill=True)
                 if restarts > MAX_RESTARTS:
@@ -396,13 +409,23 @@ class LocalWorkers:
         pool, self.pool = self.pool, None
         if pool is None:
             return
-        if kill:
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        pool.shutdown(wait=not kill, cancel_futures=True)
+        if not kill:
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)  # the running tasks finish and save their pieces
+                return
+            except KeyboardInterrupt:  # Ctrl-C while waiting: stop them now
+                _terminate(pool)
+                raise
+        _terminate(pool)
 
     def close(self):
         self._discard(kill=False)
+
+
+def _terminate(pool) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Temporary:
@@ -455,6 +478,25 @@ class _Dask:
 
 def _priority(cost: float) -> int:
     return int(math.log10(cost + 1.0) * 100) if cost > 0 else 0
+
+
+def _check_importable(function) -> None:
+    """Worker processes import the task function by name: one defined in an interactive session cannot be."""
+    module = sys.modules.get(getattr(function, "__module__", None) or "")
+    if function.__module__ == "__main__" and not getattr(module, "__file__", None):
+        raise InvalidInputError(f"the task function {function.__qualname__} is defined interactively (in __main__), "
+                                "so worker processes cannot import it: define it in a module, or run with executor=None")
+
+
+def _remove_stale_temporaries(folder: Path, age: float = 600.0) -> None:
+    """Half-written files (``.*.tmp``) left by a worker killed mid-write, older than ``age`` seconds."""
+    now = time.time()
+    for tmp in folder.rglob(".*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > age:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 # ----------------------------------------------------------------------------------- worker cache

@@ -99,6 +99,7 @@ def npz_bytes(arrays: dict) -> bytes:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in sorted(arrays):
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
+            info.create_system = 3  # Unix, whatever the platform that writes it
             info.external_attr = 0o644 << 16
             with zf.open(info, "w", force_zip64=True) as fh:
                 np.lib.format.write_array(fh, np.asarray(arrays[name], order="C"), allow_pickle=False)
@@ -147,6 +148,10 @@ class RunStore:
             raise InvalidInputError(f"run folder {self.directory} exists and is not a folder")
         if cfg_path.exists():
             stored = _read_json(cfg_path, "config")
+            if "config_hash" not in stored:
+                raise ResumeError(f"run folder {self.directory} was written by polyloss {stored.get('polyloss_version', '0.1')} "
+                                  "(pieces without checksums), which this version does not read; nothing was "
+                                  "touched. Run again into a new folder.")
             if stored.get("config") != self.config:
                 diff = _describe_diff(stored.get("config", {}), self.config)
                 raise ResumeError(

@@ -214,3 +214,62 @@ def test_options_reach_the_task_but_not_the_run_folders_identity(tmp_path):
     assert str(again.run()["a"]["device"]) == "cpu"
     with pytest.raises(InvalidInputError, match="also in the configuration"):
         Plan("opt", option_task, {"seed": 1}, [Task("a")], options={"seed": 2})
+
+
+def environment_task(config, task):
+    """What a task sees of its process: numpy's BLAS threads, torch's threads, its share of the memory."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from polyloss._device import available_memory_bytes
+
+    blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return {"blas": np.array(blas or [1]), "torch": np.int64(torch.get_num_threads()),
+            "memory": np.int64(available_memory_bytes())}
+
+
+def test_workers_run_one_blas_and_torch_thread_and_share_the_memory():
+    from polyloss._device import available_memory_bytes
+
+    plan = Plan("env", environment_task, {}, [Task(f"t{i}") for i in range(2)])
+    here = plan.run()
+    workers = plan.run(2)
+    for result in (here, workers):
+        assert all(int(r["torch"]) == 1 and set(r["blas"].tolist()) == {1} for r in result.values())
+    # each of the 2 workers sizes its work with about half of the machine's free memory
+    assert all(int(r["memory"]) < 0.75 * available_memory_bytes() for r in workers.values())
+
+
+def test_a_broken_executor_of_your_own_is_a_task_error(tmp_path):
+    import multiprocessing as mp
+
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
+        with pytest.raises(TaskError, match="died while .* broke the executor"):
+            make_plan(tmp_path / "run", die_once=[1], markers=str(markers)).run(pool)
+
+
+def test_an_interactive_task_function_is_refused_before_any_worker_starts(monkeypatch):
+    import types
+
+    def interactive(config, task):
+        return {}
+
+    interactive.__module__ = "__main__"
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # a REPL's __main__: no __file__
+    with pytest.raises(InvalidInputError, match="defined interactively"):
+        Plan("repl", interactive, {}, [Task("a")]).run(2)
+
+
+def test_a_folder_of_the_earlier_version_is_named_as_such(tmp_path):
+    import json
+
+    from polyloss.errors import ResumeError
+    from polyloss.store import RunStore
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"config": {"seed": 7, "n": 50}, "polyloss_version": "0.1.0"}))
+    with pytest.raises(ResumeError, match="written by polyloss 0.1.0"):
+        RunStore(folder, {"seed": 7, "n": 50})

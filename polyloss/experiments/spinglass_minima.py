@@ -80,7 +80,7 @@ import numpy as np
 
 from .._device import as_device
 from .._random import derive_seed
-from .._validate import choice, integer
+from .._validate import choice, integer, real
 from ..errors import InvalidInputError
 from ..execution import Plan, Task, cached
 from ..store import RunStore, atomic_write_json, read_config
@@ -164,7 +164,6 @@ class SpinGlassMinimaResult:
         """Read every finished Λ (all of its chunks present) of the folder's list of Λ.
 
         Only the pieces of the stored Λ list are read; per-Λ seconds come from the timing records.
-        (A folder written before the list was stored: the Λ of the pieces present.)
         """
         folder = Path(run_folder)
         config = read_config(folder, what="spinglass_minima run")
@@ -172,9 +171,7 @@ class SpinGlassMinimaResult:
             raise InvalidInputError(f"{folder} holds a {config.get('experiment')!r} run, not {EXPERIMENT!r}")
         store = RunStore(folder, config)
         n_chunks = -(-config["runs"] // config["chunk"])
-        lambdas = config.get("Lambdas")
-        if lambdas is None:
-            lambdas = sorted({int(k.split("_")[0].split("=")[1]) for k in store.keys() if k.startswith("Lambda=")})
+        lambdas = config["Lambdas"]
         parts = {name: {} for name in _ARRAYS}
         seconds = {}
         for lam in lambdas:
@@ -224,6 +221,13 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     choice("method", method, ("gd", "sgd", "anneal"))
     P = integer("P", P, minimum=1)
     choice("precision", precision, PRECISIONS)
+    if lr is not None:  # checked here, before the run folder exists, not inside every task
+        lr = real("lr", lr, minimum=0.0, open_minimum=True)
+    temperature = real("temperature", temperature, minimum=0.0)
+    if steps is not None:
+        steps = integer("steps", steps, minimum=0)
+    if full_steps is not None:
+        full_steps = integer("full_steps", full_steps, minimum=0)
     device = str(as_device(device))
     if out is not None and seed is None and (Path(out) / "config.json").exists():
         seed = read_config(out)["seed"]  # resume a seedless run
