@@ -33,7 +33,7 @@ def dask_client():
         import distributed
     except ImportError:
         pytest.fail("dask.distributed is missing: pip install -e '.[dev]' (`bash run.sh test` does)")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = distributed.Client(cluster)
     yield client
     client.close()

@@ -19,6 +19,7 @@ from polyloss.cli import main
 from polyloss.errors import DamagedResultError, InvalidInputError, ResumeError
 from polyloss.execution import LocalWorkers
 from polyloss.experiments.mnist import (
+    METRICS,
     PAPER_CORRELATION,
     MnistExperimentConfig,
     MnistResult,
@@ -29,7 +30,7 @@ from polyloss.experiments.mnist import (
     write_report,
 )
 from polyloss.numeric.data import embedded_mnist
-from polyloss.numeric.network_hessian import hessian_index
+from polyloss.numeric.network_hessian import dense_hessian, hessian_spectrum, loss_and_gradient_norm
 from polyloss.numeric.training import anneal_ternary, evaluate, train_replicas
 from polyloss.store import RunStore
 from polyloss.symbolic.latex import compile_pdf
@@ -40,7 +41,8 @@ needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("mnist")
-    config = MnistExperimentConfig.preset("smoke", widths=(4, 8), replicas=5, index_width=4, index_samples=100)
+    config = MnistExperimentConfig.preset("smoke", widths=(4, 8), replicas=5, index_widths=(4,), index_samples=100,
+                                          anneal_width=4)
     return run_mnist_experiment(config, out / "run", progress=False), out / "run"
 
 
@@ -51,11 +53,30 @@ def test_statistics_match_scipy(smoke):
         assert r["test_loss"].shape == (5,)
         assert result.pearson()[w] == pytest.approx(stats.pearsonr(r["train_loss"], r["test_loss"])[0], abs=1e-12)
         assert result.variance()[w] == pytest.approx(np.var(r["test_loss"], ddof=1))
-    idx = result.index[4]
-    assert idx.shape == (2,) and ((idx >= 0) & (idx <= 1)).all()  # smoke preset: index_replicas = 2
+    assert sorted(result.spectra) == [4] and result.spectra[4].networks == 2  # smoke preset: index_replicas = 2
+    assert result.spectra[4].n_params == 4 * 110 and result.ceiling(4) == pytest.approx(9 / 110)
+    for kind in ("relative", "absolute"):  # never above the structural ceiling, at any threshold of the curves
+        t, idx = result.index_curve(4, kind)
+        assert idx.shape == (2, len(t)) and ((idx >= 0) & (idx <= result.ceiling(4))).all()
+        assert (np.diff(idx, axis=1) <= 0).all()
+        summary = result.index_summary(4, **{kind: t})
+        np.testing.assert_allclose(summary["mean"], idx.mean(0))
+        half = stats.t.ppf(0.975, 1) * idx.std(0, ddof=1) / np.sqrt(2)
+        np.testing.assert_allclose(summary["high"], idx.mean(0) + half)
+    with pytest.raises(InvalidInputError, match="exactly one threshold"):
+        result.normalised_index(4)
+    with pytest.raises(InvalidInputError, match="no Hessian spectra of width 8"):
+        result.normalised_index(8, relative=1e-4)
+    assert "ceiling" in result.index_markdown() and "0.0818" in result.index_markdown()
+    t, idx = result.index_curve(4, "absolute")
+    assert result.threshold_at(4, "absolute", level=1.0) == t[0] and np.isnan(result.threshold_at(4, level=-1.0))
+    crossing = result.threshold_at(4, "absolute", level=0.03)
+    k = list(t).index(crossing)
+    assert idx.mean(0)[k] <= 0.03 and (k == 0 or idx.mean(0)[k - 1] > 0.03)
     assert result.anneal["test_accuracy"].shape == (2,) and int(result.anneal["n_1"]) == 4
     np.testing.assert_array_equal(result.anneal["sgd_test_accuracy"], result.runs[4]["test_accuracy"])
-    assert result.paths["rho"].shape == (5,) and ((result.paths["rho"] > 0) & (result.paths["rho"] < 1)).all()
+    rho = result.paths[4]["rho"]
+    assert rho.shape == (2,) and ((rho > 0) & (rho < 1)).all()  # on the index networks
     assert "ρ, fraction of active paths" in result.assumptions_markdown()
     assert "SA {-1,0,1}" in result.redundancy_markdown()
 
@@ -75,16 +96,17 @@ def test_result_reloads_and_resume_guard(smoke, tmp_path):
         np.testing.assert_array_equal(again.runs[w]["test_loss"], result.runs[w]["test_loss"])
     piece = run / "train_n1=4_replicas=0000-0004.npz"
     before = piece.read_bytes()
-    other = MnistExperimentConfig.preset("smoke", widths=(4, 8), replicas=5, index_width=4, index_samples=100,
-                                         epochs=3)
+    other = MnistExperimentConfig.preset("smoke", widths=(4, 8), replicas=5, index_widths=(4,), index_samples=100,
+                                         anneal_width=4, epochs=3)
     with pytest.raises(ResumeError, match="epochs"):
         run_mnist_experiment(other, run, progress=False)
     assert piece.read_bytes() == before
 
 
 # ------------------------------------------------------------------- plans, executors, partial folders
-BLOCKS = MnistExperimentConfig.preset("smoke", widths=(3, 4), replicas=18, epochs=1, index_width=3, index_replicas=2,
-                                      index_samples=60, anneal_runs=2, anneal_steps=60, anneal_samples=60)
+BLOCKS = MnistExperimentConfig.preset("smoke", widths=(3, 4), replicas=18, epochs=1, index_widths=(3, 5),
+                                      index_replicas=2, index_samples=60, anneal_width=3, anneal_runs=2,
+                                      anneal_steps=60, anneal_samples=60)  # index width 5 is not among the trained widths
 
 
 def npz_bytes(folder: Path) -> dict:
@@ -104,20 +126,23 @@ def blocks(tmp_path_factory):
 def test_worker_processes_write_the_same_bytes_as_this_process(blocks):
     serial, parallel, out = blocks
     pieces = npz_bytes(out / "serial")
-    assert "train_n1=3_replicas=0016-0017.npz" in pieces and "index_n1=3_replica=0001.npz" in pieces
-    assert len(pieces) == 4 + 2 + 2 + 1  # training blocks, index, annealing, paths
+    assert "train_n1=3_replicas=0016-0017.npz" in pieces and "index_n1=5_replica=0001.npz" in pieces
+    assert len(pieces) == 4 + 4 + 2 + 2  # training blocks, index (2 widths × 2), annealing, paths (per index width)
     assert npz_bytes(out / "workers") == pieces
     for w in BLOCKS.widths:
         for name in serial.runs[w]:
             np.testing.assert_array_equal(parallel.runs[w][name], serial.runs[w][name])
-    np.testing.assert_array_equal(parallel.index[3], serial.index[3])
+    for w in (3, 5):
+        for a, b in zip(parallel.spectra[w].negative, serial.spectra[w].negative):
+            np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(parallel.anneal["test_accuracy"], serial.anneal["test_accuracy"])
     assert (out / "serial" / "timing" / "train_n1=3_replicas=0000-0015.json").exists()  # timings apart
 
 
 def test_pieces_equal_direct_calls(blocks):
-    """The assembled blocks equal one train_replicas call of all replicas, bit for bit; the index, annealing
-    and path pieces equal the functions called directly on the same data."""
+    """The assembled blocks equal one train_replicas call of all replicas, bit for bit; the index tasks'
+    networks equal train_replicas(w, 1, first_replica=r); their spectra, the annealing and path pieces
+    equal the functions called directly on the same data."""
     serial, _, out = blocks
     store = RunStore.open(out / "serial")
     ds = embedded_mnist()
@@ -125,14 +150,29 @@ def test_pieces_equal_direct_calls(blocks):
     for w in BLOCKS.widths:
         for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
             np.testing.assert_array_equal(serial.runs[w][name], getattr(whole[w], name), err_msg=f"{w} {name}")
-    w1 = np.concatenate([store.load(k)["w1"]
-                         for k in ("train_n1=3_replicas=0000-0015", "train_n1=3_replicas=0016-0017")])
-    np.testing.assert_array_equal(w1, whole[3].w1)
-    assert "w1" not in store.load("train_n1=4_replicas=0000-0015")  # weights at the index width only
+    for key in ("train_n1=3_replicas=0000-0015", "train_n1=4_replicas=0016-0017"):
+        assert sorted(store.load(key)) == sorted(METRICS)  # the training pieces keep no weights
     rows = training_subset(len(ds.y_train), 60, 0)
-    expected = [hessian_index(whole[3].w1[r], whole[3].w2[r], ds.x_train[rows], ds.y_train[rows], seed=0)
-                for r in range(2)]
-    np.testing.assert_array_equal(serial.index[3], expected)
+    x, y = ds.x_train[rows], ds.y_train[rows]
+    for w in (3, 5):
+        for r in range(2):
+            piece = store.load(f"index_n1={w}_replica={r:04d}")
+            alone = train_replicas(w, 1, first_replica=r, epochs=1, seed=0, keep_weights=True, progress=False)
+            np.testing.assert_array_equal(piece["w1"], alone.w1[0])  # the same network, bit for bit
+            np.testing.assert_array_equal(piece["w2"], alone.w2[0])
+            assert piece["w1"].dtype == np.float32
+            eig = hessian_spectrum(alone.w1[0], alone.w2[0], x, y)
+            np.testing.assert_array_equal(piece["negative_eigenvalues"], eig[eig < 0])
+            assert float(piece["largest_eigenvalue"]) == eig[-1] and int(piece["n_params"]) == w * 110
+            assert (float(piece["train_loss"]), float(piece["gradient_norm"])) == \
+                loss_and_gradient_norm(alone.w1[0], alone.w2[0], x, y)
+            # the count at a threshold equals a direct eigvalsh count of the dense Hessian
+            direct = np.linalg.eigvalsh(dense_hessian(alone.w1[0], alone.w2[0], x, y))
+            for t in (1e-6, 1e-4, 1e-3, 1e-2):
+                assert serial.normalised_index(w, relative=t)[r] == np.mean(direct < -t * np.abs(direct).max())
+                assert serial.normalised_index(w, absolute=t)[r] == np.mean(direct < -t)
+            if w == 3:  # the copy in the training sweep: the same seeds, equal up to float32 rounding
+                assert serial.runs[3]["train_loss"][r] == pytest.approx(alone.train_loss[0], rel=1e-5)
     for i in range(2):
         sa = anneal_ternary(ds.x_train[rows], ds.y_train[rows], 3, steps=60, t_start=0.1, t_end=1e-4,
                             seed=derive_seed(0, "anneal", i))
@@ -140,9 +180,11 @@ def test_pieces_equal_direct_calls(blocks):
         np.testing.assert_array_equal(piece["w1"], sa["w1"])
         assert int(piece["accepted"]) == sa["accepted"]
         assert float(piece["test_accuracy"]) == evaluate(sa["w1"][None], sa["w2"][None], ds.x_test, ds.y_test)[1][0]
-    stats17 = path_statistics(whole[3].w1[17], whole[3].w2[17], ds.x_test, ds.y_test)
-    assert serial.paths["rho"].shape == (18,)
-    assert {k: float(v[17]) for k, v in serial.paths.items()} == stats17
+    for w in (3, 5):
+        net = store.load(f"index_n1={w}_replica=0001")
+        assert serial.paths[w]["rho"].shape == (2,)
+        assert {k: float(v[1]) for k, v in serial.paths[w].items()} == \
+            path_statistics(net["w1"], net["w2"], ds.x_test, ds.y_test)
     np.testing.assert_array_equal(serial.anneal["sgd_test_accuracy"], whole[3].test_accuracy)
 
 
@@ -151,13 +193,17 @@ def test_a_partial_folder_loads_what_is_finished_and_a_rerun_completes_it(blocks
     run = tmp_path / "run"
     shutil.copytree(out / "serial", run)
     (run / "train_n1=4_replicas=0016-0017.json").unlink()  # an unfinished block: width 4 incomplete
-    (run / "index_n1=3_replica=0001.json").unlink()
+    (run / "index_n1=5_replica=0001.json").unlink()  # index width 5 incomplete, its paths not yet computed
+    (run / "paths_n1=5.json").unlink()
     (run / "anneal_run=001.npz").unlink()
     partial = MnistResult.load(run)
-    assert sorted(partial.runs) == [3] and partial.index == {} and partial.anneal == {}
+    assert sorted(partial.runs) == [3] and sorted(partial.spectra) == [3] and partial.anneal == {}
+    assert sorted(partial.paths) == [3]
     reference = MnistResult.load(out / "serial")
     np.testing.assert_array_equal(partial.runs[3]["test_loss"], reference.runs[3]["test_loss"])
-    assert partial.paths["rho"].shape == (18,)
+    np.testing.assert_array_equal(partial.normalised_index(3, relative=[1e-6, 1e-3]),
+                                  reference.normalised_index(3, relative=[1e-6, 1e-3]))
+    write_report(partial, tmp_path / "partial_report")  # a report of what is there
     rerun = run_mnist_experiment(BLOCKS, run, progress=False)
     assert npz_bytes(run) == npz_bytes(out / "serial")
     np.testing.assert_array_equal(rerun.runs[4]["train_loss"], reference.runs[4]["train_loss"])
@@ -170,11 +216,12 @@ def test_a_partial_folder_loads_what_is_finished_and_a_rerun_completes_it(blocks
 def test_a_folder_of_the_earlier_layout_is_named(tmp_path):
     run = tmp_path / "old"
     run.mkdir()
-    old = {k: v for k, v in BLOCKS.__dict__.items() if k != "block"}
-    (run / "config.json").write_text(json.dumps({"config": {"kind": "mnist_experiment", **old}}))
-    for call in (lambda: MnistResult.load(run), lambda: run_mnist_experiment(BLOCKS, run, progress=False)):
-        with pytest.raises(InvalidInputError, match="earlier version"):
-            call()
+    now = {k: v for k, v in BLOCKS.__dict__.items() if k not in ("index_widths", "anneal_width")}
+    for old in ({k: v for k, v in now.items() if k != "block"}, {**now, "index_width": 3}):  # two earlier layouts
+        (run / "config.json").write_text(json.dumps({"config": {"kind": "mnist_experiment", **old}}))
+        for call in (lambda: MnistResult.load(run), lambda: run_mnist_experiment(BLOCKS, run, progress=False)):
+            with pytest.raises(InvalidInputError, match="earlier version"):
+                call()
 
 
 @needs_no_cuda
@@ -198,13 +245,20 @@ def test_report_has_paper_values_and_compiles(smoke, tmp_path, pdflatex):
             assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 5000
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["config"]["replicas"] == 5
+    index = summary["index"]["4"]
+    assert index["ceiling"] == pytest.approx(9 / 110) and len(index["relative"]["mean"]) == 13
+    assert "ceiling" in (tmp_path / "report" / "hessian_index.md").read_text()
 
 
 @pytest.mark.parametrize("changes, match", [
     ({"widths": (25, 0)}, "each width must be an integer >= 1, got 0"),
     ({"widths": ()}, "non-empty"),
     ({"replicas": 1}, "replicas must be an integer >= 2"),
-    ({"index_width": 7}, "index_width must be one of the widths"),
+    ({"anneal_width": 7}, "anneal_width must be one of the widths"),
+    ({"index_widths": (5, 5)}, "must not repeat"),
+    ({"index_widths": (0,)}, "each index width must be an integer >= 1"),
+    ({"index_widths": (250,)}, "index widths up to 210"),
+    ({"index_widths": 5}, "index_widths must be a list"),
     ({"block": 24}, "block must be a multiple of 16"),
     ({"block": 0}, "block must be an integer >= 1"),
 ])
@@ -219,14 +273,16 @@ def test_cli_writes_results_and_refuses_bad_input(tmp_path, capsys):
                  "--out", str(out), "--quiet", "--threads", "1", "--workers", "2"]) == 0
     printed = capsys.readouterr().out
     assert "| 3 | 3 |" in printed and (out / "report" / "train_vs_test_loss.png").exists()
-    assert (out / "report" / "hessian_index.png").exists()  # index width falls back to the smallest width
-    # two worker processes wrote what this process writes for the same configuration
-    same = MnistExperimentConfig.preset("smoke", widths=(3,), replicas=3, epochs=1, index_width=3)
+    assert (out / "report" / "hessian_index.png").exists()  # the preset's index width 5, not trained in the sweep
+    assert "Hessian index, n_1 = 5" in printed and "ceiling n_1(C-1)/N = 0.0818" in printed
+    # two worker processes wrote what this process writes for the same configuration (anneal width: the smallest)
+    same = MnistExperimentConfig.preset("smoke", widths=(3,), replicas=3, epochs=1, anneal_width=3)
     run_mnist_experiment(same, tmp_path / "here", progress=False)
     assert npz_bytes(out) == npz_bytes(tmp_path / "here") and len(npz_bytes(out)) == 1 + 2 + 2 + 1
     for argv, match in [(["--widths", "25,0"], "positive integers"), (["--replicas", "-3"], "positive integer"),
                         (["--data", str(tmp_path / "missing")], "no such folder"),
                         (["--epochs", "2"], "different configuration"), (["--block", "10"], "multiple of 16"),
+                        (["--index-widths", "5,0"], "positive integers"), (["--anneal-width", "7"], "anneal_width"),
                         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both")]:
         with pytest.raises(SystemExit) as exc:
             main(["train", "--scale", "smoke", "--widths", "3", "--replicas", "3", "--epochs", "1",

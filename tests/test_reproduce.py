@@ -1,26 +1,34 @@
-"""`polyloss reproduce` at the smoke scale: every stage runs, the report is written, reruns reuse."""
+"""`polyloss reproduce` at the smoke scale: every stage runs, the report is written, reruns reuse, and
+`--from` rebuilds the report from the saved results alone."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from polyloss.errors import InvalidInputError
-from polyloss.experiments.reproduce import reproduce, stage_names
+from polyloss.errors import InvalidInputError, ResumeError
+from polyloss.experiments.criteria import WORDS
+from polyloss.experiments.reproduce import read_run, reproduce, stage_names
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    summary = reproduce(out, scale="smoke", seed=0, progress=False)
-    return out, summary
+    base = tmp_path_factory.mktemp("reproduce")
+    summary = reproduce(base / "report", results=base / "results", scale="smoke", seed=0, progress=False)
+    return base, summary
+
+
+def claims_of(out):
+    return [c for name in stage_names() for c in json.loads((out / name / "stage.json").read_text())["claims"]]
 
 
 def test_every_stage_writes_its_marker_and_files(report):
-    out, summary = report
+    base, summary = report
+    out = base / "report"
     for name in stage_names():
         data = json.loads((out / name / "stage.json").read_text())
         assert data["scale"] == "smoke" and data["claims"], name
@@ -30,26 +38,66 @@ def test_every_stage_writes_its_marker_and_files(report):
     assert (out / "complexity" / "complexity_H3.png").exists()
     assert (out / "spinglass" / "spinglass_minima.png").exists()
     assert (out / "networks" / "correlation_table.tex").exists()
+    # results and report apart: the run folders are in the results folder only
+    assert (base / "results" / "spinglass" / "run" / "config.json").exists()
+    assert (base / "results" / "networks" / "run" / "config.json").exists()
+    assert not (out / "spinglass" / "run").exists()
+    assert read_run(base / "results").scale == "smoke"
 
 
-def test_summary_lists_every_claim_with_a_verdict(report):
-    out, summary = report
+def test_every_claim_has_the_papers_value_a_verdict_and_its_rule(report):
+    base, summary = report
     text = summary.read_text()
-    claims = [c for name in stage_names() for c in json.loads((out / name / "stage.json").read_text())["claims"]]
+    claims = claims_of(base / "report")
     for c in claims:
-        assert c["claim"] in text
-    # the exact (non-statistical) claims must agree at any scale
-    exact = [c for c in claims if "Eq. 1" in c["source"] or "REFERENCE §4" in c["source"]]
-    assert exact and all(c["agrees"] is True for c in exact)
-    html = (out / "summary.html").read_text()
+        assert c["claim"] in text and c["paper"] and c["verdict"]["word"] in WORDS
+        assert c["verdict"]["criterion"] in text
+    # the exact claims must agree at any scale; the statistical ones are not judged at the smoke scale
+    exact = [c for c in claims if c["verdict"]["criterion"].startswith("exact:")]
+    assert len(exact) >= 9 and all(c["verdict"]["word"] == "agrees" for c in exact)
+    statistical = [c for c in claims if not c["verdict"]["criterion"].startswith("exact:")
+                   and "Θ" not in c["verdict"]["criterion"] and "E Crt" not in c["verdict"]["criterion"]]
+    assert statistical and all(c["verdict"]["word"] == "not judged" for c in statistical)
+    assert "| claim | the paper | measured | verdict (rule) | source |" in text
+    assert "smoke scale" in text and "embedded 5,000-image" in text
+    html = (base / "report" / "summary.html").read_text()
     assert "<img" in html and "complexity/complexity_H3.png" in html
-    assert "paper (Table 1)" in (out / "networks" / "correlation_table.md").read_text()  # beside the paper
+    assert "paper (Table 1)" in (base / "report" / "networks" / "correlation_table.md").read_text()
+
+
+def test_the_report_is_rebuilt_from_the_saved_results_alone(report, tmp_path, monkeypatch):
+    base, _ = report
+    results = tmp_path / "kept"
+    shutil.copytree(base / "results", results)
+    import polyloss.execution as execution
+
+    def no_computing(*args, **kwargs):
+        raise AssertionError("--from must not compute")
+
+    monkeypatch.setattr(execution.Plan, "run", no_computing)
+    summary = reproduce(results / "report", from_results=results, progress=False)
+    rebuilt, original = claims_of(results / "report"), claims_of(base / "report")
+    assert [c["measured"] for c in rebuilt] == [c["measured"] for c in original]
+    assert [c["verdict"] for c in rebuilt] == [c["verdict"] for c in original]
+    assert "rebuilt from saved results" in summary.read_text()
+    with pytest.raises(InvalidInputError, match="not a results folder"):
+        reproduce(tmp_path / "r", from_results=tmp_path / "nothing", progress=False)
+    with pytest.raises(InvalidInputError, match="does not match"):
+        reproduce(tmp_path / "r", from_results=results, scale="paper", progress=False)
+
+
+def test_a_results_folder_keeps_its_scale_and_seed(report, tmp_path):
+    base, _ = report
+    with pytest.raises(ResumeError, match="seed 0"):
+        reproduce(tmp_path / "other", results=base / "results", scale="smoke", seed=1, only="derivation",
+                  progress=False)
 
 
 def test_rerun_reuses_finished_stages(report, capsys):
-    out, _ = report
+    base, _ = report
+    out = base / "report"
     before = {n: (out / n / "stage.json").stat().st_mtime_ns for n in stage_names()}
-    reproduce(out, scale="smoke", seed=0, progress=True)
+    reproduce(out, results=base / "results", scale="smoke", seed=0, progress=True)
     assert "reused" in capsys.readouterr().err
     assert before == {n: (out / n / "stage.json").stat().st_mtime_ns for n in stage_names()}
 
@@ -71,3 +119,6 @@ def test_bad_stage_and_scale_are_refused(tmp_path):
     out = subprocess.run([sys.executable, "-m", "polyloss", "reproduce", "--only", "nope", "--out", str(tmp_path)],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "Traceback" not in out.stderr and "--only" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "polyloss", "reproduce", "--seed", "-1", "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "non-negative" in out.stderr

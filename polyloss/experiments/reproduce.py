@@ -1,13 +1,26 @@
-"""``polyloss reproduce``: the whole paper in one command, written to one report folder.
+"""``polyloss reproduce``: the whole paper in one command: results in one folder, the report in another.
 
-Stages run in order; each writes into ``<out>/<stage>/`` and finishes by writing
-``<out>/<stage>/stage.json`` (its claims and files) atomically. A rerun skips finished stages
-(``force=True`` redoes them), and stages whose experiments are long resume inside through their
-own run folders. ``only=`` runs one stage; the summary page is rewritten from whatever stages are
-finished.
+Each stage has two halves:
 
-Scales: ``"default"`` finishes in a few minutes on a 2-core laptop; ``"paper"`` uses the paper's
-sizes (Λ up to 500 with 1000 runs each; 1000 networks per width, 200 epochs).
+* **compute** runs its sweeps into the results folder (``<results>/<stage>/``: run folders whose
+  pieces are saved atomically, verified when read, and resumed after an interruption);
+* **report** reads those results and nothing else, and writes the stage's figures, tables and
+  claims into the report folder (``<out>/<stage>/``, ending with ``stage.json``).
+
+``reproduce(out)`` does both, with the results beside the report (``results=out``) unless told
+otherwise. ``reproduce(out, from_results=DIR)`` (``polyloss reproduce --from DIR``) only reports: it
+rebuilds the report from the saved results of a finished run, computing nothing, so a report can be
+regenerated, restyled or checked from the arrays kept in a repository.
+
+A rerun skips stages whose report is already there for the same scale and seed (``force=True``
+redoes them); ``only=`` runs one stage; the summary page is rewritten from whatever stages are
+finished. The results folder remembers its scale and seed (``reproduce.json``) and refuses another.
+
+Every claim is judged by a rule of :mod:`polyloss.experiments.criteria`, written before any result
+was seen; the report prints the rule beside the verdict and the paper's own number beside ours.
+
+Scales: ``"smoke"`` (seconds; tests), ``"default"`` (a few minutes on a 2-core laptop), ``"paper"``
+(the paper's sizes: Λ up to 500 with 1000 runs each; 1000 networks per width, 200 epochs).
 """
 
 from __future__ import annotations
@@ -19,20 +32,26 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .._validate import integer
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, ResumeError
 from ..store import atomic_write_json
+from .criteria import Verdict
 
 SCALES = ("default", "paper", "smoke")
 
 
 @dataclass
 class Claim:
-    """One claim of the paper, what was measured, and whether it agrees."""
+    """One claim of the paper: what the paper reports, what we measured, and the verdict with its rule."""
 
     claim: str
+    paper: str
     measured: str
-    agrees: bool | None  # None: not comparable at this scale
+    verdict: Verdict
     source: str = ""
+
+    @property
+    def agrees(self) -> bool | None:
+        return self.verdict.agrees
 
 
 @dataclass
@@ -40,6 +59,7 @@ class StageResult:
     claims: list = field(default_factory=list)
     files: dict = field(default_factory=dict)  # caption -> path relative to the report folder
     tables: dict = field(default_factory=dict)  # title -> Markdown table
+    notes: list = field(default_factory=list)  # what was run, on what data, at what scale (Markdown)
     seconds: float = 0.0
 
 
@@ -55,24 +75,36 @@ class Execution:
     def describe(self) -> str:
         from ..execution import describe_executor
 
-        return f"{describe_executor(self.executor)}, {self.threads} torch thread(s) per task, device {self.device}"
+        where = describe_executor(self.executor)
+        where = "in this process" if where == "this process" else f"on {where}"
+        return f"{where}, {self.threads} thread{'s' if self.threads > 1 else ''} per task, device {self.device}"
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str
     title: str
-    run: object  # callable(out_dir: Path, scale: str, seed: int, progress: bool, execution: Execution) -> StageResult
+    compute: object  # callable(results: Path, run: Run, progress: bool, execution: Execution) -> None, or None
+    report: object  # callable(results: Path, out: Path, run: Run) -> StageResult
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a results folder was computed with: the scale, the seed, and the data of the networks."""
+
+    scale: str
+    seed: int
+    data: str = "embedded"
 
 
 def _stages():
     from . import reproduce_stages as s
 
     return (
-        Stage("derivation", "From network to spin glass", s.derivation),
-        Stage("complexity", "Complexity of the loss surface", s.complexity),
-        Stage("spinglass", "Spin-glass minima", s.spinglass),
-        Stage("networks", "Trained networks", s.networks),
+        Stage("derivation", "From network to spin glass", None, s.derivation_report),
+        Stage("complexity", "Complexity of the loss surface", s.complexity_compute, s.complexity_report),
+        Stage("spinglass", "Spin-glass minima", s.spinglass_compute, s.spinglass_report),
+        Stage("networks", "Trained networks", s.networks_compute, s.networks_report),
     )
 
 
@@ -80,45 +112,101 @@ def stage_names() -> tuple:
     return tuple(st.name for st in _stages())
 
 
-def reproduce(out="report", *, scale: str = "default", only: str | None = None, seed: int = 0,
-              force: bool = False, progress: bool = True, executor=None, threads: int = 1,
-              device: str = "cpu") -> Path:
-    """Run the paper's stages into ``out`` and write the summary page; return the summary path.
+def reproduce(out="report", *, results=None, from_results=None, scale: str | None = None, only: str | None = None,
+              seed: int = 0, data: str = "embedded", force: bool = False, progress: bool = True, executor=None,
+              threads: int = 1, device: str = "cpu") -> Path:
+    """Compute the paper's stages into ``results`` (default: ``out``) and report them into ``out``.
 
-    ``executor``, ``threads``, ``device``: where the sweeps of the stages run (this process by default;
-    see :mod:`polyloss.execution`). The results do not depend on them.
+    ``scale``: "smoke", "default" (the default) or "paper".
+    ``from_results``: a results folder of an earlier run; nothing is computed, the report is rebuilt
+    from it (its scale, seed and data are read from it). ``data``: "embedded" or a folder of MNIST IDX
+    files, for the trained networks. ``executor``, ``threads``, ``device``: where the sweeps run (this
+    process by default; see :mod:`polyloss.execution`); the results do not depend on them.
+    Returns the path of the summary page (``<out>/summary.md``, beside ``summary.html``).
     """
     from .._device import as_device
 
-    if scale not in SCALES:
-        raise InvalidInputError(f"scale must be one of {SCALES}, got {scale!r}")
-    seed = integer("seed", seed, minimum=0)
-    threads = integer("threads", threads, minimum=1)
-    execution = Execution(executor, threads, str(as_device(device)))
     stages = _stages()
     names = [st.name for st in stages]
     if only is not None and only not in names:
         raise InvalidInputError(f"--only must be one of {', '.join(names)}; got {only!r}")
+    if from_results is not None:
+        results = Path(from_results).resolve()
+        run = read_run(results)
+        if scale not in (None, run.scale):
+            raise InvalidInputError(f"{results} holds a {run.scale!r} run; scale {scale!r} does not match")
+    else:
+        scale = "default" if scale is None else scale
+        if scale not in SCALES:
+            raise InvalidInputError(f"scale must be one of {SCALES}, got {scale!r}")
+        run = Run(scale, integer("seed", seed, minimum=0), _data_name(data))
+        results = Path(out if results is None else results).resolve()
+    threads = integer("threads", threads, minimum=1)
+    execution = Execution(executor, threads, str(as_device(device)))
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if from_results is None:
+        _claim_results_folder(results, run)
     todo = [st for st in stages if only is None or st.name == only]
     for n, st in enumerate(todo, start=1):
         marker = out / st.name / "stage.json"
-        if marker.exists() and not force:
+        if from_results is None and marker.exists() and not force:
             stored = json.loads(marker.read_text())
-            if stored.get("scale") == scale and stored.get("seed") == seed:
+            if stored.get("scale") == run.scale and stored.get("seed") == run.seed:
                 _say(progress, f"[{n}/{len(todo)}] {st.name}: done earlier, reused ({marker})")
                 continue
-        _say(progress, f"[{n}/{len(todo)}] {st.name}: {st.title} ...")
         t0 = time.perf_counter()
-        result = st.run(out, scale, seed, progress, execution)
+        if st.compute is not None and from_results is None:
+            _say(progress, f"[{n}/{len(todo)}] {st.name}: {st.title}: computing into {results / st.name} ...")
+            st.compute(results, run, progress, execution)
+        _say(progress, f"[{n}/{len(todo)}] {st.name}: reporting into {out / st.name} ...")
+        result = st.report(results, out, run)
         result.seconds = time.perf_counter() - t0
-        atomic_write_json(marker, {"scale": scale, "seed": seed, "title": st.title, "executed_on": execution.describe(),
+        atomic_write_json(marker, {"scale": run.scale, "seed": run.seed, "data": run.data, "title": st.title,
+                                   "results": str(results), "rebuilt_from_results": from_results is not None,
+                                   "executed_on": None if from_results is not None else execution.describe(),
                                    **asdict(result)})
         _say(progress, f"[{n}/{len(todo)}] {st.name}: finished in {result.seconds:.1f} s")
     from .summary import write_summary
 
     return write_summary(out, stages)
+
+
+def _data_name(data) -> str:
+    if data in (None, "embedded"):
+        return "embedded"
+    path = Path(data)
+    if not path.is_dir():
+        raise InvalidInputError(f"data must be 'embedded' or a folder with the four MNIST IDX files; {data!r} is not "
+                                "a folder")
+    return str(path.resolve())
+
+
+RUN_FILE = "reproduce.json"
+
+
+def read_run(results) -> Run:
+    """The scale, seed and data a results folder was computed with (from its ``reproduce.json``)."""
+    path = Path(results) / RUN_FILE
+    if not path.exists():
+        raise InvalidInputError(f"{results} is not a results folder of polyloss reproduce (no {RUN_FILE})")
+    stored = json.loads(path.read_text())
+    return Run(stored["scale"], int(stored["seed"]), stored.get("data", "embedded"))
+
+
+def _claim_results_folder(results: Path, run: Run) -> None:
+    from .. import __version__
+
+    path = results / RUN_FILE
+    if path.exists():
+        stored = read_run(results)
+        if stored != run:
+            raise ResumeError(f"results folder {results} holds a run with scale {stored.scale!r}, seed {stored.seed}, "
+                              f"data {stored.data!r}; asked scale {run.scale!r}, seed {run.seed}, data {run.data!r}. "
+                              "Nothing was overwritten: use another --results (or --out) folder.")
+        return
+    results.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, {**asdict(run), "polyloss_version": __version__})
 
 
 def _say(progress: bool, text: str) -> None:

@@ -13,7 +13,11 @@ from pathlib import Path
 from .. import __version__
 from ..store import atomic_write_text
 
-VERDICT = {True: "agrees", False: "DISAGREES", None: "not comparable at this scale"}
+SCALE_TEXT = {
+    "smoke": "the smoke scale (seconds; a handful of tiny runs: statistical claims are not judged)",
+    "default": "the default scale (minutes on 2 cores; 5–20× smaller than the paper's sizes)",
+    "paper": "the paper's sizes",
+}
 
 
 def _load(out: Path, stages):
@@ -22,35 +26,55 @@ def _load(out: Path, stages):
         yield st, (json.loads(marker.read_text()) if marker.exists() else None)
 
 
+def _verdict_md(v: dict) -> str:
+    word = v["word"].upper() if v["word"] == "disagrees" else v["word"]
+    return f"**{word}** ({v['criterion']}{'; ' + v['detail'] if v.get('detail') else ''})"
+
+
 def write_summary(out, stages) -> Path:
     out = Path(out)
+    loaded = list(_load(out, stages))
     md = [f"# The Loss Surfaces of Multilayer Networks, reproduced by polyloss {__version__}", "",
           "Choromanska, Henaff, Mathieu, Ben Arous, LeCun, AISTATS 2015 (arXiv:1412.0233).", ""]
     body = [f"<h1>The Loss Surfaces of Multilayer Networks, reproduced by polyloss {__version__}</h1>",
             "<p>Choromanska, Henaff, Mathieu, Ben Arous, LeCun, AISTATS 2015 (arXiv:1412.0233).</p>"]
+    runs = {(d["scale"], d["seed"], d.get("data", "embedded")) for _, d in loaded if d is not None}
+    for scale, seed, data in sorted(runs):
+        text = (f"Run at {SCALE_TEXT.get(scale, scale)} (`--scale {scale}`), seed {seed}; networks trained on "
+                f"{'the embedded 5,000-image MNIST sample' if data == 'embedded' else 'MNIST from ' + data}. Every "
+                "verdict states the rule that gave it; the rules were fixed in code before the results were seen.")
+        md += [text, ""]
+        body.append(f"<p>{html.escape(text)}</p>")
     rows_md, rows_html = [], []
-    for st, data in _load(out, stages):
+    for st, data in loaded:
         if data is None:
-            rows_md.append(f"| {st.title} | (stage not run) | | |")
-            rows_html.append(f"<tr><td>{html.escape(st.title)}</td><td colspan=3>(stage not run)</td></tr>")
+            rows_md.append(f"| {st.title} | | (stage not run) | | |")
+            rows_html.append(f"<tr><td>{html.escape(st.title)}</td><td colspan=4>(stage not run)</td></tr>")
             continue
         for c in data["claims"]:
-            verdict = VERDICT[c["agrees"]]
-            rows_md.append(f"| {c['claim']} | {c['measured']} | **{verdict}** | {c['source']} |")
-            rows_html.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in
-                                               (c["claim"], c["measured"], verdict, c["source"])) + "</tr>")
-    md += ["## Claims", "", "| claim | measured | verdict | source |", "|---|---|---|---|", *rows_md, ""]
-    body += ["<h2>Claims</h2>", "<table border=1 cellpadding=4><tr><th>claim</th><th>measured</th>"
-             "<th>verdict</th><th>source</th></tr>", *rows_html, "</table>"]
-    for st, data in _load(out, stages):
+            cells = (c["claim"], c["paper"], c["measured"], _verdict_md(c["verdict"]), c["source"])
+            rows_md.append("| " + " | ".join(cells) + " |")
+            rows_html.append("<tr>" + "".join(f"<td>{html.escape(str(x)).replace('**', '')}</td>" for x in cells)
+                             + "</tr>")
+    md += ["## Claims", "", "| claim | the paper | measured | verdict (rule) | source |", "|---|---|---|---|---|",
+           *rows_md, ""]
+    body += ["<h2>Claims</h2>", "<table border=1 cellpadding=4><tr><th>claim</th><th>the paper</th><th>measured</th>"
+             "<th>verdict (rule)</th><th>source</th></tr>", *rows_html, "</table>"]
+    for st, data in loaded:
         md += [f"## {st.title}", ""]
         body.append(f"<h2>{html.escape(st.title)}</h2>")
         if data is None:
             md += [f"Not run yet: `polyloss reproduce --only {st.name}`.", ""]
             body.append(f"<p>Not run yet: <code>polyloss reproduce --only {st.name}</code>.</p>")
             continue
-        md += [f"Scale `{data['scale']}`, seed {data['seed']}, {data['seconds']:.1f} s.", ""]
-        body.append(f"<p>Scale <code>{data['scale']}</code>, seed {data['seed']}, {data['seconds']:.1f} s.</p>")
+        origin = ("rebuilt from saved results" if data.get("rebuilt_from_results")
+                  else f"computed {data.get('executed_on') or 'on this machine'}")
+        md += [f"Scale `{data['scale']}`, seed {data['seed']}, {origin}, {data['seconds']:.1f} s.", ""]
+        body.append(f"<p>Scale <code>{data['scale']}</code>, seed {data['seed']}, {html.escape(origin)}, "
+                    f"{data['seconds']:.1f} s.</p>")
+        for note in data.get("notes", []):
+            md += [note, ""]
+            body.append(f"<p>{html.escape(note).replace('**', '')}</p>")
         for title, table in data.get("tables", {}).items():
             md += [f"**{title}**", "", table, ""]
             body.append(f"<h3>{html.escape(title)}</h3>{_md_table_to_html(table)}")
