@@ -63,6 +63,9 @@ def test_every_claim_has_the_papers_value_a_verdict_and_its_rule(report):
     html = (base / "report" / "summary.html").read_text()
     assert "<img" in html and "complexity/complexity_H3.png" in html
     assert "paper (Table 1)" in (base / "report" / "networks" / "correlation_table.md").read_text()
+    # what was tried beyond the protocol on the Hessian index: declared variants, each in its own run folder
+    assert "What was tried on the Hessian index" in text and "5× the epochs" in text
+    assert (base / "results" / "networks" / "followups" / "longer" / "config.json").exists()
 
 
 def test_the_report_is_rebuilt_from_the_saved_results_alone(report, tmp_path, monkeypatch):

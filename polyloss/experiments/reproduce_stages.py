@@ -8,6 +8,7 @@ Scales (see :mod:`polyloss.experiments.reproduce`): ``smoke`` (seconds, for test
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -292,11 +293,56 @@ def _mnist_config(run: Run):
     return MnistExperimentConfig.preset(run.scale, seed=run.seed, data=run.data)
 
 
+FOLLOWUPS = {
+    "longer": ("the same protocol at 5× the epochs", lambda c: {"epochs": 5 * c.epochs}),
+    "constant_rate": ("a constant learning rate (no decay), the same epochs", lambda c: {"lr_decay": 0.0}),
+}
+"""What is tried on the Hessian index beyond the protocol, declared before the paper-scale results were seen:
+the index networks of the two smallest index widths trained longer, or without the decaying schedule."""
+
+
+def _followup_config(run: Run, name: str):
+    base = _mnist_config(run)
+    widths = tuple(sorted(base.index_widths))[:2]
+    return replace(base, widths=(widths[0],), replicas=16, block=16, index_widths=widths, anneal_width=widths[0],
+                   anneal_runs=0, **FOLLOWUPS[name][1](base))
+
+
 def networks_compute(results: Path, run: Run, progress: bool, execution: Execution) -> None:
     from ..experiments.mnist import run_mnist_experiment
 
     run_mnist_experiment(_mnist_config(run), results / "networks" / "run", progress=progress,
                          executor=execution.executor, threads=execution.threads, device=execution.device)
+    for name in FOLLOWUPS:
+        if _mnist_config(run).index_widths:
+            run_mnist_experiment(_followup_config(run, name), results / "networks" / "followups" / name,
+                                 progress=progress, executor=execution.executor, threads=execution.threads,
+                                 device=execution.device)
+
+
+def _followups_markdown(results: Path, run: Run) -> str:
+    """The index of the follow-up runs (when computed), one row per variant and width."""
+    from ..experiments.mnist import MnistResult
+
+    rows = []
+    for name, (label, _) in FOLLOWUPS.items():
+        folder = results / "networks" / "followups" / name
+        if not (folder / "config.json").exists():
+            continue
+        r = MnistResult.load(folder)
+        c = r.config
+        for w in sorted(r.spectra):
+            s = r.spectra[w]
+            rel = r.index_summary(w, relative=1e-4)["mean"]
+            ab = r.index_summary(w, absolute=1e-3)["mean"]
+            rows.append(f"| {label} | {c.epochs} | {c.learning_rate}/(1 + {c.lr_decay}·epoch) | {w} | {s.networks} "
+                        f"| {s.train_loss.mean():.4f} | {s.gradient_norm.mean():.2e} | {rel:.4f} | {ab:.4f} "
+                        f"| {r.threshold_at(w, 'relative'):.1e} / {r.threshold_at(w, 'absolute'):.1e} |")
+    if not rows:
+        return ""
+    return ("| variant | epochs | learning rate | n_1 | networks | train loss | ‖∇L‖ | index, λ < −1e-4·max\\|λ\\| "
+            "| index, λ < −1e-3 | mean ≤ 0.01 from t = (rel. / abs.) |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
+            + "\n".join(rows) + "\n")
 
 
 INDEX_RULES = (("relative", 1e-4, "the numerical-zero cut-off of polyloss 0.1.0"),
@@ -341,6 +387,9 @@ def networks_report(results: Path, out: Path, run: Run) -> StageResult:
     if result.anneal:
         res.tables["Redundancy check: simulated annealing on weights in {−1, 0, 1} against SGD"] = \
             result.redundancy_markdown()
+    followups = _followups_markdown(results, run)
+    if followups:
+        res.tables["What was tried on the Hessian index beyond the protocol (declared beforehand)"] = followups
     if result.paths:
         res.tables["The assumptions measured on trained networks"] = result.assumptions_markdown()
 
