@@ -38,3 +38,24 @@ def dask_client():
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture
+def peak_allocated():
+    """``peak_allocated(fn)``: the peak of the bytes torch holds allocated on the CPU while ``fn`` runs, from
+    its profiler's memory record (every allocation and release in time order; numpy's memory is not in it)."""
+
+    def measure(fn) -> int:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            fn()
+        events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
+                        if e.name() == "[memory]")
+        level = peak = 0
+        for _, nbytes in events:
+            level += nbytes
+            peak = max(peak, level)
+        return peak
+
+    return measure

@@ -147,28 +147,13 @@ def test_cuda_hessian_agrees_with_the_cpu(trained):
                                     abs=1e-6)
 
 
-def _peak_allocated(fn) -> int:
-    """Peak of the bytes torch holds allocated on the CPU while ``fn`` runs, from its profiler's memory record."""
-    from torch.profiler import ProfilerActivity, profile
-
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        fn()
-    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
-                    if e.name() == "[memory]")
-    level = peak = 0
-    for _, nbytes in events:
-        level += nbytes
-        peak = max(peak, level)
-    return peak
-
-
 @pytest.mark.parametrize("width, samples", [(4, 200), (20, 100), (3, 1500)])
-def test_dense_memory_estimate_bounds_what_torch_allocates(width, samples):
+def test_dense_memory_estimate_bounds_what_torch_allocates(width, samples, peak_allocated):
     ds = embedded_mnist()
     rng = np.random.default_rng(width)
     w1, w2 = rng.uniform(-1, 1, (100, width)), rng.uniform(-1, 1, (width, 10))
     x, y = ds.x_train[:samples], ds.y_train[:samples]
-    peak = _peak_allocated(lambda: hessian_spectrum(w1, w2, x, y))
+    peak = peak_allocated(lambda: hessian_spectrum(w1, w2, x, y))
     assert 0 < peak <= dense_bytes(w1, w2, y) <= 4 * peak
 
 

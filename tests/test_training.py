@@ -181,28 +181,12 @@ def test_the_final_evaluation_counts_in_the_memory_check():
         train_replicas(250_000, 2, data=ds, epochs=1, progress=False, max_bytes=4 * 2**30)
 
 
-def _peak_allocated(fn) -> int:
-    """Peak of the bytes torch holds allocated on the CPU while ``fn`` runs, from its profiler's memory record."""
-    from torch.profiler import ProfilerActivity, profile
-
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        fn()
-    # every allocation (+bytes) and release (-bytes), in time order (numpy's memory is not in it)
-    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
-                    if e.name() == "[memory]")
-    level = peak = 0
-    for _, nbytes in events:
-        level += nbytes
-        peak = max(peak, level)
-    return peak
-
-
 @pytest.mark.parametrize("n_hidden, replicas", [(300, 4), (20, 64)])
-def test_memory_estimate_bounds_what_torch_allocates(n_hidden, replicas):
+def test_memory_estimate_bounds_what_torch_allocates(n_hidden, replicas, peak_allocated):
     """training_bytes against the peak torch itself records (profiler), evaluation-heavy and step-heavy."""
     full = embedded_mnist()
     ds = Dataset(full.x_train[:300], full.y_train[:300], full.x_test, full.y_test, "sub")
-    peak = _peak_allocated(lambda: train_replicas(n_hidden, replicas, data=ds, epochs=1, seed=0, progress=False,
+    peak = peak_allocated(lambda: train_replicas(n_hidden, replicas, data=ds, epochs=1, seed=0, progress=False,
                                                   keep_weights=True))
     estimate = training_bytes(n_hidden, replicas, 300, len(ds.y_test))
     assert peak > 0
