@@ -49,3 +49,33 @@ def test_verdict_words_are_checked():
     with pytest.raises(ValueError):
         C.Verdict("roughly", "x")
     assert C.not_judged("rule", "too small").agrees is None
+
+
+def test_same_correlation_is_a_two_sample_test_on_fishers_z():
+    # equal estimates agree; a difference of 2.5 standard errors of the difference does not
+    s = math.sqrt(1 / 997 + 1 / 997)
+    assert C.same_correlation(0.7616, 1000, 0.7616, 1000).word == "agrees"
+    far = math.tanh(math.atanh(0.7616) - 2.5 * s)
+    near = math.tanh(math.atanh(0.7616) - 1.5 * s)
+    assert C.same_correlation(far, 1000, 0.7616, 1000).word == "disagrees"
+    assert C.same_correlation(near, 1000, 0.7616, 1000).word == "agrees"
+    # 48 networks against 1000: the standard error (0.152) is too large to tell
+    v = C.same_correlation(0.70, 48, 0.7616, 1000)
+    assert v.word == "not judged" and "too few networks" in v.detail
+    assert C.same_correlation(0.5, 3, 0.7, 1000).word == "not judged"
+
+
+def test_the_size_of_the_test():
+    """Under equal true correlations the rule says "agrees" about 95% of the time (Monte Carlo, seed 0)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rho, n, trials = 0.7, 300, 2000
+    cov = [[1, rho], [rho, 1]]
+    agree = 0
+    for _ in range(trials):
+        a = np.corrcoef(rng.multivariate_normal([0, 0], cov, size=n).T)[0, 1]
+        b = np.corrcoef(rng.multivariate_normal([0, 0], cov, size=n).T)[0, 1]
+        agree += C.same_correlation(a, n, b, n).word == "agrees"
+    # 95% ± 3 binomial standard errors (σ = √(0.95·0.05/2000) ≈ 0.0049)
+    assert abs(agree / trials - 0.95) < 3 * 0.0049

@@ -127,7 +127,7 @@ def test_worker_processes_write_the_same_bytes_as_this_process(blocks):
     serial, parallel, out = blocks
     pieces = npz_bytes(out / "serial")
     assert "train_n1=3_replicas=0016-0017.npz" in pieces and "index_n1=5_replica=0001.npz" in pieces
-    assert len(pieces) == 4 + 4 + 2 + 2  # training blocks, index (2 widths × 2), annealing, paths (per index width)
+    assert len(pieces) == 4 + 4 + 2 + 2 + 1  # training blocks, index (2 widths × 2), annealing, paths, dataset
     assert npz_bytes(out / "workers") == pieces
     for w in BLOCKS.widths:
         for name in serial.runs[w]:
@@ -278,7 +278,7 @@ def test_cli_writes_results_and_refuses_bad_input(tmp_path, capsys):
     # two worker processes wrote what this process writes for the same configuration (anneal width: the smallest)
     same = MnistExperimentConfig.preset("smoke", widths=(3,), replicas=3, epochs=1, anneal_width=3)
     run_mnist_experiment(same, tmp_path / "here", progress=False)
-    assert npz_bytes(out) == npz_bytes(tmp_path / "here") and len(npz_bytes(out)) == 1 + 2 + 2 + 1
+    assert npz_bytes(out) == npz_bytes(tmp_path / "here") and len(npz_bytes(out)) == 1 + 2 + 2 + 1 + 1  # + dataset
     for argv, match in [(["--widths", "25,0"], "positive integers"), (["--replicas", "-3"], "positive integer"),
                         (["--data", str(tmp_path / "missing")], "no such folder"),
                         (["--epochs", "2"], "different configuration"), (["--block", "10"], "multiple of 16"),

@@ -48,10 +48,11 @@ def test_every_stage_writes_its_marker_and_files(report):
 def test_every_claim_has_the_papers_value_a_verdict_and_its_rule(report):
     base, summary = report
     text = summary.read_text()
+    plain = text.replace("\\|", "|")  # the table escapes the pipes inside its cells
     claims = claims_of(base / "report")
     for c in claims:
-        assert c["claim"] in text and c["paper"] and c["verdict"]["word"] in WORDS
-        assert c["verdict"]["criterion"] in text
+        assert c["claim"] in plain and c["paper"] and c["verdict"]["word"] in WORDS
+        assert c["verdict"]["criterion"] in plain
     # the exact claims must agree at any scale; the statistical ones are not judged at the smoke scale
     exact = [c for c in claims if c["verdict"]["criterion"].startswith("exact:")]
     assert len(exact) >= 9 and all(c["verdict"]["word"] == "agrees" for c in exact)
@@ -59,6 +60,14 @@ def test_every_claim_has_the_papers_value_a_verdict_and_its_rule(report):
                    and "Θ" not in c["verdict"]["criterion"] and "E Crt" not in c["verdict"]["criterion"]]
     assert statistical and all(c["verdict"]["word"] == "not judged" for c in statistical)
     assert "| claim | the paper | measured | verdict (rule) | source |" in text
+    # every row of the claims table has its five cells: pipes inside a cell (|x|, max|λ|) are escaped
+    import re
+
+    table = text.split("## Claims")[1].split("\n## ")[0]
+    rows = [ln for ln in table.splitlines() if ln.startswith("| ")]
+    assert len(rows) == len(claims) + 1
+    assert all(len(re.split(r"(?<!\\)\|", ln.strip().strip("|"))) == 5 for ln in rows)
+    assert any("\\|" in ln for ln in rows)
     assert "smoke scale" in text and "embedded 5,000-image" in text
     html = (base / "report" / "summary.html").read_text()
     assert "<img" in html and "complexity/complexity_H3.png" in html

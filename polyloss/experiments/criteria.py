@@ -6,8 +6,8 @@ so the wording of a verdict cannot drift towards what the numbers happen to say.
 
 Verdict words:
 
-* ``agrees``: the rule is met (an exact identity holds; the paper's value lies inside our interval;
-  a bound is met);
+* ``agrees``: the rule is met (an exact identity holds; our estimate and the paper's are equal within
+  a stated test; a bound is met);
 * ``trend agrees``: the paper states a trend and ours has the same sign and the same ordering;
 * ``sign agrees``: the same sign (first against last) but not the same ordering at every step;
 * ``disagrees``: the rule is not met;
@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Verdict", "exact", "inside_interval", "at_most", "at_least", "decreasing", "increasing",
+__all__ = ["Verdict", "exact", "inside_interval", "same_correlation", "at_most", "at_least", "decreasing", "increasing",
            "not_judged", "WORDS"]
 
 WORDS = ("agrees", "trend agrees", "sign agrees", "disagrees", "not judged")
@@ -68,6 +68,27 @@ def inside_interval(paper_value: float, low: float, high: float, *, what: str = 
                    f"paper {paper_value:.4g} {'in' if inside else 'outside'} [{low:.4g}, {high:.4g}]")
 
 
+def same_correlation(r: float, n: int, paper_r: float, paper_n: int, *, max_stderr: float = 0.1) -> Verdict:
+    """Two correlations, ours from ``n`` pairs and the paper's from ``paper_n``, tested for equality.
+
+    Both are estimates: with Fisher's ``z = atanh r``, ``z - z_paper`` has standard error
+    ``s = √(1/(n−3) + 1/(paper_n−3))``; they agree when ``|z − z_paper| ≤ 1.96 s`` (a two-sided 5% test).
+    When ``s > max_stderr`` (fewer than about 110 networks against the paper's 1000) the test cannot tell
+    apart correlations that differ by much, and the claim is not judged rather than "agreeing" by ignorance.
+    """
+    criterion = ("agrees if our r and the paper's are equal within a two-sided 5% test on Fisher's z "
+                 f"(|atanh r − atanh r_paper| ≤ 1.96·√(1/(n−3) + 1/(n_paper−3))); not judged when that standard "
+                 f"error exceeds {max_stderr:g}")
+    if n <= 3 or paper_n <= 3 or not (abs(r) < 1 and abs(paper_r) < 1):
+        return not_judged(criterion, "too few networks or |r| = 1")
+    s = math.sqrt(1.0 / (n - 3) + 1.0 / (paper_n - 3))
+    z = (math.atanh(r) - math.atanh(paper_r)) / s
+    detail = f"z difference {z:+.2f} standard errors (s = {s:.3f}; n = {n}, n_paper = {paper_n})"
+    if s > max_stderr:
+        return not_judged(criterion, detail + ": too few networks to tell")
+    return Verdict("agrees" if abs(z) <= 1.959964 else "disagrees", criterion, detail)
+
+
 def at_most(value: float, bound: float, *, what: str) -> Verdict:
     """Agrees when ``value ≤ bound``."""
     criterion = f"agrees if {what} ≤ {bound:g}"
@@ -87,7 +108,7 @@ def at_least(value: float, bound: float, *, what: str) -> Verdict:
 def _trend(xs, ys, *, what: str, along: str, sign: int) -> Verdict:
     direction = "decreases" if sign < 0 else "increases"
     criterion = (f"trend agrees if {what} {direction} at every step along {along}; sign agrees if only the "
-                 f"last is {'below' if sign < 0 else 'above'} the first")
+                 f"last is {'below' if sign < 0 else 'above'} the first (point estimates)")
     pairs = sorted(zip(xs, ys))
     values = [float(y) for _, y in pairs]
     if len(values) < 2 or not all(map(math.isfinite, values)):

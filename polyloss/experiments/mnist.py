@@ -1,4 +1,4 @@
-"""The paper's MNIST experiments (paper Sec. 6: test-loss distributions, Table 1, the index of SGD's solutions).
+"""The paper's MNIST experiments (its experiments section: test-loss distributions, Table 1, the index of SGD's solutions).
 
 For every width n_1 the experiment trains ``replicas`` networks with :func:`~polyloss.train_replicas`,
 then measures
@@ -261,6 +261,7 @@ class MnistResult:
     seconds: dict = field(default_factory=dict)
     anneal: dict = field(default_factory=dict)  # {"n_1", "test_accuracy" (per SA run), "sgd_test_accuracy"}
     paths: dict = field(default_factory=dict)  # {n_1: path_statistics per index network}
+    dataset: dict = field(default_factory=dict)  # {"name", "n_train", "n_test"} of the data it ran on
 
     def pearson(self) -> dict:
         """Pearson correlation of train and test loss across replicas, per width."""
@@ -384,7 +385,8 @@ class MnistResult:
             entry = {"networks": s.networks, "n_params": s.n_params, "ceiling": s.ceiling, "paper": PAPER_INDEX,
                      "largest_eigenvalue": s.largest.tolist(), "train_loss": s.train_loss.tolist(),
                      "gradient_norm": s.gradient_norm.tolist(),
-                     "negative_eigenvalues": [int(len(n)) for n in s.negative]}
+                     "eigenvalues_below_1e-10_max": [int(c) for c in
+                                                     np.rint(self.normalised_index(w, relative=1e-10) * s.n_params)]}
             for kind in THRESHOLD_KINDS:
                 t, _ = self.index_curve(w, kind)
                 m = self.index_summary(w, **{kind: t})
@@ -463,7 +465,11 @@ class MnistResult:
         if keys and w in runs and all(store.has(k) for k in keys):
             anneal = {"n_1": np.asarray(w), "sgd_test_accuracy": runs[w]["test_accuracy"],
                       "test_accuracy": np.array([float(store.load(k)["test_accuracy"]) for k in keys])}
-        return cls(config, runs, spectra, seconds, anneal, paths)
+        dataset = {}
+        if store.has("dataset"):
+            d = store.load("dataset")
+            dataset = {"name": str(d["name"]), "n_train": int(d["n_train"]), "n_test": int(d["n_test"])}
+        return cls(config, runs, spectra, seconds, anneal, paths, dataset)
 
 
 def _spectra(width: int, pieces: list) -> IndexSpectra:
@@ -650,6 +656,9 @@ def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/
         if stored.get("kind") == "mnist_experiment":
             MnistExperimentConfig.from_stored(stored)  # a folder of the earlier layout is named as such
     store = RunStore(out, _store_config(config))
+    if not store.has("dataset"):  # what the data was, so that a report can say it without the data at hand
+        store.save("dataset", {"name": np.array(ds.name), "n_train": np.int64(len(ds.y_train)),
+                               "n_test": np.int64(len(ds.y_test))})
     for plan in plans(config, out, threads=threads, device=device).values():
         plan.run(executor, progress=progress)
     for w in config.index_widths:  # path statistics of the index networks, on the test set

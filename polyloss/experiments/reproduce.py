@@ -4,8 +4,10 @@ Each stage has two halves:
 
 * **compute** runs its sweeps into the results folder (``<results>/<stage>/``: run folders whose
   pieces are saved atomically, verified when read, and resumed after an interruption);
-* **report** reads those results and nothing else, and writes the stage's figures, tables and
-  claims into the report folder (``<out>/<stage>/``, ending with ``stage.json``).
+* **report** reads those results, runs no sweep (exact quantities, such as the symbolic derivation
+  and the thresholds, are recomputed: they take seconds and are the same everywhere), and writes the
+  stage's figures, tables and claims into the report folder (``<out>/<stage>/``, ending with
+  ``stage.json``).
 
 ``reproduce(out)`` does both, with the results beside the report (``results=out``) unless told
 otherwise. ``reproduce(out, from_results=DIR)`` (``polyloss reproduce --from DIR``) only reports: it
@@ -37,6 +39,8 @@ from ..store import atomic_write_json
 from .criteria import Verdict
 
 SCALES = ("default", "paper", "smoke")
+REPORT_FORMAT = 2
+"""Version of the layout of ``stage.json``: a report written in another is computed again, never reused."""
 
 
 @dataclass
@@ -152,7 +156,10 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
         marker = out / st.name / "stage.json"
         if from_results is None and marker.exists() and not force:
             stored = json.loads(marker.read_text())
-            if stored.get("scale") == run.scale and stored.get("seed") == run.seed:
+            same = (stored.get("format") == REPORT_FORMAT and stored.get("scale") == run.scale
+                    and stored.get("seed") == run.seed and stored.get("data") == run.data
+                    and stored.get("results") == str(results))
+            if same:
                 _say(progress, f"[{n}/{len(todo)}] {st.name}: done earlier, reused ({marker})")
                 continue
         t0 = time.perf_counter()
@@ -162,7 +169,8 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
         _say(progress, f"[{n}/{len(todo)}] {st.name}: reporting into {out / st.name} ...")
         result = st.report(results, out, run)
         result.seconds = time.perf_counter() - t0
-        atomic_write_json(marker, {"scale": run.scale, "seed": run.seed, "data": run.data, "title": st.title,
+        atomic_write_json(marker, {"format": REPORT_FORMAT, "scale": run.scale, "seed": run.seed, "data": run.data,
+                                   "title": st.title,
                                    "results": str(results), "rebuilt_from_results": from_results is not None,
                                    "executed_on": None if from_results is not None else execution.describe(),
                                    **asdict(result)})

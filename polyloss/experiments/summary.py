@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from .. import __version__
@@ -53,7 +54,7 @@ def write_summary(out, stages) -> Path:
             continue
         for c in data["claims"]:
             cells = (c["claim"], c["paper"], c["measured"], _verdict_md(c["verdict"]), c["source"])
-            rows_md.append("| " + " | ".join(cells) + " |")
+            rows_md.append("| " + " | ".join(_cell(x) for x in cells) + " |")
             rows_html.append("<tr>" + "".join(f"<td>{html.escape(str(x)).replace('**', '')}</td>" for x in cells)
                              + "</tr>")
     md += ["## Claims", "", "| claim | the paper | measured | verdict (rule) | source |", "|---|---|---|---|---|",
@@ -93,15 +94,30 @@ def write_summary(out, stages) -> Path:
     return atomic_write_text(out / "summary.md", "\n".join(md) + "\n")
 
 
+def _cell(text) -> str:
+    """A Markdown table cell: its pipes escaped (|x| inside a cell would split it)."""
+    return re.sub(r"(?<!\\)\|", r"\\|", str(text))
+
+
 def _md_table_to_html(table: str) -> str:
-    lines = [ln.strip().strip("|") for ln in table.strip().splitlines()]
-    lines = [ln for ln in lines if not set(ln.replace("|", "").strip()) <= set("-: ")]
-    rows = [[html.escape(c.strip()) for c in ln.split("|")] for ln in lines]
+    """The first Markdown table of ``table`` as HTML (escaped pipes stay inside their cell), then any
+    paragraph after it."""
+    lines = table.strip().splitlines()
+    rows, rest = [], []
+    for i, ln in enumerate(lines):
+        if not ln.strip().startswith("|"):
+            rest = lines[i:]
+            break
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", ln.strip().strip("|"))]
+        if all(set(c) <= set("-: ") for c in cells):
+            continue
+        rows.append([html.escape(c) for c in cells])
     if not rows:
         return ""
     head = "".join(f"<th>{c}</th>" for c in rows[0])
-    rest = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows[1:])
-    return f"<table border=1 cellpadding=4><tr>{head}</tr>{rest}</table>"
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows[1:])
+    after = "".join(f"<p>{html.escape(p.strip())}</p>" for p in rest if p.strip())
+    return f"<table border=1 cellpadding=4><tr>{head}</tr>{body}</table>{after}"
 
 
 def markdown_table(header, rows) -> str:

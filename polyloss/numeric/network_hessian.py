@@ -1,4 +1,4 @@
-"""Hessian spectrum and index of a trained one-hidden-layer network (paper Sec. 6, the index of SGD's solutions).
+"""Hessian spectrum and index of a trained one-hidden-layer network (the paper's experiments section: the index of SGD's solutions).
 
 The loss is the mean softmax cross-entropy of ``f(x) = W_2^T σ(W_1^T x)`` (``σ`` = ReLU, no biases,
 ``C`` = 10 classes) over n samples, as a function of ``θ = (vec W_1, vec W_2)`` (row-major),

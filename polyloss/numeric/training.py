@@ -1,4 +1,4 @@
-"""Many small ReLU networks trained at once on 10×10 MNIST (paper Sec. 6 and Table 1).
+"""Many small ReLU networks trained at once on 10×10 MNIST (the paper's experiments section and Table 1).
 
 Network (stated convention): ``f(x) = W_2^T σ(W_1^T x)``, ``x ∈ [0,1]^{100}``, ``W_1 ∈ R^{100×n_1}``,
 ``W_2 ∈ R^{n_1×10}``, ``σ(z) = max(0, z)``, **no biases** (as in the paper's path expansion),
@@ -322,7 +322,7 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
 
 def anneal_ternary(x, y, n_hidden, *, steps=20000, t_start=1.0, t_end=1e-3, values=(-1.0, 0.0, 1.0),
                    seed=None, device="cpu") -> dict:
-    """Simulated annealing of the same network with every weight restricted to ``values`` (paper Sec. 6).
+    """Simulated annealing of the same network with every weight restricted to ``values`` (the paper's redundancy check).
 
     The paper's redundancy check: weights take 3 values evenly spaced in [-1, 1], i.e. {-1, 0, 1}.
     Energy: the mean softmax cross-entropy on (x, y) of ``W_2^T σ(W_1^T x)`` (no biases, no output
