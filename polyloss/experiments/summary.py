@@ -65,8 +65,11 @@ def write_summary(out, stages) -> Path:
         md += [f"## {st.title}", ""]
         body.append(f"<h2>{html.escape(st.title)}</h2>")
         if data is None:
-            md += [f"Not run yet: `polyloss reproduce --only {st.name}`.", ""]
-            body.append(f"<p>Not run yet: <code>polyloss reproduce --only {st.name}</code>.</p>")
+            md += [f"Not run yet (or not finished): `polyloss reproduce --only {st.name}` with this report's "
+                   "`--scale`, `--results` and `--out` computes and reports it.", ""]
+            body.append(f"<p>Not run yet (or not finished): <code>polyloss reproduce --only {st.name}</code> with this "
+                        "report's <code>--scale</code>, <code>--results</code> and <code>--out</code> computes and "
+                        "reports it.</p>")
             continue
         origin = ("rebuilt from saved results" if data.get("rebuilt_from_results")
                   else f"computed {data.get('executed_on') or 'on this machine'}")
