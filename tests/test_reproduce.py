@@ -148,3 +148,27 @@ def test_the_committed_paper_scale_results_still_rebuild_their_report(tmp_path):
     rebuilt = json.loads((tmp_path / "spinglass" / "stage.json").read_text())
     assert rebuilt["claims"] == committed["claims"]
     assert rebuilt["tables"] == committed["tables"]
+
+
+def test_the_power_law_note_matches_an_independent_fit_of_the_committed_means(tmp_path):
+    """The spin-glass note's |mean u + E_∞| ≈ a·Λ^b: refitted here with scipy's linregress on the
+    committed means and E_∞ = 2√(2/3) (the H = 3 threshold in closed form)."""
+    import math
+    import re
+    from pathlib import Path
+
+    import numpy as np
+    from scipy.stats import linregress
+
+    results = Path(__file__).resolve().parents[1] / "results" / "paper"
+    reproduce(tmp_path, from_results=results, only="spinglass", progress=False)
+    data = json.loads((tmp_path / "spinglass" / "stage.json").read_text())
+    table = next(iter(data["tables"].values()))
+    rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
+    lams = [float(r[0]) for r in rows]
+    gaps = [abs(float(r[2]) + 2 * math.sqrt(2 / 3)) for r in rows]
+    fit = linregress(np.log(lams), np.log(gaps))
+    note = next(n for n in data["notes"] if "power law" in n)
+    a, b = map(float, re.search(r"≈ ([0-9.]+)·Λ\^\((-?[0-9.]+)\)", note).groups())
+    assert a == pytest.approx(math.exp(fit.intercept), rel=0.02)  # the means are printed to 4 decimals
+    assert b == pytest.approx(fit.slope, abs=0.01)
