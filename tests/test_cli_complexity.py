@@ -47,3 +47,31 @@ def test_bad_input_is_one_line_exit_2(argv, message, capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_index_k_points_are_stated_above_minus_E_k(capsys):
+    """Θ_{k,H}(u) < 0 for u < −E_k (and > 0 just above): index-k points lie *above* −ΛE_k.
+
+    The printed text, the thresholds docstring, the figure title and the document must say so.
+    """
+    import inspect
+
+    from polyloss.numeric.complexity import EnergyThresholds, energy_thresholds, theta
+    from polyloss.symbolic.complexity import complexity_document
+
+    th = energy_thresholds(3, 2, dps=20)
+    for k in range(3):
+        E_k = float(th.E[k])
+        assert theta(-E_k - 1e-3, 3, k) < 0 < theta(-E_k + 1e-3, 3, k)
+    assert main(["complexity", "--H", "3", "--kmax", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "lie above -Lambda E_k" in out and "lie below -Lambda E_k" not in out
+    doc = inspect.getdoc(EnergyThresholds)
+    assert "lie *above* ``-Λ E_k``" in doc
+    tex = complexity_document(H_values=(3,), kmax=2, digits=10, finite_sizes=()).render()
+    assert r"lie above $-\Lambda E_k$" in tex and r"lie below $-\Lambda E_k$" not in tex
+    import pathlib
+
+    import polyloss.figures.complexity as fig_module
+    source = pathlib.Path(fig_module.__file__).read_text()
+    assert "points lie above $-E_k$" in source and "exist below $-E_k$" not in source

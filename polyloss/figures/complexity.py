@@ -58,7 +58,7 @@ def complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), w
     axes[0].set_ylabel(THETA_LABEL)
     axes[0].set_title(f"H = {H}: complexity of critical points below level u")
     lo, hi = zoom
-    axes[1].set_title(rf"zoom on $[{lo}, {hi}]$: index-$k$ points exist below $-E_k$")
+    axes[1].set_title(rf"zoom on $[{lo}, {hi}]$: index-$k$ points lie above $-E_k$")
     ytop = float(theta(np.array([hi]), H)[0])
     ybot = float(theta(np.array([lo]), H, kmax)[0])
     axes[1].set_ylim(ybot - 0.1 * abs(ybot), ytop + 0.15 * abs(ytop))

@@ -224,7 +224,10 @@ def _theta_mpmath(u, H, k, dps):
 class EnergyThresholds:
     """``E_∞(H)`` and ``E_0 > E_1 > … > E_kmax > E_∞`` at ``dps`` significant digits (mpf values).
 
-    Index-k critical points lie below ``-Λ E_k``; ``-Λ E_0`` is the ground-state level (REFERENCE §4).
+    ``Θ_{k,H}(u) < 0`` for ``u < -E_k``, so with overwhelming probability no critical point of index k
+    lies below ``-Λ E_k``: index-k points lie *above* ``-Λ E_k`` (and the low-index ones below ``-Λ E_∞``);
+    ``-Λ E_0`` is the ground-state level (Auffinger, Ben Arous and Černý 2013, Theorem 2.5 and
+    Corollary 2.6 [unverified: theorem numbers]; Choromanska et al. 2015, Theorem 4.1 [unverified]).
     """
 
     H: int

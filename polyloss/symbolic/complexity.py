@@ -392,8 +392,8 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
     rows += [[f"$E_{{{j}}}$"] + [r.format(r.E[j]) for r in results] for j in range(kmax + 1)]
     doc.paragraph(r"Table 1 lists $E_\infty$ and the zeros $E_0 > E_1 > \dots$ of the threshold "
                   r"equation, computed by \texttt{polyloss.energy\_thresholds} (bracketed root finding in mpmath with "
-                  rf"10 guard digits), at {digits} significant digits. Critical points of index $k$ lie below "
-                  r"$-\Lambda E_k$; the band $(-\Lambda E_0, -\Lambda E_\infty)$ holds the low-index critical points.",
+                  rf"10 guard digits), at {digits} significant digits. Since $\Theta_{k,H}(u) < 0$ for $u < -E_k$, "
+                  r"critical points of index $k$ lie above $-\Lambda E_k$ (none lie below it, with overwhelming probability); the band $(-\Lambda E_0, -\Lambda E_\infty)$ holds the low-index critical points.",
                   raw=True)
     doc.table(header, rows, caption=f"Energy thresholds at {digits} significant digits (energies per Lambda).")
 
