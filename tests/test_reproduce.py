@@ -35,6 +35,9 @@ def test_every_stage_writes_its_marker_and_files(report):
         for rel in data["files"].values():
             assert (out / rel).exists(), rel
     assert (out / "derivation" / "derivation.pdf").exists()
+    # both losses the paper reduces are derived in the report, each in its own document
+    hinge = (out / "derivation" / "derivation_hinge.tex").read_text()
+    assert "hinge" in hinge and "hinge" not in (out / "derivation" / "derivation.tex").read_text().lower()
     assert (out / "complexity" / "complexity_H3.png").exists()
     assert (out / "spinglass" / "spinglass_minima.png").exists()
     assert (out / "networks" / "correlation_table.tex").exists()
