@@ -11,7 +11,8 @@ with the arrays and ``<key>.json`` saying what the piece is:
 * ``meta``: the task's own description (its arguments), and the polyloss version.
 
 Every file is written to a temporary name and renamed, the ``.json`` last, so an interrupted run
-leaves only whole pieces. The bytes are a function of the arrays alone (the ``.npz`` is written with
+leaves only whole pieces; it ends with the permissions an ordinary write would give it (the umask's,
+or those of the file it replaces), so results can be shared. The bytes are a function of the arrays alone (the ``.npz`` is written with
 fixed zip timestamps), so a task run twice, or by two workers at once, writes the same bytes. How
 long a task took is not part of its result: it goes to ``timing/<key>.json`` beside it.
 
@@ -28,6 +29,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -37,28 +39,59 @@ import numpy as np
 from .errors import DamagedResultError, InvalidInputError, ResumeError
 
 __all__ = ["RunStore", "config_hash", "read_config", "atomic_write_bytes", "atomic_write_text",
-           "atomic_write_json"]
+           "atomic_write_json", "new_file_mode"]
 
 _KEY = re.compile(r"^[A-Za-z0-9_.=-]+$")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same arrays give the same bytes
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    The file gets the mode an ordinary ``open(path, "w")`` would give it: the mode of the file it
+    replaces, or ``0o666 & ~umask`` for a new file (:func:`new_file_mode`); folders are made with
+    the umask too. (The temporary file itself is private, ``0o600``, until it is complete.)
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = new_file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def new_file_mode(path) -> int:
+    """The permission bits a file written at ``path`` should have: those of the file already there
+    (a rewrite keeps them), else ``0o666 & ~umask``, as ``open(path, "w")`` would create it."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux's
+    ``/proc/self/status``); elsewhere set and at once restored, as the only portable way to read it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path, text: str) -> Path:

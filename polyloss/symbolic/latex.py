@@ -6,17 +6,16 @@ one style, and every document can be compiled by a real engine (:func:`compile_p
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
 
 from ..errors import LaTeXError
+from ..store import atomic_write_text
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -138,14 +137,9 @@ class Document:
         return head + "\n\n".join(body)
 
     def write(self, path) -> Path:
-        """Write the ``.tex`` source atomically and return its path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(self.render())
-        os.replace(tmp, path)
-        return path
+        """Write the ``.tex`` source atomically (with the mode of the file it replaces, or the umask's) and
+        return its path."""
+        return atomic_write_text(path, self.render())
 
 
 def standalone_equation_document(title: str, lhs: str, terms, *, per_line: int = 4) -> Document:
