@@ -20,6 +20,8 @@ finished. The results folder remembers its scale and seed (``reproduce.json``) a
 
 Every claim is judged by a rule of :mod:`polyloss.experiments.criteria`, written before any result
 was seen; the report prints the rule beside the verdict and the paper's own number beside ours.
+The types a stage is made of (``Stage``, ``Run``, ``Execution``, ``Claim``, ``StageResult``) are in
+:mod:`polyloss.experiments.stage`; the stages themselves in :mod:`polyloss.experiments.reproduce_stages`.
 
 Scales: ``"smoke"`` (seconds; tests), ``"default"`` (a few minutes on a 2-core laptop), ``"paper"``
 (the paper's sizes: Λ up to 500 with 1000 runs each; 1000 networks per width, 200 epochs).
@@ -30,78 +32,21 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from .._validate import integer
 from ..errors import InvalidInputError, ResumeError
 from ..store import atomic_write_json
-from .criteria import Verdict
+from .stage import Claim, Execution, Run, Stage, StageResult  # noqa: F401  (Claim, StageResult: public here too)
 
 SCALES = ("default", "paper", "smoke")
 REPORT_FORMAT = 2
 """Version of the layout of ``stage.json``: a report written in another is computed again, never reused."""
 
 
-@dataclass
-class Claim:
-    """One claim of the paper: what the paper reports, what we measured, and the verdict with its rule."""
-
-    claim: str
-    paper: str
-    measured: str
-    verdict: Verdict
-    source: str = ""
-
-    @property
-    def agrees(self) -> bool | None:
-        return self.verdict.agrees
-
-
-@dataclass
-class StageResult:
-    claims: list = field(default_factory=list)
-    files: dict = field(default_factory=dict)  # caption -> path relative to the report folder
-    tables: dict = field(default_factory=dict)  # title -> Markdown table
-    notes: list = field(default_factory=list)  # what was run, on what data, at what scale (Markdown)
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Execution:
-    """Where the stages' sweeps run: ``executor`` (see :mod:`polyloss.execution`), torch ``threads``
-    per task, torch ``device``. None of it changes a number; it is recorded beside each stage."""
-
-    executor: object = None
-    threads: int = 1
-    device: str = "cpu"
-
-    def describe(self) -> str:
-        from ..execution import describe_executor
-
-        where = describe_executor(self.executor)
-        where = "in this process" if where == "this process" else f"on {where}"
-        return f"{where}, {self.threads} thread{'s' if self.threads > 1 else ''} per task, device {self.device}"
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    title: str
-    compute: object  # callable(results: Path, run: Run, progress: bool, execution: Execution) -> None, or None
-    report: object  # callable(results: Path, out: Path, run: Run) -> StageResult
-
-
-@dataclass(frozen=True)
-class Run:
-    """What a results folder was computed with: the scale, the seed, and the data of the networks."""
-
-    scale: str
-    seed: int
-    data: str = "embedded"
-
-
 def _stages():
+    # imported when the stages run, not when the command line is built (they bring sympy)
     from . import reproduce_stages as s
 
     return (

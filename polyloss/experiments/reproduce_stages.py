@@ -18,7 +18,7 @@ from ..errors import InvalidInputError, LaTeXError
 from ..store import atomic_write_text
 from ..symbolic.plain import plain_text
 from . import criteria as C
-from .reproduce import Claim, Execution, Run, StageResult
+from .stage import Claim, Execution, Run, StageResult
 from .summary import markdown_table
 
 PAPER = paper.CITATION
