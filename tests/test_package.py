@@ -1,10 +1,11 @@
-"""Package-level contracts: light import, public names, error types, LaTeX writer, run store."""
+"""Package-level contracts: light import, public names, error types, LaTeX writer, run store, the sdist."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,3 +102,57 @@ def test_cli_unknown_option_is_usage_error():
     out = subprocess.run([sys.executable, "-m", "polyloss", "--no-such-option"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "usage:" in out.stderr and "Traceback" not in out.stderr
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_sdist_holds_the_tests_documents_and_package_data_and_nothing_built(tmp_path):
+    """``python -m build --sdist`` of a copy of this tree (a planted ``results/`` and ``__pycache__``
+    in it): the required files are checked against the files of the tree itself, found here by glob."""
+    import shutil
+    import tarfile
+    import tomllib
+
+    try:
+        import build  # noqa: F401
+    except ImportError:
+        pytest.fail("the package build is missing: pip install -e '.[dev]' (`bash run.sh test` does)")
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "*.egg-info", "build", "dist", "results", "report", "runs", ".pytest_cache", "site"))
+    (src / "results" / "paper").mkdir(parents=True)
+    (src / "results" / "paper" / "reproduce.json").write_text("{}\n")
+    (src / "polyloss" / "__pycache__").mkdir(exist_ok=True)
+    (src / "polyloss" / "__pycache__" / "planted.cpython-311.pyc").write_bytes(b"\0")
+    proc = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path / "dist"),
+                           str(src)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (sdist,) = (tmp_path / "dist").glob("polyloss-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        top = f"polyloss-{polyloss.__version__}/"
+        names = {m.name.removeprefix(top) for m in tar.getmembers() if m.isfile()}
+        pkg_info = tar.extractfile(top + "PKG-INFO").read().decode()
+
+    def tree(pattern):
+        return {str(p.relative_to(ROOT)) for p in ROOT.glob(pattern) if "__pycache__" not in p.parts}
+
+    required = ({"pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "constraints.txt", "run.sh", "MANIFEST.in",
+                 "mkdocs.yml", "polyloss/py.typed", "polyloss/references.bib"}
+                | tree("polyloss/**/*.py") | tree("tests/*.py") | tree("theory/*.tex") | tree("docs/**/*.md"))
+    assert required - names == set()
+    built = {n for n in names if n.startswith(("results/", ".venv/", ".git/")) or "__pycache__" in n
+             or n.endswith((".pyc", ".tmp"))}
+    assert built == set()
+    assert f"\nVersion: {polyloss.__version__}\n" in pkg_info
+    assert "\nLicense-Expression: BSD-3-Clause\n" in pkg_info
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]  # polyloss.__version__ is the one source
+
+
+def test_licence_is_bsd_3_clause():
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("BSD 3-Clause License")
+    clauses = ["Redistributions of source code must retain", "Redistributions in binary form must reproduce",
+               "Neither the name of the copyright holder"]
+    assert all(c in text for c in clauses) and "Copyright (c) 2026, the polyloss developers" in text
