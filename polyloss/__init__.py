@@ -22,7 +22,7 @@ from .errors import (
     TaskError,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place it is written: the package metadata reads it (pyproject.toml)
 
 # public name -> module that defines it (imported on first use)
 _LAZY = {
