@@ -57,7 +57,7 @@ def test_index_k_points_are_stated_above_minus_E_k(capsys):
     import inspect
 
     from polyloss.numeric.complexity import EnergyThresholds, energy_thresholds, theta
-    from polyloss.symbolic.complexity import complexity_document
+    from polyloss.documents.complexity import complexity_document
 
     th = energy_thresholds(3, 2, dps=20)
     for k in range(3):

@@ -25,8 +25,20 @@ def test_derive_steps_prints_every_step(tmp_path, pdflatex):
                               "redundancy", "uniformity", "unit-variance couplings", "spherical constraint",
                               "Hamiltonian", "hinge loss"], start=1):
         assert f"Step {n}. {name}" in out
-    assert "Lambda = 2" in out and "A7 hinge activity" in out and "c: 1" in out
+    assert "Λ = 2" in out and "A7 hinge activity" in out and "c = 1" in out
     assert compile_pdf(tex, runs=1).exists()
+    assert (tmp_path / "references.bib").exists()  # the document cites: its bibliography is beside it
+
+
+def test_derive_steps_prints_plain_text_not_latex_or_python():
+    """Plain output: Unicode mathematics; no LaTeX macro or brace, no Python power, bool or dict repr."""
+    proc = _polyloss("derive", "--widths", "2,2,2,1", "--steps", "--loss", "hinge", "--Lambda", "3")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for bad in ("\\", "{", "}", "**", "True", "False", "Lambda", "rho", "sqrt", "oo", "->"):
+        assert bad not in out, bad
+    for good in ("Λ = 3", "ρ", "w̃_1", "X̂_1,1,1", "c = ∞", "Y_t", "the regrouping is exact"):
+        assert good in out, good
 
 
 def test_derive_steps_default_and_Lambda(tmp_path):
@@ -35,7 +47,7 @@ def test_derive_steps_default_and_Lambda(tmp_path):
     assert "Step 8. Hamiltonian" in proc.stdout and "Step 9." not in proc.stdout  # no loss by default
     proc = _polyloss("derive", "--widths", "2,2,2,1", "--steps", "--Lambda", "3", "--loss", "absolute")
     assert proc.returncode == 0, proc.stderr
-    assert "Lambda = 3" in proc.stdout and "c: oo" in proc.stdout and "Step 9. absolute loss" in proc.stdout
+    assert "Λ = 3" in proc.stdout and "c = ∞" in proc.stdout and "Step 9. absolute loss" in proc.stdout
 
 
 def test_derive_steps_Lambda_that_does_not_fit():

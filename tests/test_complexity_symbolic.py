@@ -111,7 +111,9 @@ def test_reference_values_from_the_paper_form():
 
 
 def test_document_renders_formulas_facts_and_thresholds():
-    tex = sym.complexity_document(H_values=(3,), kmax=1, finite_sizes=()).render()
+    from polyloss.documents.complexity import complexity_document
+
+    tex = complexity_document(H_values=(3,), kmax=1, finite_sizes=()).render()
     # E_0(3) = 1.65699836 (REFERENCE §4), printed at 10 digits
     for needle in (r"E_\infty", r"\Theta_{k,H}", "I_1", "1.656998364", "1.652873198", r"\frac{3}{2}"):
         assert needle in tex

@@ -30,7 +30,7 @@ def run(args) -> int:
         for path in complexity_curves(args.plot, H=args.H, kmax=min(args.kmax, 10)):
             print(f"wrote {path}")
     if args.latex:
-        from ..symbolic.complexity import complexity_document
+        from ..documents.complexity import complexity_document
 
         doc = complexity_document(H_values=(args.H,), kmax=args.kmax, digits=args.dps, finite_sizes=())
         print(f"wrote {doc.write(args.latex)}")

@@ -3,6 +3,9 @@
     polyloss derive --widths 3,2,1                  # the path polynomial as text, paths in the stable order
     polyloss derive --widths 3,2,1 --q 1 --latex pp.tex
     polyloss derive --widths 2,2,2,1 --steps --loss absolute --Lambda 4 [--latex derivation.tex]
+
+``--steps`` prints the derivation as plain text (Unicode mathematics: ρ, Λ, w̃, X̂); ``--latex FILE``
+writes it as a LaTeX document, with ``references.bib`` beside it for its citations.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ def configure(parser):
     parser.add_argument("--widths", required=True, type=parse_int_list, metavar="N0,...,1",
                         help="layer widths n_0,...,n_H ending in 1, e.g. 3,2,1")
     parser.add_argument("--q", type=_q_value, default="default", metavar="VALUE",
-                        help="normalisation q: 'default' = Psi^(-(H-1)/(2H)) (REFERENCE §1, open), "
-                             "or a number such as 1 (default: default)")
+                        help="normalisation q: 'default' = Ψ^(-(H-1)/(2H)) (polyloss's [open] reading of "
+                             "Choromanska et al. 2015), or a number such as 1 (default: default)")
     parser.add_argument("--latex", metavar="FILE", help="also write a compilable LaTeX document to FILE")
     parser.add_argument("--max-terms", type=positive_int, default=DEFAULT_MAX_TERMS, metavar="N",
                         help=f"list the paths one by one up to N of them, else the compact sum "
@@ -61,13 +64,14 @@ def run(args) -> int:
 
     net = ReLUNetwork(args.widths)
     if args.steps:
-        from polyloss.symbolic.hamiltonian import derive_hamiltonian
+        from ..documents.derivation import derivation_document, derivation_text
+        from ..symbolic.hamiltonian import derive_hamiltonian
 
         loss = args.loss or "none"
         derivation = derive_hamiltonian(net, loss=None if loss == "none" else loss, Lambda=args.Lambda)
-        print(str(derivation))
+        print(derivation_text(derivation))  # plain text: Unicode symbols, no LaTeX (that is --latex)
         if args.latex:
-            path = derivation.document().write(args.latex)
+            path = derivation_document(derivation).write(args.latex)
             print(f"wrote {path}", file=sys.stderr)
         return 0
 

@@ -13,7 +13,7 @@ def configure(parser):
 
 def run(args) -> int:
     from ..symbolic.latex import compile_pdf
-    from ..theory import write_theory
+    from ..documents.theory import write_theory
 
     for path in write_theory(args.out):
         print(path)

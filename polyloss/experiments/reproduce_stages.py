@@ -63,6 +63,7 @@ def _rel(path, out: Path) -> str:
 def derivation_report(results: Path, out: Path, run: Run) -> StageResult:
     import sympy
 
+    from ..documents.derivation import derivation_document, derivation_text
     from ..symbolic.hamiltonian import derive_hamiltonian
     from ..symbolic.network import ReLUNetwork
     from ..symbolic.paths import path_polynomial
@@ -94,10 +95,10 @@ def derivation_report(results: Path, out: Path, run: Run) -> StageResult:
         dl = derived[loss] = derive_hamiltonian(widths, loss=loss)
         stem = "derivation" if loss == "absolute" else f"derivation_{loss}"
         what = f"derivation of the spin-glass Hamiltonian, {loss} loss"
-        tex = dl.document().write(here / f"{stem}.tex")
+        tex = derivation_document(dl).write(here / f"{stem}.tex")
         res.files[f"{what} (LaTeX)"] = _rel(tex, out)
         _pdf(tex, res.files, what, out)
-        atomic_write_text(here / f"{stem}.txt", str(dl) + "\n")
+        atomic_write_text(here / f"{stem}.txt", derivation_text(dl) + "\n")
         res.files[f"{what}, plain text"] = _rel(here / f"{stem}.txt", out)
     d = derived["absolute"]
 
@@ -164,7 +165,7 @@ def complexity_report(results: Path, out: Path, run: Run) -> StageResult:
     from ..numeric.complexity import energy_thresholds, theta
     from ..numeric.critical_counts import expected_critical_points
     from ..store import RunStore
-    from ..symbolic.complexity import complexity_document
+    from ..documents.complexity import complexity_document
 
     here = out / "complexity"
     here.mkdir(parents=True, exist_ok=True)

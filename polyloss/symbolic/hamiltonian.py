@@ -37,7 +37,6 @@ from .._validate import choice, integer
 from ..errors import InvalidInputError, SizeLimitError
 from . import assumptions as A
 from .formula import Formula
-from .latex import Document
 from .network import ReLUNetwork
 from .paths import check_size, path_polynomial
 
@@ -232,22 +231,6 @@ class Derivation:
                 f"entries; got w of shape {w.shape} and X of size {X.size}")
         fn = self.hamiltonian.compile("numpy")
         return np.asarray(fn(*np.moveaxis(w, -1, 0), *X), dtype=np.float64)
-
-    # --- output ---------------------------------------------------------------------------
-    def __str__(self) -> str:
-        from .derivation_document import derivation_text
-
-        return derivation_text(self)
-
-    def document(self) -> Document:
-        """The whole derivation as a :class:`Document`: assumptions, every step, the final Hamiltonian."""
-        from .derivation_document import derivation_document
-
-        return derivation_document(self)
-
-    def latex(self) -> str:
-        """The LaTeX source of :meth:`document`."""
-        return self.document().render()
 
 
 def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rho=A.RHO,
