@@ -7,6 +7,7 @@ paths per weight tuple in plain numpy, numeric evaluation of the expressions bef
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -23,7 +24,8 @@ def test_assumptions_are_complete_data():
     assert keys == [f"A{k}" for k in range(1, 8)]
     for a in A.ASSUMPTIONS:
         assert a.label.startswith(a.key + " ") and a.statement and a.latex and a.paper_name
-        assert "REFERENCE §2" in a.reference and "[open]" in a.colt_label
+        assert a.reference.startswith("Choromanska et al. (2015), Sec. 3") and a.cite == ("choromanska2015",)
+        assert not re.search(r"A[1-7]p\b|A[56]u\b", a.reference + a.statement + a.latex)  # unconfirmed labels
         assert a.latex.count("$") % 2 == 0
     assert A.assumption("A4").name == "redundancy"
     with pytest.raises(InvalidInputError, match="A8"):

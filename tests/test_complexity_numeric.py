@@ -1,6 +1,8 @@
 """Numbers from the complexity formulas (polyloss.numeric.complexity).
 
-Oracles: REFERENCE §4 values (with their section); mpmath at 50 digits of the paper's printed form
+Oracles: values of E_∞, E_k and Θ computed outside polyloss (a standalone mpmath script at 30 digits:
+quadrature of the integral defining I_1, root finding for E_k) from the formulas of Auffinger, Ben Arous
+and Černý (2013) as Choromanska et al. (2015), Sec. 4, print them; mpmath at 50 digits of the paper's printed form
 (the float64 path compiles a different, rewritten form); the integral definition of I_1 by mpmath
 quadrature; sympy evalf and sympy derivatives of the symbolic expressions.
 """
@@ -19,7 +21,7 @@ from polyloss.numeric.complexity import e_infinity, energy_thresholds, theta
 from polyloss.symbolic import complexity as sym
 
 
-# --- reference values, REFERENCE §4 ----------------------------------------------------------------
+# --- values computed independently (see the module docstring) -------------------------------------
 def test_reference_values_H3():
     th = energy_thresholds(3, 3, dps=15)
     assert abs(float(th.E_inf) - 1.63299316) < 5e-9
@@ -191,7 +193,8 @@ def test_bad_input_is_refused_clearly():
 # --- the limit of part 2's exact finite-N counts --------------------------------------------------------
 def test_finite_N_totals_converge_to_theta():
     """(1/N) log E Crt_N(u) (part 2's exact Kac-Rice density method, independent code) approaches
-    Θ_H(u) from below, with a gap of order log(N)/N (REFERENCE §5: (1/N) log E Crt_N -> Θ)."""
+    Θ_H(u) from below, with a gap of order log(N)/N ((1/N) log E Crt_N -> Θ_H: Auffinger, Ben Arous and
+    Černý (2013), Theorem 2.8 [unverified])."""
     from polyloss.numeric.critical_counts import log_critical_points_curve
 
     u = np.array([-1.75, -1.70, -1.66])

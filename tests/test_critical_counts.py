@@ -1,11 +1,14 @@
 """Exact finite-N expected critical-point counts (polyloss.numeric.critical_counts).
 
 Oracles: the sympy closed forms for N = 2, 3 (derived from the GOE joint density in
-polyloss.symbolic.finite_size); p = 2 gives exactly 2 per index (REFERENCE §5); mpmath at 30 digits;
+polyloss.symbolic.finite_size); p = 2 gives exactly 2 per index (a quadratic form on the sphere: its critical points are ±
+the eigenvectors); mpmath at 30 digits;
 a Monte Carlo of the raw Kac–Rice formula written here (the (N-1)x(N-1) Hessian
-sqrt(2p(p-1)) G - p u I, REFERENCE §5, with the sphere volume and gradient density); Morse theory
+sqrt(2p(p-1)) G - p u I of Auffinger, Ben Arous and Černý (2013), with the sphere volume and gradient
+density; the Kac–Rice formula on a manifold, Adler and Taylor (2007), Ch. 12 [unverified]); Morse theory
 (Σ_k (-1)^k E Crt_{N,k} = 1 + (-1)^{N-1}); and the N → ∞ limit Θ of part 1
-(polyloss.numeric.complexity.theta, REFERENCE §4). Monte Carlo comparisons use fixed seeds and
+(polyloss.numeric.complexity.theta; Auffinger, Ben Arous and Černý (2013), Theorems 2.5 and 2.8
+[unverified]). Monte Carlo comparisons use fixed seeds and
 4.5 standard errors. The Monte Carlo methods are also checked against their documented random streams
 (chunk c of the draws from derive_seed(seed, "chunk", c)), and for the same numbers bit for bit
 whatever executor runs the chunks (this process, worker processes, thread pools).

@@ -1,6 +1,7 @@
 """Monte Carlo counts of critical points over random instances vs the exact finite-N formulas of ABC.
 
-``E Crt_{N,k}(u)`` and ``E Crt_N(u)`` (REFERENCE §5; dictionary N ↔ Λ, p ↔ H of §3) come from
+``E Crt_{N,k}(u)`` and ``E Crt_N(u)`` (Auffinger, Ben Arous and Černý 2013; dictionary N ↔ Λ, p ↔ H of Choromanska et al. 2015,
+Sec. 3) come from
 ``polyloss.expected_critical_points``; the Monte Carlo means come from enumerating every critical point
 of each instance (``count_statistics``). Agreement is required within 3 combined standard errors
 ``3 √(se_MC² + se_formula²)``, with fixed seeds and the number of instances stated per test.

@@ -3,7 +3,7 @@
 Oracles: a dense grid scan of dL/dθ with bisection (Λ = 2, independent of the root finder), exact
 elimination (Λ = 3: sympy resultant of the eigenvector equations, real roots isolated exactly), the model's
 own gradient, Hessian index and energy, numpy.linalg.eigh (H = 2: critical points are the eigenvectors of
-the symmetrised coupling matrix), the Morse relation Σ_k (-1)^k Crt_k = 1 + (-1)^{Λ-1} (REFERENCE §5),
+the symmetrised coupling matrix), the Morse relation Σ_k (-1)^k Crt_k = χ(S^{Λ-1}) = 1 + (-1)^{Λ-1} (Morse theory),
 the symmetry L(-w) = (-1)^H L(w), and stability of the enumeration when the starts double. The counts
 over instances are checked against each instance enumerated from its documented seeds, whatever executor
 runs the chunks.

@@ -1,6 +1,6 @@
 """Closed forms of E Crt_N(R) for N = 2, 3 (polyloss.symbolic.finite_size).
 
-Oracles: the p = 2 count (two critical points of each index, REFERENCE §5), Morse theory
+Oracles: the p = 2 count (two critical points of each index: ± the eigenvectors of a quadratic form), Morse theory
 (Σ_k (-1)^k Crt_{N,k} = 1 + (-1)^{N-1}), Mehta's integral for the GOE normalising constant
 (Mehta, Random Matrices, eq. 17.6.7 with γ = 1/2), and a Monte Carlo average over dense GOE
 matrices drawn here with numpy (fixed seed, 4.5 standard errors).
@@ -69,7 +69,7 @@ def test_index_counts_against_dense_goe_monte_carlo(N):
 
 
 def test_closed_form_for_n2():
-    # ABC Thm 2.5 at N = 2 reduces to E[exp(-(p-2)/p λ_k²)] over a 2x2 GOE; the result printed in
+    # ABC Theorem 2.5 [unverified] at N = 2 reduces to E[exp(-(p-2)/p λ_k²)] over a 2x2 GOE; the result printed in
     # the docstring must be what the derivation gives.
     assert sympy.simplify(fs.total_critical_points_formula(2).expr - 2 * sympy.sqrt(3 * P - 2)) == 0
 

@@ -1,7 +1,8 @@
 """GOE sampling, the exact finite-N density ρ_N and order statistics (polyloss.numeric.goe).
 
 Oracles: dense GOE matrices built here with numpy (two-sample KS tests, fixed seeds), the exact
-second moment E tr M² = (N+1)/2 of REFERENCE §5's normalisation, the joint eigenvalue density
+second moment E tr M² = (N+1)/2 (by hand from E M_ij² = (1+δ_ij)/(2N), the normalisation of
+Auffinger, Ben Arous and Černý 2013), the joint eigenvalue density
 integrated numerically with the normalising constant derived in sympy (N = 2, 3), a chi-square test
 of ρ_N against a histogram of sampled eigenvalues, mpmath at 40 digits, the semicircle law, and the
 2x2 minimum eigenvalue mean -sqrt(pi/8) (a Rayleigh variable, computed by hand).

@@ -103,7 +103,7 @@ def test_dense_couplings_is_the_symmetrisation(H):
 
 
 def test_energy_covariance_of_the_direct_sampler():
-    """E[L(w)L(w')] = Λ (w·w'/Λ)^H (the paper's Eq. 5, X iid N(0,1)). n = 300 instances, seeds 1000..1299;
+    """E[L(w)L(w')] = Λ (w·w'/Λ)^H (the spherical pure H-spin glass of Auffinger, Ben Arous and Černý 2013, X iid N(0,1)). n = 300 instances, seeds 1000..1299;
     L(w)² and L(w)L(w') have standard deviation ≤ √2 Λ, so 5σ = 5√2Λ/√n is a test that fails by chance with p < 1e-6."""
     Lam, H, n = 4, 3, 300
     base = SphericalSpinGlass(Lam, H, seed=11)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 NAME = "spinglass"
 HELP = ("minima reached by SGD/GD/annealing on the spherical H-spin glass, per Lambda: energies per "
-        "Lambda, indices, histogram (Choromanska et al. 2015, Fig. 2 left)")
+        "Lambda, indices, histogram (Choromanska et al. 2015, spin-glass experiment)")
 
 
 def configure(parser):

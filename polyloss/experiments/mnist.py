@@ -691,7 +691,7 @@ def path_statistics(w1, w2, x, y) -> dict:
       ``mean_abs_correlation``: mean |corr(x_i, A_j)| over pairs with non-constant x_i and A_j
       (both 0 under assumption 3, independence of X and A).
     * ``relative_distance``: ``‖f - f_ρ‖ / ‖f‖`` over samples and logits, f_ρ = ρ x^T W_1 W_2 the
-      ρ-averaged path polynomial (Eq. 2); ``averaged_accuracy``: the accuracy of argmax f_ρ.
+      ρ-averaged path polynomial (the paper's Eq. (2) [unverified]); ``averaged_accuracy``: the accuracy of argmax f_ρ.
     """
     x = np.asarray(x, dtype=np.float64)
     w1, w2 = np.asarray(w1, dtype=np.float64), np.asarray(w2, dtype=np.float64)

@@ -1,11 +1,11 @@
-"""The paper's spin-glass experiment (Choromanska et al. 2015, §5 and Fig. 2 left).
+"""The paper's spin-glass experiment (Choromanska et al. 2015, experiments section [section and figure numbers unverified]).
 
 For each Λ: one instance of the spherical H-spin glass (couplings drawn once and shared by all runs,
 as in the paper; ``redraw=True`` draws new couplings per run), ``runs`` random starts on the sphere,
 a descent (default: the authors' SGD, :func:`polyloss.numeric.optimisers.descend`), then Riemannian
 Newton refinement of each end point to a critical point and its index. The energies per Λ,
 ``u = L/Λ``, concentrate in the band ``[-E_0, -E_∞]`` of Auffinger, Ben Arous and Černý (2013) as
-Λ grows (the paper's §4).
+Λ grows (the paper's Sec. 4).
 
 **A sweep of tasks.** The work is a :class:`~polyloss.execution.Plan` of tasks ``(Λ, chunk)``, keys
 ``Lambda={Λ}_chunk={c:04d}``, each ``chunk`` runs of one Λ (:func:`minima_task`); any executor runs
@@ -96,7 +96,7 @@ points need 0 to 3; a run that does not converge takes ``refine``'s ``max_iter``
 
 
 def _thresholds(H: int):
-    """(E_0, E_∞) per Λ (Auffinger, Ben Arous and Černý 2013; the paper's §4) from
+    """(E_0, E_∞) per Λ (Auffinger, Ben Arous and Černý 2013; the paper's Sec. 4) from
     polyloss.numeric.complexity; None for H = 2 (no band)."""
     if H < 3:  # H = 2 has no band: exactly 2 critical points of each index
         return None, None
@@ -194,7 +194,7 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
                      progress=True, chunk=200, redraw=False, refine=True, steps=None, lr=None, P=10,
                      full_steps=None, temperature=1.5, precision="float64", device="cpu", threads=1,
                      executor=None) -> SpinGlassMinimaResult:
-    """Energies per Λ of the minima reached from ``runs`` random starts, for each Λ (paper §5, Fig. 2 left).
+    """Energies per Λ of the minima reached from ``runs`` random starts, for each Λ (the paper's spin-glass experiment).
 
     Paper scale (the defaults): Λ ∈ {25, 50, 100, 250, 500}, H = 3, 1000 runs, SGD. That takes hours
     on 2 CPU cores (the Λ = 500 matrix products dominate); ``Lambdas=(25, 50, 100), runs=200`` runs in

@@ -63,7 +63,8 @@ def _check_dps(dps):
 
 # --- E_inf -----------------------------------------------------------------------------------------
 def e_infinity(H, *, dps=None):
-    """``E_∞(H) = 2√((H-1)/H)`` (ABC eq. 2.11; REFERENCE §4): a float, or an mpf at ``dps`` digits.
+    """``E_∞(H) = 2√((H-1)/H)`` (Auffinger, Ben Arous and Černý 2013, eq. (2.11) [unverified]; Choromanska
+    et al. 2015, Sec. 4): a float, or an mpf at ``dps`` digits.
 
     >>> round(e_infinity(3), 8)
     1.63299316
@@ -129,8 +130,9 @@ def _stable_args(H, k, convert):
 def theta(u, H, k=None, *, dps=None, backend=None):
     """The complexity ``Θ_{k,H}(u)`` (index ``k``) or ``Θ_H(u)`` (``k=None``: all indices).
 
-    ``Θ(u) = lim (1/Λ) log E Crt(u)`` with ``u = L/Λ``; ABC Thm 2.5 / 2.8, Choromanska et al. Thm 4.1
-    and Cor 4.1, REFERENCE §4. Arrays may straddle the threshold ``-E_∞``.
+    ``Θ(u) = lim (1/Λ) log E Crt(u)`` with ``u = L/Λ``: Auffinger, Ben Arous and Černý (2013),
+    Theorems 2.5 / 2.8, and Choromanska et al. (2015), Sec. 4, Theorem 4.1 and Corollary 4.1 (all four
+    numbers [unverified]). Arrays may straddle the threshold ``-E_∞``.
 
     Args:
         u: energy per Λ: a number, an array (float64 out, same shape), or a torch tensor (torch out,
@@ -141,7 +143,7 @@ def theta(u, H, k=None, *, dps=None, backend=None):
         backend: ``"numpy"``, ``"torch"`` or ``"mpmath"``; default: torch for tensors, mpmath when
             ``dps`` is given, else numpy.
 
-    >>> round(float(theta(-1.70, 3, 0)), 6)  # REFERENCE §4: -0.030446
+    >>> round(float(theta(-1.70, 3, 0)), 6)  # the printed formula in mpmath at 50 digits: -0.030446
     -0.030446
     """
     H = _check_H(H)

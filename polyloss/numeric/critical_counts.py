@@ -1,7 +1,9 @@
-r"""Exact finite-N expected numbers of critical points of the spherical p-spin glass (ABC, REFERENCE §5).
+r"""Exact finite-N expected numbers of critical points of the spherical p-spin glass (ABC).
 
-For the Hamiltonian of REFERENCE §3 on :math:`S^{N-1}(\sqrt N)` (``N`` ↔ Λ, ``p`` ↔ H) and
-:math:`B = (-\infty, u]` (energy per N at most u), ABC (arXiv:1003.1129) Theorems 2.5 and 2.8 give
+For the spherical p-spin Hamiltonian of Auffinger, Ben Arous and Černý (2013, "ABC"), which is the
+model of Choromanska et al. (2015), Sec. 3, on :math:`S^{N-1}(\sqrt N)` (``N`` ↔ Λ, ``p`` ↔ H) and
+:math:`B = (-\infty, u]` (energy per N at most u), the Kac–Rice identities of ABC (arXiv:1003.1129),
+Theorems 2.5 and 2.8 [theorem numbers unverified], give
 
 .. math::
 
@@ -12,7 +14,7 @@ For the Hamiltonian of REFERENCE §3 on :math:`S^{N-1}(\sqrt N)` (``N`` ↔ Λ, 
     \mathbb{E}\,\mathrm{Crt}_{N}(u) = 2N\sqrt{2/p}\,(p-1)^{N/2}
         \int_{-\infty}^{c u} e^{-N\frac{p-2}{2p}x^2}\,\rho_N(x)\,dx,
 
-with the GOE of REFERENCE §5 (``E M_ij² = (1+δ_ij)/(2N)``) and its exact one-point density ρ_N
+with the GOE in ABC's normalisation (``E M_ij² = (1+δ_ij)/(2N)``) and its exact one-point density ρ_N
 (:func:`polyloss.numeric.goe.goe_density`). Methods of :func:`expected_critical_points`:
 
 ``"density"`` (total, any N; the default for ``k=None``)
@@ -139,7 +141,8 @@ def _result(log_value, stderr, method, N, p, k, u, samples=0, hits=0):
 
 def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples=20_000, rng=None,
                              dps=None, progress=False, executor=None, threads=1) -> CriticalCount:
-    r"""The exact finite-N expected number of critical points ``E Crt_{N,k}((-∞, u])`` (ABC Thms 2.5, 2.8).
+    r"""The exact finite-N expected number of critical points ``E Crt_{N,k}((-∞, u])`` (ABC
+    Theorems 2.5, 2.8 [unverified]).
 
     Args:
         N: sphere dimension (number of spins, Λ), ≥ 2.

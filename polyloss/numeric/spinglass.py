@@ -1,6 +1,6 @@
-"""The spherical H-spin glass of the paper (Choromanska et al. 2015, §3), batched over replicas, in torch.
+"""The spherical H-spin glass of the paper (Choromanska et al. 2015, Sec. 3), batched over replicas, in torch.
 
-Hamiltonian (paper Eq. 5 after the assumption chain; ABC's ``H_{N,p}`` with ``N = Λ``, ``p = H``)::
+Hamiltonian (the paper's Sec. 3 after the assumption chain [equation number unverified]; ABC's ``H_{N,p}`` with ``N = Λ``, ``p = H``)::
 
     L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H = 1}^{Λ} X_{i_1..i_H} w_{i_1} ⋯ w_{i_H},   ‖w‖² = Λ,
 
@@ -324,7 +324,7 @@ class SphericalSpinGlass:
     def split(self, P, *, seed=None, dtype=None) -> list["SphericalSpinGlass"]:
         """P models whose couplings sum to this one's, each with ordered couplings iid N(0, 1/P).
 
-        The authors' SGD (paper §5, their code ``sgd.lua``) uses P independent Gaussian pieces
+        The authors' SGD (the paper's experiments section, their code ``sgd.lua``) uses P independent Gaussian pieces
         ``X^{(s)}`` of variance 1/P whose sum is the instance. Conditional Gaussian construction:
         piece ``s = M/P + Z_s - mean(Z)``, ``Z_s`` iid with the law of a model of variance 1/P; the
         pieces are then jointly distributed as the ``X^{(s)}`` given their sum ``M``.

@@ -1,12 +1,18 @@
 """The assumptions that turn a network's path polynomial into a spin glass, as data and transformations.
 
-Choromanska et al. 2015, §3 (REFERENCE §2): each assumption is an :class:`Assumption` (its statement
-as a sentence and in LaTeX, the paper's name, the REFERENCE §2 number and a COLT-2015 label) and
-each step of the chain is a function ``Model -> (Model, changes)`` that performs an explicit sympy
-transformation of the previous expression (``xreplace`` of symbols, regrouping of terms by weight
-tuple, factoring of a common scale) and returns a table of what changed. Every function checks
-that the steps it builds on were applied and raises :class:`~polyloss.errors.InvalidInputError`
-naming the missing one otherwise.
+Choromanska et al. (2015), Sec. 3, reduce the network's loss to the Hamiltonian of the spherical
+spin glass under the assumptions of "variable independence", "redundancy in network
+parametrization" and "uniformity" (their abstract), together with Bernoulli activations
+independent of the inputs, a spherical constraint on the weights and, for the hinge loss, a
+Bernoulli model of the hinge. Each assumption is an :class:`Assumption` (its statement as a
+sentence and in LaTeX, the paper's name for it, where it is stated, and the bib keys of
+``polyloss/references.bib`` to cite) and each step of the chain is a function
+``Model -> (Model, changes)`` that performs an explicit sympy transformation of the previous
+expression (``xreplace`` of symbols, regrouping of terms by weight tuple, factoring of a common
+scale) and returns a table of what changed. Every function checks that the steps it builds on
+were applied and raises :class:`~polyloss.errors.InvalidInputError` naming the missing one
+otherwise. The keys ``A1`` … ``A7`` are polyloss's own numbering, in the order its documents list
+the assumptions; they are not the paper's labels.
 
 A :class:`Model` is ``prefactor · Σ_terms``, the terms kept in a stable order with one key each
 (the :class:`~polyloss.symbolic.paths.Path` before redundancy, the ordered tuple of unique-weight
@@ -29,16 +35,16 @@ C_SPHERE = sympy.Symbol("C", positive=True)
 
 @dataclass(frozen=True)
 class Assumption:
-    """One named assumption of the chain (REFERENCE §2).
+    """One named assumption of the chain (Choromanska et al. (2015), Sec. 3).
 
     Attributes:
-        key: ``"A1"`` … ``"A7"`` (REFERENCE §2 numbering).
+        key: ``"A1"`` … ``"A7"``, polyloss's numbering (not the paper's).
         name: short name, e.g. ``"variable independence"``; ``label`` is ``"A1 variable independence"``.
-        paper_name: how Choromanska et al. 2015 (§3) call it.
+        paper_name: how Choromanska et al. (2015), Sec. 3, call it.
         statement: one plain sentence; ``latex``: the same as LaTeX (inline math in ``$...$``).
-        reference: where it is stated (REFERENCE section, paper section / equation).
-        colt_label: the label in the COLT 2015 open-problem note. **[open]**: the note's mapping
-            could not be confirmed; we number A1p…A7p in the REFERENCE §2 order.
+        reference: where it is stated, in plain text (authors, year, section or equation; a locator
+            that could not be checked against the published text says "[unverified]").
+        cite: the keys of ``polyloss/references.bib`` the reference names (for ``\\cite``).
     """
 
     key: str
@@ -47,7 +53,7 @@ class Assumption:
     statement: str
     latex: str
     reference: str
-    colt_label: str
+    cite: tuple = ("choromanska2015",)
 
     @property
     def label(self) -> str:
@@ -61,46 +67,46 @@ ASSUMPTIONS = (
         "(in the network all paths from input i share X_i).",
         r"The path inputs $X_{i,j}$ are independent, $X_{i,j} \sim \mathcal{N}(0,1)$, one per path "
         r"(in the network every path from input $i$ carries the same $X_i$).",
-        "REFERENCE §2.1; Choromanska et al. 2015, §3, Eq. 2", "A1p [open]"),
+        "Choromanska et al. (2015), Sec. 3; the expectation it leads to is their Eq. (2) [unverified]"),
     Assumption(
         "A2", "path activity", "Bernoulli activations",
         "Each path activation A_{i,j} is Bernoulli(rho), with the same rho for every path.",
         r"Each path activation is $A_{i,j} \sim \mathrm{Bernoulli}(\rho)$, $0 < \rho \le 1$, "
         r"with the same $\rho$ for every path.",
-        "REFERENCE §2.2; Choromanska et al. 2015, §3", "A2p [open]"),
+        "Choromanska et al. (2015), Sec. 3"),
     Assumption(
         "A3", "independence of inputs and activations", "independence of X and A",
         "The activations A are independent of the inputs X, so the expectation over A acts "
         "on each path term alone.",
         r"The activations $A$ are independent of the inputs $X$, so that "
         r"$\mathbb{E}_A[X_{i,j} A_{i,j}] = \rho\, X_{i,j}$.",
-        "REFERENCE §2.3; Choromanska et al. 2015, §3, Eq. 2", "A3p [open]"),
+        "Choromanska et al. (2015), Sec. 3; the expectation it leads to is their Eq. (2) [unverified]"),
     Assumption(
         "A4", "redundancy", "redundancy in network parametrization",
         "The N weights take only Lambda distinct values w_1 ... w_Lambda, given by a weight map.",
         r"The $N$ weights take only $\Lambda$ distinct values $w_1, \dots, w_\Lambda$: a weight map "
         r"$\pi$ sends each weight $w^{(k)}_{a,b}$ to $w_{\pi(k,a,b)}$.",
-        "REFERENCE §2.4; Choromanska et al. 2015, §3", "A4p [open]"),
+        "Choromanska et al. (2015), Sec. 3"),
     Assumption(
         "A5", "uniformity", "uniformity",
         "Every ordered H-tuple of unique weights occurs on the same number Psi/Lambda^H of paths.",
         r"Every ordered $H$-tuple $(i_1,\dots,i_H)$ of unique weights is carried by the same number "
         r"$t_{i_1 \dots i_H} = \Psi/\Lambda^H$ of paths.",
-        "REFERENCE §2.5 (bounded-ratio form with constant c [open]); Choromanska et al. 2015, §3",
-        "A5p [open]"),
+        "Choromanska et al. (2015), Sec. 3 (the bounded-ratio reading with a constant c is polyloss's "
+        "[open])"),
     Assumption(
         "A6", "spherical constraint", "spherical constraint",
         "The unique weights satisfy (1/Lambda) sum_i w_i^2 = C for a constant C > 0.",
         r"The unique weights satisfy $\frac{1}{\Lambda}\sum_{i=1}^{\Lambda} w_i^2 = C$ for a constant "
         r"$C > 0$; we write $w_i = \sqrt{C}\,\tilde w_i$ so that $\sum_i \tilde w_i^2 = \Lambda$.",
-        "REFERENCE §2.6; Choromanska et al. 2015, §3", "A6p [open]"),
+        "Choromanska et al. (2015), Sec. 3"),
     Assumption(
         "A7", "hinge activity", "Bernoulli hinge",
         "For the hinge loss, max(0, 1 - Y_t Y) is modelled as Z (1 - Y_t Y) with Z ~ Bernoulli(rho') "
         "independent of A.",
         r"For the hinge loss, $\max(0, 1 - Y_t Y)$ is modelled as $Z\,(1 - Y_t Y)$ with "
         r"$Z \sim \mathrm{Bernoulli}(\rho')$ independent of $A$ [open].",
-        "REFERENCE §2.7 and §3", "A7p [open]"),
+        "Choromanska et al. (2015), Sec. 3, the reduction of the hinge loss [unverified: where the paper states it]"),
 )
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}
@@ -222,7 +228,8 @@ def variance(linear, variances: dict) -> sympy.Expr:
 def expectation_over_activations(model: Model, rho=RHO):
     """A2 + A3: ``E_A[Y]``: each ``A_{i,j}`` (Bernoulli(ρ), independent of X) replaced by ρ.
 
-    ``E_A[Y] = q Σ_i Σ_j X_i ρ Π_k w^{(k)}_{i,j}`` (Eq. 2 before A1); exact by linearity.
+    ``E_A[Y] = q Σ_i Σ_j X_i ρ Π_k w^{(k)}_{i,j}`` (Eq. (2) of Choromanska et al. 2015 [unverified], before
+    A1); exact by linearity.
     """
     _require(model, "expectation over activations", absent=("A2", "A4"))
     rho = check_rho(rho)
@@ -236,7 +243,7 @@ def expectation_over_activations(model: Model, rho=RHO):
 def independent_path_inputs(model: Model):
     """A1: the input ``X_i`` of path (i, j) replaced by its own ``X_{i,j} ~ N(0,1)``, all independent.
 
-    ``E_A[Y] = q Σ_i Σ_j X_{i,j} ρ Π_k w^{(k)}_{i,j}`` (Eq. 2).
+    ``E_A[Y] = q Σ_i Σ_j X_{i,j} ρ Π_k w^{(k)}_{i,j}`` (Eq. (2) of Choromanska et al. 2015 [unverified]).
     """
     _require(model, "independent path inputs", absent=("A1", "A4"))
     terms, variances = [], dict(model.variances)

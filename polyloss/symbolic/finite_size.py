@@ -1,6 +1,7 @@
 r"""Exact finite-size Kac–Rice counts for N = 2, 3, derived by integrating the GOE eigenvalue density.
 
-ABC (Auffinger, Ben Arous, Černý, arXiv:1003.1129), Theorems 2.5 and 2.8, in REFERENCE §5's GOE
+The Kac–Rice identities of Auffinger, Ben Arous and Černý (2013, "ABC"; arXiv:1003.1129), Theorems 2.5
+and 2.8 [theorem numbers unverified], which express the mean counts through the GOE in ABC's
 normalisation (:math:`\mathbb{E} M_{ij}^2 = (1+\delta_{ij})/(2N)`, semicircle on :math:`[-\sqrt2,\sqrt2]`):
 
 .. math::
@@ -11,7 +12,7 @@ normalisation (:math:`\mathbb{E} M_{ij}^2 = (1+\delta_{ij})/(2N)`, semicircle on
 
 The GOE eigenvalues :math:`\lambda_0 \le \dots \le \lambda_{N-1}` have the joint density
 :math:`Z_N^{-1} \prod_{i<j} |\lambda_i - \lambda_j| \, e^{-\frac N2 \sum_i \lambda_i^2}` on :math:`\mathbb{R}^N`
-(unordered). Here nothing is typed in: :math:`Z_N` is obtained by integrating the weight in sympy, and the
+(unordered; Mehta 2004, Ch. 3 [chapter unverified]). Here nothing is typed in: :math:`Z_N` is obtained by integrating the weight in sympy, and the
 expectations by integrating over the ordered sector :math:`\lambda_0 = x`, :math:`\lambda_j = x + g_1 + \dots + g_j`
 (gaps :math:`g_j > 0`): first the Gaussian integral over :math:`x` (sympy), then the gaps. For N = 3 the
 gap integral is reduced by :math:`g_2 = \tau g_1` to a radial Gaussian integral (sympy) and an algebraic
@@ -43,7 +44,10 @@ _c = sympy.Symbol("c", positive=True)
 _s = sympy.Symbol("s", positive=True)
 _tau = sympy.Symbol("tau", positive=True)
 
-REFERENCE = "ABC 2013 (arXiv:1003.1129), Thms 2.5, 2.8; REFERENCE.md §5"
+#: Where the identities come from (plain text), and the bib keys it names.
+SOURCE = ("Auffinger, Ben Arous and Černý (2013), Theorems 2.5 and 2.8 [unverified: theorem numbers], "
+          "the Kac-Rice identity through the GOE")
+SOURCE_CITE = ("auffinger2013",)
 SUPPORTED_N = (2, 3)
 
 
@@ -165,7 +169,8 @@ def _simplify_in_p(expr):
 
 
 def index_critical_points_formula(N: int, k: int) -> Formula:
-    r"""``E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p`` (N ∈ {2, 3}, k ∈ 0..N-1), ABC Thm 2.5."""
+    r"""``E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p`` (N ∈ {2, 3}, k ∈ 0..N-1), ABC Theorem 2.5
+    [unverified]."""
     N = _check_n(N)
     k = integer("k", k, minimum=0, maximum=N - 1)
     return Formula(
@@ -173,7 +178,7 @@ def index_critical_points_formula(N: int, k: int) -> Formula:
         expr=_index_expr(N, k),
         parameters=(p,),
         lhs=rf"\mathbb{{E}}\,\mathrm{{Crt}}_{{{N},{k}}}(\mathbb{{R}})",
-        reference=REFERENCE,
+        reference=SOURCE, cite=SOURCE_CITE,
         description=f"Expected number of critical points of index {k} of the spherical p-spin "
                     f"Hamiltonian on S^{N - 1}(sqrt({N})), exact for N = {N}.",
         conditions=r"p \geq 2",
@@ -181,7 +186,8 @@ def index_critical_points_formula(N: int, k: int) -> Formula:
 
 
 def total_critical_points_formula(N: int) -> Formula:
-    r"""``E Crt_N(ℝ) = Σ_k E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p``, for N ∈ {2, 3} (ABC Thm 2.8).
+    r"""``E Crt_N(ℝ) = Σ_k E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p``, for N ∈ {2, 3} (ABC
+    Theorem 2.8 [unverified]).
 
     N = 2 gives ``2 sqrt(3p - 2)``; p = 2 gives 2N (two critical points of each index).
     """
@@ -192,7 +198,7 @@ def total_critical_points_formula(N: int) -> Formula:
         expr=total,
         parameters=(p,),
         lhs=rf"\mathbb{{E}}\,\mathrm{{Crt}}_{{{N}}}(\mathbb{{R}})",
-        reference=REFERENCE,
+        reference=SOURCE, cite=SOURCE_CITE,
         description=f"Expected total number of critical points of the spherical p-spin Hamiltonian "
                     f"on S^{N - 1}(sqrt({N})), exact for N = {N}, obtained by integrating the GOE "
                     "joint eigenvalue density.",

@@ -26,7 +26,9 @@ class Formula:
         expr: the sympy expression (right-hand side).
         parameters: the free symbols in the fixed order the compiled function takes them.
         lhs: LaTeX of the left-hand side, e.g. ``r"\\Theta_{k,H}(u)"``; defaults to the name.
-        reference: where it comes from, e.g. ``"Choromanska et al. 2015, Thm 4.1; ABC 2013, Thm 2.8"``.
+        reference: where it comes from, in plain text, e.g. ``"Auffinger, Ben Arous and Černý (2013),
+            Theorem 2.8 [unverified]"`` ("[unverified]" marks a locator not checked against the source).
+        cite: the keys of ``polyloss/references.bib`` that ``reference`` names (for ``\\cite``).
         description: one sentence saying what it is.
         conditions: optional LaTeX text of the domain, printed after the formula.
     """
@@ -39,6 +41,7 @@ class Formula:
     description: str = ""
     conditions: str = ""
     extra: tuple = field(default=(), compare=False)
+    cite: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.expr, sympy.Basic):

@@ -1,8 +1,8 @@
-"""ReLUNetwork: a bias-free fully connected ReLU network with one output (REFERENCE §1).
+"""ReLUNetwork: a bias-free fully connected ReLU network with one output (Choromanska et al. 2015, Sec. 3).
 
 Layers 0 (input) … H (output), widths ``(n_0, …, n_H)`` with ``n_H = 1``; ``W_k`` of shape
 ``(n_{k-1}, n_k)`` joins layer k-1 to layer k; the output is
-``Y = σ(W_H^T σ(W_{H-1}^T … σ(W_1^T X)))`` with ``σ(x) = max(0, x)`` (Choromanska et al. 2015, §3).
+``Y = σ(W_H^T σ(W_{H-1}^T … σ(W_1^T X)))`` with ``σ(x) = max(0, x)`` (Choromanska et al. 2015, Sec. 3).
 Sizes: ``Ψ = n_0 n_1 … n_H`` paths, ``γ = n_1 … n_H`` paths per input, ``N = Σ_k n_{k-1} n_k`` weights.
 """
 

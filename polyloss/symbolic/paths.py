@@ -1,7 +1,7 @@
 """Path polynomials: the exact expansion of a ReLU network into input→output paths (Eq. 1).
 
 ``Y = q Σ_{i=1}^{n_0} Σ_{j=1}^{γ} X_i A_{i,j} Π_{k=1}^{H} w^{(k)}_{i,j}``
-(Choromanska et al. 2015, Eq. 1, with ``X_{i,j} = X_i``; REFERENCE §1). For fixed inputs and
+(Choromanska et al. 2015, Sec. 3, Eq. (1), with ``X_{i,j} = X_i``). For fixed inputs and
 weights the identity is exact when ``A_{i,j}`` is 1 exactly when every ReLU on path (i, j) is
 active, the output's included: ``q σ(W_H^T σ(… σ(W_1^T X)))`` equals the path sum.
 
@@ -104,7 +104,8 @@ class Path:
 
 
 def default_q(net: ReLUNetwork) -> sympy.Expr:
-    """The normalisation ``q = Ψ^{-(H-1)/(2H)}`` (REFERENCE §1, an [open] convention: Λ = Ψ^{1/H})."""
+    """The normalisation ``q = Ψ^{-(H-1)/(2H)}`` of Eq. (1) (Choromanska et al. 2015): polyloss's reading of
+    the paper's q, an [open] convention that goes with Λ = Ψ^{1/H}."""
     return sympy.Integer(net.mass) ** sympy.Rational(-(net.H - 1), 2 * net.H)
 
 
@@ -406,7 +407,8 @@ class PathPolynomial:
                 return (rf"$q = \Psi^{{-(H-1)/(2H)}} = {value}$ "
                         r"(default convention $\Lambda = \Psi^{1/H}$, marked open)")
             value = "1" if e == 0 else f"{net.mass}^({e.p}/{e.q}) ≈ {float(self.q):.6g}"
-            return f"q = Ψ^(-(H-1)/(2H)) = {value} (default convention Λ = Ψ^(1/H), REFERENCE §1 [open])"
+            return (f"q = Ψ^(-(H-1)/(2H)) = {value} (default convention Λ = Ψ^(1/H), polyloss's reading of the "
+                    "paper's q [open])")
         value = f" ≈ {float(self.q):.6g}" if self.q.is_number and not self.q.is_Integer else ""
         return f"$q = {latex_expr(self.q)}$ (given)" if latex else f"q = {self.q}{value} (given)"
 
@@ -481,7 +483,7 @@ class PathPolynomial:
 def path_polynomial(net, *, q="default", max_paths: int = DEFAULT_MAX_PATHS) -> PathPolynomial:
     """The path polynomial of ``net`` (a :class:`ReLUNetwork` or a widths sequence), Eq. 1.
 
-    ``q``: ``"default"`` = ``Ψ^{-(H-1)/(2H)}`` (REFERENCE §1, open convention), or any non-zero
+    ``q``: ``"default"`` = ``Ψ^{-(H-1)/(2H)}`` (polyloss's reading of the paper's q, [open]), or any non-zero
     number or sympy expression (``q=1`` gives the raw network output). More than ``max_paths``
     paths are refused up front with :class:`~polyloss.errors.SizeLimitError`, before anything is built.
 
