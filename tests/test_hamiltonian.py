@@ -1,8 +1,9 @@
-"""derive_hamiltonian: the chain from a network to the spherical spin glass (REFERENCE §2-3).
+"""derive_hamiltonian: the chain from a network to the spherical spin glass (Choromanska et al. 2015, Sec. 3).
 
 Oracles: an independent numpy construction (einsum over the coupling tensor), the covariance
-Λ (w·w'/Λ)^H of REFERENCE §3 (symbolically, and by Monte Carlo with a fixed seed and a 5-sigma
-tolerance), the constants of REFERENCE §3 and §1, pdflatex.
+Λ (w·w'/Λ)^H of the spherical pure H-spin glass (Auffinger, Ben Arous and Černý 2013; symbolically,
+and by Monte Carlo with a fixed seed and a 5-sigma tolerance), the constants K = ρ C^{H/2}, C_1, C_2
+worked out by hand from Choromanska et al. (2015), Sec. 3, pdflatex.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def test_covariance_monte_carlo(example):
 
 def test_prefactor_and_loss_constants(example):
     rho = A.RHO
-    # Λ^H = Ψ and default q: K = ρ C^{H/2} (REFERENCE §1, §3)
+    # Λ^H = Ψ and default q: K = ρ C^{H/2} (by hand: q Λ^{(H-1)/2} √(Ψ/Λ^H) = 1)
     assert sympy.simplify(example.prefactor - rho * C ** sympy.Rational(3, 2)) == 0
     assert example.C1 == S_SUP
     assert sympy.simplify(example.C2 + rho * Y_T * C ** sympy.Rational(3, 2) / S_SUP) == 0

@@ -1,6 +1,7 @@
-"""Asymptotic complexity of the spherical H-spin glass (ABC 2013; Choromanska et al. 2015, §4).
+"""Asymptotic complexity of the spherical H-spin glass (Auffinger, Ben Arous and Černý 2013, "ABC";
+Choromanska et al. 2015, Sec. 4).
 
-Energies are per Λ, ``u = L/Λ`` (REFERENCE §3-4). With ``E_∞ = 2√((H-1)/H)``:
+Energies are per Λ, ``u = L/Λ`` (Choromanska et al. 2015, Secs. 3–4). With ``E_∞ = 2√((H-1)/H)``:
 
 * ``I_1(u) = -(u/E_∞²)√(u²-E_∞²) - log(-u + √(u²-E_∞²)) + log E_∞ = ∫_{au}^{-√2} √(z²-2) dz``,
   ``a = √2/E_∞``, for ``u ≤ -E_∞``;
@@ -31,8 +32,8 @@ x = sympy.Symbol("x", positive=True)    # x = -u - E_inf (distance below the thr
 s = sympy.Symbol("s", real=True)         # s = -u/E_inf - 1 (relative distance below the threshold)
 theta_s = sympy.Symbol("Theta_*", real=True)  # Theta_* = Theta_{k,H}(-E_inf), a parameter of the stable forms
 
-ABC = "Auffinger, Ben Arous, Černý 2013 (ABC)"
-PAPER = "Choromanska et al. 2015"
+ABC = "Auffinger, Ben Arous and Černý (2013)"
+PAPER = "Choromanska et al. (2015)"
 
 E_INF = 2 * sympy.sqrt((H - 1) / H)
 THETA_STAR = sympy.log(H - 1) / 2 - (H - 2) / H  # Theta_{k,H} above the threshold
@@ -111,7 +112,8 @@ def _i1_series_expr(sv):
 def e_infinity_formula() -> Formula:
     return Formula(
         "E_inf", E_INF, (H,), lhs=r"E_\infty(H)",
-        reference=f"{ABC}, §2; {PAPER}, §4 (REFERENCE §4)",
+        reference=f"{ABC}, Sec. 2 [unverified]; {PAPER}, Sec. 4",
+        cite=("auffinger2013", "choromanska2015"),
         description="the energy threshold: below -Lambda E_inf, critical points of finite index live",
     )
 
@@ -120,7 +122,8 @@ def e_infinity_formula() -> Formula:
 def i1_formula() -> Formula:
     return Formula(
         "I_1", _from_printed("I_1", _i1_expr(u, E_inf)), (u, H), lhs=r"I_1(u)",
-        reference=f"{ABC}, §2; {PAPER}, Thm 4.1 (REFERENCE §4)",
+        reference=f"{ABC}, Sec. 2 [unverified]; {PAPER}, Sec. 4, Theorem 4.1 [unverified]",
+        cite=("auffinger2013", "choromanska2015"),
         description="the large-deviation rate of the smallest GOE eigenvalue, in energy units: "
                     "the integral of sqrt(z^2-2) from a u to -sqrt 2, a = sqrt 2 / E_inf",
         conditions=r"u \le -E_\infty",
@@ -129,27 +132,31 @@ def i1_formula() -> Formula:
 
 @functools.lru_cache(maxsize=None)
 def theta_k_formula() -> Formula:
-    """``Θ_{k,H}(u)``, piecewise, as printed (ABC Thm 2.5; Choromanska et al. Thm 4.1)."""
+    """``Θ_{k,H}(u)``, piecewise, as printed (ABC Theorem 2.5; Choromanska et al. 2015, Theorem 4.1; both
+    theorem numbers [unverified])."""
     below = sympy.log(H - 1) / 2 - _C2 * u**2 - (k + 1) * I_1(u)
     expr = _from_printed("theta_k", sympy.Piecewise((below, u <= -E_inf), (THETA_STAR, True)))
     return Formula(
         "theta_k", expr, (u, H, k),
         lhs=r"\Theta_{k,H}(u)",
-        reference=f"{ABC}, Thm 2.5; {PAPER}, Thm 4.1 (REFERENCE §4)",
+        reference=f"{ABC}, Theorem 2.5 [unverified]; {PAPER}, Sec. 4, Theorem 4.1 [unverified]",
+        cite=("auffinger2013", "choromanska2015"),
         description="lim (1/Lambda) log E Crt_{Lambda,k}(u): critical points of index k below Lambda u",
     )
 
 
 @functools.lru_cache(maxsize=None)
 def theta_formula() -> Formula:
-    """``Θ_H(u)`` (all indices), piecewise, as printed (ABC Thm 2.8; Choromanska et al. Cor 4.1)."""
+    """``Θ_H(u)`` (all indices), piecewise, as printed (ABC Theorem 2.8; Choromanska et al. 2015,
+    Corollary 4.1; both numbers [unverified])."""
     base = sympy.log(H - 1) / 2
     expr = _from_printed("theta", sympy.Piecewise(
         (base - _C2 * u**2 - I_1(u), u <= -E_inf), (base - _C2 * u**2, u <= 0), (base, True)))
     return Formula(
         "theta", expr, (u, H),
         lhs=r"\Theta_H(u)",
-        reference=f"{ABC}, Thm 2.8; {PAPER}, Cor 4.1 (REFERENCE §4)",
+        reference=f"{ABC}, Theorem 2.8 [unverified]; {PAPER}, Sec. 4, Corollary 4.1 [unverified]",
+        cite=("auffinger2013", "choromanska2015"),
         description="lim (1/Lambda) log E Crt_Lambda(u): critical points of any index below Lambda u",
     )
 
@@ -163,9 +170,9 @@ def threshold_distance_formula() -> Formula:
 
 @functools.lru_cache(maxsize=None)
 def theta_star_formula() -> Formula:
-    """``Θ* = Θ_{k,H}(u ≥ -E_∞) = ½ log(H-1) - (H-2)/H`` (REFERENCE §4)."""
+    """``Θ* = Θ_{k,H}(u ≥ -E_∞) = ½ log(H-1) - (H-2)/H``: :func:`theta_k_formula` above the threshold."""
     return Formula("theta_star", THETA_STAR, (H,), lhs=r"\Theta_{*}",
-                   reference=theta_k_formula().reference,
+                   reference=theta_k_formula().reference, cite=theta_k_formula().cite,
                    description="the complexity at and above the threshold, for every index")
 
 
@@ -187,7 +194,7 @@ def theta_k_stable_formula() -> Formula:
         (theta_s, True))
     return Formula(
         "theta_k_stable", expr, (s, H, k, theta_s),
-        lhs=r"\Theta_{k,H}", reference=theta_k_formula().reference,
+        lhs=r"\Theta_{k,H}", reference=theta_k_formula().reference, cite=theta_k_formula().cite,
         description="the index-k complexity in a form without cancellation at the threshold",
     )
 
@@ -205,7 +212,7 @@ def theta_stable_formula() -> Formula:
             (quadratic - _i1_series_expr(s), s > 0),
             (quadratic, s >= -1),
             (sympy.log(H - 1) / 2, True)), (s, H, theta_s),
-        lhs=r"\Theta_H", reference=theta_formula().reference,
+        lhs=r"\Theta_H", reference=theta_formula().reference, cite=theta_formula().cite,
         description="the total complexity in a form without cancellation at the threshold",
     )
 
@@ -216,7 +223,8 @@ def threshold_equation() -> Formula:
     expr = _from_printed("threshold_equation", sympy.log(H - 1) / 2 - _C2 * E**2 - (k + 1) * I_1(-E))
     return Formula(
         "threshold_equation", expr, (E, H, k), lhs=r"\Theta_{k,H}(-E_k)",
-        reference=f"{ABC}, §2; {PAPER}, §4 (REFERENCE §4)",
+        reference=f"{ABC}, Sec. 2 [unverified]; {PAPER}, Sec. 4",
+        cite=("auffinger2013", "choromanska2015"),
         description="E_k(H) is the unique zero above E_inf; -Lambda E_0 is the ground-state level",
         conditions=r"E_k > E_\infty",
     )

@@ -1,12 +1,13 @@
 """From a network to the spherical H-spin glass: the assumption chain as an explicit derivation.
 
 ``derive_hamiltonian(net)`` starts from the exact path polynomial of a concrete network (Eq. 1 of
-Choromanska et al. 2015) and applies the assumptions of REFERENCE §2 one at a time, each as a sympy
+Choromanska et al. 2015) and applies the assumptions of their Sec. 3 one at a time, each as a sympy
 transformation of the previous expression (:mod:`polyloss.symbolic.assumptions`), arriving at
 
     L_{Λ,H}(w̃) = Λ^{-(H-1)/2} Σ_{i_1..i_H=1}^{Λ} X̂_{i_1..i_H} w̃_{i_1} … w̃_{i_H},   Σ_i w̃_i² = Λ,
 
-with ``X̂`` iid N(0,1) over ordered tuples (REFERENCE §3; the paper writes X for X̂), and, for the
+with ``X̂`` iid N(0,1) over ordered tuples (Choromanska et al. 2015, Sec. 3, the spherical spin glass of
+Auffinger, Ben Arous and Černý 2013; the paper writes X for X̂), and, for the
 absolute and hinge losses, at ``C_1 + C_2 · L_{Λ,H}(w̃)`` with the constants shown.
 
 Conventions (each an **[open]** choice, stated in the generated documents too):
@@ -48,7 +49,8 @@ S_SUP = sympy.Symbol("S", positive=True)
 Y_T = sympy.Symbol("Y_{t}", real=True)
 RHO_HINGE = sympy.Symbol(r"\rho'", positive=True)
 EXPECTED_Y = sympy.Symbol(r"\mathbb{E}_A[Y]", real=True)
-PAPER = "Choromanska et al. 2015"
+PAPER = "Choromanska et al. (2015)"
+SPIN_GLASS = "Auffinger, Ben Arous and Černý (2013)"
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -154,8 +156,9 @@ class Step:
     empty for a step that only rewrites); ``summary`` (what the step does, one sentence);
     ``before`` / ``after`` (sympy; ``before`` is None for the first); ``lhs`` (LaTeX of what ``after``
     equals); ``changes`` (what changed: replaced symbols, variances, multiplicities, checks);
-    ``equation`` (the paper's equation or REFERENCE section it corresponds to); ``model`` (the
-    structured form, or None).
+    ``equation`` (where the paper states it, as plain text: authors, year, section or equation,
+    "[unverified]" where the locator could not be checked); ``model`` (the structured form, or
+    None); ``cite`` (the keys of ``polyloss/references.bib`` that ``equation`` names).
     """
 
     name: str
@@ -167,6 +170,7 @@ class Step:
     changes: dict = field(default_factory=dict)
     equation: str = ""
     model: A.Model | None = None
+    cite: tuple = ()
 
 
 class Derivation:
@@ -206,7 +210,8 @@ class Derivation:
         """``(E[L(w̃) L(w̃')], w̃, w̃')``: ``Σ_s ∂_s L(w̃) ∂_s L(w̃') Var(s)`` over the independent couplings.
 
         Computed from the Hamiltonian and the variance table of the last model, not written down;
-        REFERENCE §3 says it equals ``Λ (w̃·w̃'/Λ)^H``.
+        it should equal ``Λ (w̃·w̃'/Λ)^H``, the covariance of the spherical pure H-spin glass
+        (Auffinger, Ben Arous and Černý 2013; Choromanska et al. 2015, Sec. 3).
         """
         L = self.hamiltonian.expr
         other = tuple(sympy.Symbol(rf"\tilde{{w}}'_{{{a}}}", real=True) for a in range(1, self.Lambda + 1))
@@ -236,7 +241,7 @@ class Derivation:
 def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rho=A.RHO,
                        q="default", max_paths: int = DEFAULT_MAX_PATHS,
                        max_tuples: int = DEFAULT_MAX_TUPLES) -> Derivation:
-    """Derive the spherical spin-glass Hamiltonian of ``net`` step by step (REFERENCE §2–3).
+    """Derive the spherical spin-glass Hamiltonian of ``net`` step by step (Choromanska et al. 2015, Sec. 3).
 
     Args:
         net: a :class:`ReLUNetwork` or a widths sequence.
@@ -251,7 +256,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
         max_tuples: likewise for more than this many ordered tuples Λ^H.
 
     Returns: a :class:`Derivation` whose steps are: path polynomial (Eq. 1); expectation over
-    activations (A2, A3); independent path inputs (A1, Eq. 2); redundancy (A4); uniformity (A5);
+    activations (A2, A3); independent path inputs (A1, Eq. (2) [unverified]); redundancy (A4); uniformity (A5);
     unit-variance couplings; spherical constraint (A6); the Hamiltonian; the loss (A7 for hinge).
     """
     if not isinstance(net, ReLUNetwork):
@@ -270,39 +275,39 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     index_of = dict(zip(net.weight_symbols, indices))
     steps = []
 
-    def add(name, assumptions_, summary, model, lhs, changes, equation):
+    def add(name, assumptions_, summary, model, lhs, changes, equation, cite=("choromanska2015",)):
         before = steps[-1].after if steps else None
         steps.append(Step(name, tuple(A.assumption(k) for k in assumptions_), summary, before,
-                          model.expr, lhs, changes, equation, model))
+                          model.expr, lhs, changes, equation, model, cite))
 
     pp = path_polynomial(net, q=q, max_paths=max_paths)
     m = A.network_model(pp)
     add("path polynomial", (), "The exact network output as a sum over its Psi input-output paths, "
         "A_{i,j} = 1 when every ReLU on the path is active.", m, "Y",
-        {"q": pp.q, "paths": pp.n_paths}, f"{PAPER}, Eq. 1; REFERENCE §1")
+        {"q": pp.q, "paths": pp.n_paths}, f"{PAPER}, Eq. (1)")
     m, ch = A.expectation_over_activations(m, rho)
     add("expectation over activations", ("A2", "A3"), "Take the expectation over the activations: "
         "each A_{i,j} becomes rho (linearity, A independent of X).", m, r"\mathbb{E}_A[Y]", ch,
-        "REFERENCE §2.2-2.3")
+        f"{PAPER}, Sec. 3")
     m, ch = A.independent_path_inputs(m)
     add("independent path inputs", ("A1",), "Give every path its own input X_{i,j}, independent N(0,1).",
-        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Eq. 2; REFERENCE §2.1")
+        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3, Eq. (2) [unverified]")
     m, ch = A.redundancy(m, index_of, Lambda)
     ch = {"weight map rule": map_text, **ch}
     add("redundancy", ("A4",), "Replace each weight by its unique weight and regroup the sum by the ordered "
         "tuple of unique weights on each path; X_{(t)} sums the path inputs of tuple t, variance t.",
-        m, r"\mathbb{E}_A[Y]", ch, "REFERENCE §2.4")
+        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3")
     multiplicities = dict(ch["multiplicities"])
     m, ch = A.uniformity(m, Lambda, H)
     add("uniformity", ("A5",), "Measure how far the multiplicities are from uniform (ratio c), then impose "
-        "t = Psi/Lambda^H on every ordered tuple.", m, r"\mathbb{E}_A[Y]", ch, "REFERENCE §2.5")
+        "t = Psi/Lambda^H on every ordered tuple.", m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3")
     c, tbar = ch["c"], ch["uniform multiplicity"]
     m, ch = A.unit_variance(m)
     add("unit-variance couplings", (), "Normalise the couplings to unit variance (no new assumption): "
-        "X_{(t)} = sqrt(Psi/Lambda^H) Xhat_t.", m, r"\mathbb{E}_A[Y]", ch, "REFERENCE §3")
+        "X_{(t)} = sqrt(Psi/Lambda^H) Xhat_t.", m, r"\mathbb{E}_A[Y]", ch, "", ())
     m, ch = A.spherical_constraint(m)
     add("spherical constraint", ("A6",), "Impose the spherical constraint and rescale the weights: "
-        "w_i = sqrt(C) wtilde_i, sum_i wtilde_i^2 = Lambda.", m, r"\mathbb{E}_A[Y]", ch, "REFERENCE §2.6")
+        "w_i = sqrt(C) wtilde_i, sum_i wtilde_i^2 = Lambda.", m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3")
 
     # the Hamiltonian: pull the common coefficient out of the terms and Λ^{-(H-1)/2} into L
     cores, commons = [], set()
@@ -322,7 +327,8 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     couplings = tuple(A.coupling_symbol(t) for t in m.keys)
     ham = Formula("hamiltonian", L_expr, tuple(m.weights) + couplings,
                   lhs=r"L_{\Lambda,H}(\tilde w)",
-                  reference=f"{PAPER}, §3 (REFERENCE §3): spherical {H}-spin glass, Lambda = {Lambda}",
+                  reference=f"{PAPER}, Sec. 3; {SPIN_GLASS}: spherical {H}-spin glass, Lambda = {Lambda}",
+                  cite=("choromanska2015", "auffinger2013"),
                   description=f"spherical {H}-spin glass Hamiltonian of widths {net.widths}")
     weight_set = set(m.weights)
     degrees = {sum(e for b, e in core.as_powers_dict().items() if b in weight_set) for core in cores}
@@ -333,7 +339,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
                       steps[-1].after, sympy.Mul(K, L_expr, evaluate=False), r"\mathbb{E}_A[Y]",
                       {"K": K, "factoring exact": exact, "homogeneous": len(degrees) == 1,
                        "degree": max(degrees), "terms": len(cores)},
-                      "REFERENCE §3", hm))
+                      f"{PAPER}, Sec. 3; {SPIN_GLASS}", hm, ("choromanska2015", "auffinger2013")))
     C1, C2 = sympy.Integer(0), K
     if loss is not None:
         template = (S_SUP - Y_T / S_SUP * EXPECTED_Y if loss == "absolute"
@@ -355,7 +361,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
         steps.append(Step(f"{loss} loss", tuple(A.assumption(k) for k in used), summary, steps[-1].after,
                           sympy.Add(C1, sympy.Mul(C2, L_expr, evaluate=False), evaluate=False), lhs,
                           {"template": template, "C_1": C1, "C_2": C2, "reduction exact": exact},
-                          "REFERENCE §3", None))
+                          f"{PAPER}, Sec. 3", None, ("choromanska2015",)))
     return Derivation(network=net, Lambda=Lambda, weight_map=tuple(indices), weight_map_text=map_text,
                       rho=rho, loss=loss, steps=tuple(steps), hamiltonian=ham, prefactor=K, C1=C1, C2=C2,
                       multiplicities=multiplicities, c=c, uniform_multiplicity=tbar,
