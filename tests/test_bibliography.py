@@ -133,3 +133,15 @@ def test_every_cite_key_in_the_code_is_a_bib_entry():
     for name, cite in attached:
         assert isinstance(cite, tuple), name
         assert set(cite) <= keys, (name, cite)
+
+
+def test_references_bib_is_package_data():
+    """The documents write references.bib beside their .tex from the installed package: it must be
+    package data (pyproject) and readable through importlib.resources."""
+    import importlib.resources
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "references.bib" in data["polyloss"]
+    installed = importlib.resources.files("polyloss").joinpath("references.bib")
+    assert installed.is_file() and installed.read_text(encoding="utf-8") == BIB.read_text(encoding="utf-8")
