@@ -40,7 +40,10 @@ class Assumption:
     Attributes:
         key: ``"A1"`` … ``"A7"``, polyloss's numbering (not the paper's).
         name: short name, e.g. ``"variable independence"``; ``label`` is ``"A1 variable independence"``.
-        paper_name: how Choromanska et al. (2015), Sec. 3, call it.
+        paper_name: how Choromanska et al. (2015), Sec. 3, call it. Their abstract confirms "variable
+            independence", "redundancy in network parametrization" and "uniformity"; the other names
+            (Bernoulli activations, independence of X and A, spherical constraint, Bernoulli hinge)
+            are [unverified] against the paper's wording.
         statement: one plain sentence; ``latex``: the same as LaTeX (inline math in ``$...$``).
         reference: where it is stated, in plain text (authors, year, section or equation; a locator
             that could not be checked against the published text says "[unverified]").
