@@ -3,8 +3,10 @@
 Oracles: the tracked files themselves (``git ls-files``), the text of references.bib parsed here with a
 small regex (no BibTeX library), and the LaTeX the theory documents render. The checks:
 
-* no tracked file outside results/ cites the nonexistent "REFERENCE §n" document, or the assumption
-  labels attributed to the COLT note (``A1p`` … ``A7p``, ``A5u``, ``A6u``), which could not be confirmed;
+* no tracked file outside results/ cites the nonexistent reference document (:data:`MISSING_DOCUMENT`
+  followed by a section number), or uses the assumption labels attributed to the COLT note
+  (:data:`UNCONFIRMED_LABELS`: A1 … A7 with a suffix p, A5 and A6 with a suffix u), which could not be
+  confirmed;
 * docs/bibliography.md lists exactly the entries of references.bib, each row with the entry's year and
   arXiv id;
 * every ``\\cite`` of the generated theory documents, and every ``cite`` key the code attaches to an
@@ -77,7 +79,7 @@ def test_no_tracked_file_cites_the_missing_reference_document():
 def test_no_tracked_file_uses_the_unconfirmed_assumption_labels():
     offenders = [str(p.relative_to(ROOT)) for p in tracked_files()
                  if (text := text_of(p)) is not None and UNCONFIRMED_LABELS.search(text)]
-    assert not offenders, f"unconfirmed labels A1p … A7p / A5u, A6u still in: {offenders}"
+    assert not offenders, f"unconfirmed assumption labels ({UNCONFIRMED_LABELS.pattern}) still in: {offenders}"
 
 
 def test_bibliography_page_lists_exactly_the_bib_entries():
