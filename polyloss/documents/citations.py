@@ -111,6 +111,7 @@ def reference_latex(reference: str, keys=()) -> str:
             return rf"\cite{{{key}}}"
         text = re.sub(pattern, one, text)
     text = re.sub(r"\b(Sec|Eq|Thm|Cor|Prop|Lemma|Table|Fig)\. ", r"\1.~", text)
+    text = re.sub(r"(?<![\w'.\\{])([A-Zb-z])(?![\w'.}])", r"$\1$", text)  # a one-letter symbol: math
     text = text.replace("§", r"\S")
     missing = [k for k in keys if k not in named]
     return (rf"\cite{{{','.join(missing)}}}" + (", " if text else "") if missing else "") + text

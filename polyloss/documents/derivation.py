@@ -40,7 +40,7 @@ _SUMMARY_LATEX = {
                   r"sum of the inputs of the $t_{i_1\dots i_H}$ paths that carry the tuple, so its variance is "
                   r"$t_{i_1\dots i_H}$.",
     "uniformity": r"The multiplicities are compared with their mean $\bar t = \Psi/\Lambda^H$ through the ratio $c$ "
-                  r"(Conventions); then $t_{i_1\dots i_H} = \bar t$ is imposed on all $\Lambda^H$ ordered tuples, "
+                  r"(Section~\ref{sec:conventions}); then $t_{i_1\dots i_H} = \bar t$ is imposed on all $\Lambda^H$ ordered tuples, "
                   r"tuples carried by no path being added.",
     "unit-variance couplings": r"A normalisation, with no new assumption: $X_{(i_1\dots i_H)} = \sqrt{\bar t}\,"
                                r"\hat X_{i_1\dots i_H}$ with $\hat X_{i_1\dots i_H} \sim \mathcal{N}(0,1)$, and "
@@ -293,8 +293,8 @@ def assumption_list(doc: Document, items) -> None:
     rows = []
     for a in items:
         paper = "" if a.paper_name == a.name else f" (in the paper: {_in_text(a.paper_name)})"
-        rows.append(rf"\item[{a.key}] \textit{{{escape_text(a.name.capitalize())}}}{paper}. {a.latex} "
-                    rf"Source: {assumption_sources_latex(a)}.")
+        rows.append(rf"\item[{a.key}] \textit{{{escape_text(a.name.capitalize())}}}{paper} --- "
+                    rf"{assumption_sources_latex(a)}. {a.latex}")
     doc.raw(r"\begin{description}" + "\n" + "\n".join(rows) + "\n" + r"\end{description}")
 
 
@@ -315,7 +315,7 @@ def derivation_document(derivation: Derivation) -> Document:
     _weight_map_paragraph(doc, d)
     doc.section("Assumptions")
     assumption_list(doc, [a for a in A.ASSUMPTIONS if a.key != "A7" or d.loss == "hinge"])
-    _conventions(doc)
+    _conventions(doc, d.loss)
     doc.section("Derivation")
     for n, step in enumerate(d.steps, start=1):
         doc.section(f"Step {n}: {step.name[0].upper() + step.name[1:]}", level=2)
@@ -363,15 +363,24 @@ _CONVENTIONS = [
     r"The distance from uniformity is $c = \max_{i_1 \dots i_H} \max(t_{i_1\dots i_H}/\bar t,\ "
     r"\bar t/t_{i_1\dots i_H})$ with $\bar t = \Psi/\Lambda^H$: $c = \infty$ if a tuple is carried by no path, "
     r"and $c = 1$ if and only if the multiplicities are uniform [open].",
-    r"Labels are $Y_t = \pm S$ with $S = \sup|Y|$ for the absolute loss, and $Y_t = \pm 1$ for the hinge "
-    r"loss [open].",
     r"The keys A1, \dots, A7 of the assumptions are polyloss's numbering, not the labels of the paper.",
 ]
 
 
-def _conventions(doc: Document) -> None:
+_LABELS = {
+    "absolute": r"Labels are $Y_t = \pm S$ with $S = \sup|Y|$ [open].",
+    "hinge": r"Labels are $Y_t = \pm 1$ [open].",
+    "both": r"Labels are $Y_t = \pm S$ with $S = \sup|Y|$ for the absolute loss, and $Y_t = \pm 1$ for the "
+            r"hinge loss [open].",
+}
+
+
+def _conventions(doc: Document, loss: str | None = "both") -> None:
+    """The conventions polyloss chose where the paper leaves a choice open; labels only for ``loss``."""
     doc.section("Conventions")
-    doc.raw("\\begin{itemize}\n" + "\n".join(rf"\item {c}" for c in _CONVENTIONS) + "\n\\end{itemize}")
+    doc.raw(r"\label{sec:conventions}")
+    items = _CONVENTIONS[:-1] + ([_LABELS[loss]] if loss else []) + _CONVENTIONS[-1:]
+    doc.raw("\\begin{itemize}\n" + "\n".join(rf"\item {c}" for c in items) + "\n\\end{itemize}")
 
 
 def general_document() -> Document:
@@ -432,7 +441,7 @@ def general_document() -> Document:
                  r"w_{i_1} \cdots w_{i_H}.", label="g-red")
     doc.section("Step 5: uniformity", level=2)
     doc.paragraph(r"The multiplicities are compared with their mean $\bar t = \Psi/\Lambda^H$ through $c$ "
-                  r"(Conventions). Assumption A5 then imposes $t_{i_1\dots i_H} = \bar t$ on "
+                  r"(Section~\ref{sec:conventions}). Assumption A5 then imposes $t_{i_1\dots i_H} = \bar t$ on "
                   r"every ordered tuple, so that $X_{(i_1 \dots i_H)} \sim \mathcal{N}(0, \Psi/\Lambda^H)$ for "
                   r"all $\Lambda^H$ tuples.", raw=True)
     doc.section("Step 6: unit-variance couplings", level=2)
