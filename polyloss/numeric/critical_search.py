@@ -149,7 +149,7 @@ def max_critical_points(Lambda: int, H: int) -> int:
     """Most critical points a generic instance can have: ``2((H-1)^Λ - 1)/(H-2)``; ``2Λ`` for H = 2.
 
     Twice the number of eigenvectors of a generic symmetric tensor of order H in Λ variables
-    (Cartwright & Sturmfels 2013, Thm 1.2); every critical point ``±w`` is such an eigenvector.
+    (Cartwright and Sturmfels (2013), Theorem 1.2 [unverified]); every critical point ``±w`` is such an eigenvector.
     """
     Lambda = V.integer("Lambda", Lambda, minimum=2)
     H = V.integer("H", H, minimum=2)
