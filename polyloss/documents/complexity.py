@@ -13,7 +13,7 @@ import sympy
 
 from ..symbolic import complexity as C
 from ..symbolic.formula import Formula
-from ..symbolic.latex import Document, latex_expr
+from ..symbolic.latex import Document, join_terms, latex_expr
 from . import citations as cite
 
 _INTRO = {
@@ -36,8 +36,27 @@ def _sources(f: Formula) -> str:
     return cite.reference_latex(f.reference, getattr(f, "cite", ()) or ()) if f.reference else ""
 
 
+def _rank(term) -> int:
+    """The place of a term in a printed sum, as the literature writes it: ½ log(H−1), the other
+    constants, the quadratic term, then the rate I_1."""
+    if term.has(C.I_1):
+        return 3
+    if term.free_symbols & {C.u, C.E, C.s, C.x}:
+        return 2
+    return 0 if term.has(sympy.log) else 1
+
+
+def ordered_latex(expr) -> str:
+    """LaTeX of a sum in the order of :func:`_rank`, each rational term factored (``4(H-1)``, not
+    ``4H-4``); anything else as sympy prints it."""
+    if not isinstance(expr, sympy.Add) or expr.has(sympy.sqrt(C.u**2 - C.E_inf**2)):
+        return latex_expr(expr)
+    terms = sorted(expr.args, key=lambda t: (_rank(t), sympy.default_sort_key(t)))
+    return join_terms([latex_expr(sympy.factor(t) if not t.has(C.I_1, sympy.log) else t) for t in terms])
+
+
 def _formula_tex(f: Formula) -> str:
-    body = f"{f.lhs} = {latex_expr(C.printed(f))}"
+    body = f"{f.lhs} = {ordered_latex(C.printed(f))}"
     return body + (rf", \qquad {f.conditions}" if f.conditions else "")
 
 
@@ -47,7 +66,7 @@ def _piecewise_equation(doc: Document, f: Formula) -> None:
         if isinstance(cond, sympy.core.relational.Relational) and not (cond.lhs.free_symbols & {C.u, C.s}):
             cond = cond.reversedsign.reversed  # print "u <= -E_inf", not sympy's "E_inf <= -u"
         cond_tex = r"\text{otherwise}" if cond is sympy.true else latex_expr(cond)
-        rows.append(f"{latex_expr(piece)} & {cond_tex}")
+        rows.append(f"{ordered_latex(piece)} & {cond_tex}")
     body = f"{f.lhs} = \\begin{{cases}}\n" + " \\\\\n".join(rows) + "\n\\end{cases}"
     doc.equation(body, label=f.name)
 
