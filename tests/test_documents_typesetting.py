@@ -121,6 +121,8 @@ def documents(tmp_path_factory, pdflatex):
     tex["polyloss complexity --latex"] = complexity
     tex["polyloss derive --steps --latex (rho = 1/2)"] = derivation_document(
         derive_hamiltonian((3, 2, 1), loss="hinge", rho=0.5)).write(root / "cli" / "derivation.tex")
+    tex["polyloss derive --steps --latex (27 terms, shown in part)"] = derivation_document(
+        derive_hamiltonian((3, 3, 3, 1), loss=None, Lambda=3)).write(root / "cli" / "derivation_long.tex")
     tex["networks report correlation table"] = _correlation_table(root / "networks" / "correlation_table.tex")
     out = {}
     for name, path in tex.items():
@@ -133,7 +135,8 @@ def documents(tmp_path_factory, pdflatex):
 
 NAMES = ["theory/derivation_general.tex", "theory/derivation_example.tex", "theory/complexity.tex",
          "report/derivation.tex", "report/derivation_hinge.tex", "polyloss complexity --latex",
-         "polyloss derive --steps --latex (rho = 1/2)", "networks report correlation table"]
+         "polyloss derive --steps --latex (rho = 1/2)", "polyloss derive --steps --latex (27 terms, shown in part)",
+         "networks report correlation table"]
 
 
 def test_every_document_is_covered(documents):
@@ -178,3 +181,14 @@ def test_no_display_breaks_inside_equations(documents):
     for name in NAMES:
         path, _ = documents[name]
         assert r"\allowdisplaybreaks" not in path.read_text(), name
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "derivation" in n or "derive" in n])
+def test_each_assumption_is_stated_once(documents, name):
+    """An assumption is stated in the list of assumptions; the steps name it (A2), never restate it."""
+    from polyloss.symbolic.assumptions import ASSUMPTIONS
+
+    tex = documents[name][0].read_text()
+    for a in ASSUMPTIONS:
+        assert tex.count(a.latex) <= 1, (name, a.key)
+    assert any(tex.count(a.latex) == 1 for a in ASSUMPTIONS), name
