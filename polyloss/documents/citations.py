@@ -99,9 +99,14 @@ _IN_PROSE = (
 )
 
 
+_LOCATOR = r"(?:Secs?\.|Eqs?\.|Theorem|Thm\.|Corollary|Cor\.|Table|Fig\.)~?[0-9A-Za-z().–-]+"
+_LOCATORS = _LOCATOR + r"(?:, " + _LOCATOR + r")*"
+
+
 def reference_latex(reference: str, keys=()) -> str:
     """A plain-text reference ("Choromanska et al. (2015), Sec. 3") as LaTeX, each named source a
-    ``\\cite`` ("\\cite{choromanska2015}, Sec.~3"); sources in ``keys`` it does not name come first."""
+    ``\\cite`` with its locator ("\\cite[Sec.~3]{choromanska2015}"); sources in ``keys`` it does not
+    name come first."""
     from ..symbolic.latex import escape_text
 
     text, named = escape_text(reference), set()
@@ -111,7 +116,21 @@ def reference_latex(reference: str, keys=()) -> str:
             return rf"\cite{{{key}}}"
         text = re.sub(pattern, one, text)
     text = re.sub(r"\b(Sec|Eq|Thm|Cor|Prop|Lemma|Table|Fig)\. ", r"\1.~", text)
+    text = re.sub(r"\b(Theorem|Corollary|Lemma|Table|Section|Equation) (?=[0-9(])", r"\1~", text)
     text = re.sub(r"(?<![\w'.\\{])([A-Zb-z])(?![\w'.}])", r"$\1$", text)  # a one-letter symbol: math
     text = text.replace("§", r"\S")
+    text = re.sub(r"\\cite\{(\w+)\}, (" + _LOCATORS + r")(?: \[(unverified)\])?(?=;|$| \(|, )",
+                  lambda m: rf"\cite[{m.group(2)}{', ' + m.group(3) if m.group(3) else ''}]{{{m.group(1)}}}", text)
     missing = [k for k in keys if k not in named]
     return (rf"\cite{{{','.join(missing)}}}" + (", " if text else "") if missing else "") + text
+
+
+def attach(sentence: str, sources: str, end: str = ".") -> str:
+    """``sentence`` (LaTeX) with its ``sources`` (LaTeX) before its final punctuation, which becomes
+    ``end``: bare when they are only citations ("... by $\\rho$~\\cite[Sec.~3]{choromanska2015}:"),
+    in parentheses when they say more."""
+    body = sentence.rstrip().rstrip(".:")
+    if not sources:
+        return body + end
+    only_cites = re.fullmatch(r"\\cite(?:\[[^\]]*\])?\{[^}]*\}(?:; \\cite(?:\[[^\]]*\])?\{[^}]*\})*", sources)
+    return body + (f"~{sources}" if only_cites else f" ({sources})") + end

@@ -90,7 +90,7 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
     doc.section("Formulas")
     for f in C.formulas():
         sources = _sources(f)
-        doc.paragraph(_INTRO[f.name] + (f" ({sources})" if sources else "") + ":", raw=True)
+        doc.paragraph(cite.attach(_INTRO[f.name], sources, ":"), raw=True)
         if isinstance(C.printed(f), sympy.Piecewise):
             _piecewise_equation(doc, f)
         else:

@@ -321,7 +321,7 @@ def derivation_document(derivation: Derivation) -> Document:
         doc.section(f"Step {n}: {step.name[0].upper() + step.name[1:]}", level=2)
         sources, _ = step_sources(step)
         summary = _SUMMARY_LATEX.get(step.name, escape_text(step.summary))
-        doc.paragraph(_uses(step) + summary + (f" See {sources}." if sources else ""), raw=True)
+        doc.paragraph(cite.attach(_uses(step) + summary, sources, ":"), raw=True)
         _render_step(doc, step, label=f"step{n}")
         facts = [fact for fact, _ in step_facts(step, d)]
         if facts:
@@ -414,20 +414,21 @@ def general_document() -> Document:
     assumption_list(doc, A.ASSUMPTIONS)
     _conventions(doc)
     doc.section("Derivation")
-    s = cite.STEP_SOURCES
+    # the sources of the steps, as the derivation itself records them (one source of truth)
+    s = {step.name: step_sources(step)[0] for step in derive_hamiltonian(EXAMPLE_WIDTHS, loss="hinge").steps}
     doc.section("Step 1: path polynomial (exact)", level=2)
-    doc.paragraph(rf"With $A_{{i,j}} = 1$ when every ReLU on path $(i,j)$ is active and $0$ otherwise, the "
-                  rf"output of the network is exactly {cite.latex(s['path polynomial'])}", raw=True)
+    doc.paragraph(cite.attach(r"With $A_{i,j} = 1$ when every ReLU on path $(i,j)$ is active and $0$ otherwise, "
+                              r"the output of the network is exactly", s["path polynomial"], ":"), raw=True)
     doc.equation(r"Y = q \sum_{i=1}^{n_0} \sum_{j=1}^{\gamma} X_i\, A_{i,j} \prod_{k=1}^{H} w^{(k)}_{i,j}.",
                  label="g-eq1")
     doc.section("Step 2: expectation over activations", level=2)
-    doc.paragraph(r"By assumptions A2 and A3, taking the expectation over "
-                  r"the activations replaces every $A_{i,j}$ by $\rho$:", raw=True)
+    doc.paragraph(cite.attach(r"By assumptions A2 and A3, taking the expectation over the activations replaces "
+                              r"every $A_{i,j}$ by $\rho$", s["expectation over activations"], ":"), raw=True)
     doc.equation(r"\mathbb{E}_A[Y] = q \sum_{i=1}^{n_0} \sum_{j=1}^{\gamma} X_i\, \rho \prod_{k=1}^{H} "
                  r"w^{(k)}_{i,j}.", label="g-ea")
     doc.section("Step 3: independent path inputs", level=2)
-    doc.paragraph(r"By assumption A1, $X_i \to X_{i,j} \sim \mathcal{N}(0,1)$, independent "
-                  rf"for every path {cite.latex(s['independent path inputs'])}:", raw=True)
+    doc.paragraph(cite.attach(r"By assumption A1, $X_i \to X_{i,j} \sim \mathcal{N}(0,1)$, independent for every path",
+                              s["independent path inputs"], ":"), raw=True)
     doc.equation(r"\mathbb{E}_A[Y] = q \sum_{i=1}^{n_0} \sum_{j=1}^{\gamma} X_{i,j}\, \rho \prod_{k=1}^{H} "
                  r"w^{(k)}_{i,j}.", label="g-eq2")
     doc.section("Step 4: redundancy", level=2)
@@ -436,7 +437,8 @@ def general_document() -> Document:
                   r"$(\pi(w^{(1)}_{i,j}), \dots, \pi(w^{(H)}_{i,j}))$; if $t_{i_1 \dots i_H}$ paths carry "
                   r"$(i_1,\dots,i_H)$, then $\sum t = \Psi$, and their inputs add up to the coupling "
                   r"$X_{(i_1 \dots i_H)} = \sum_{(i,j) \mapsto (i_1 \dots i_H)} X_{i,j} \sim "
-                  r"\mathcal{N}(0, t_{i_1 \dots i_H})$. Hence", raw=True)
+                  r"\mathcal{N}(0, t_{i_1 \dots i_H})$. Hence" + (f"~{s['redundancy']}" if s["redundancy"] else ""),
+                  raw=True)
     doc.equation(r"\mathbb{E}_A[Y] = q \sum_{i_1, \dots, i_H = 1}^{\Lambda} X_{(i_1 \dots i_H)}\, \rho\, "
                  r"w_{i_1} \cdots w_{i_H}.", label="g-red")
     doc.section("Step 5: uniformity", level=2)
@@ -450,9 +452,9 @@ def general_document() -> Document:
     doc.equation(r"\mathbb{E}_A[Y] = q \rho \sqrt{\Psi/\Lambda^H} \sum_{i_1, \dots, i_H = 1}^{\Lambda} "
                  r"\hat X_{i_1 \dots i_H}\, w_{i_1} \cdots w_{i_H}.", label="g-norm")
     doc.section("Step 7: spherical constraint", level=2)
-    doc.paragraph(r"Assumption A6, $\frac{1}{\Lambda}\sum_{i=1}^{\Lambda} w_i^2 = C$, is "
-                  r"written $w_i = \sqrt{C}\, \tilde w_i$ with $\sum_i \tilde w_i^2 = \Lambda$; every term has "
-                  r"degree $H$ in the weights, so", raw=True)
+    doc.paragraph(cite.attach(r"Assumption A6, $\frac{1}{\Lambda}\sum_{i=1}^{\Lambda} w_i^2 = C$, is written "
+                              r"$w_i = \sqrt{C}\, \tilde w_i$ with $\sum_i \tilde w_i^2 = \Lambda$", s["spherical constraint"],
+                              "; every term has degree $H$ in the weights, so"), raw=True)
     doc.equation(r"\mathbb{E}_A[Y] = q \rho \sqrt{\Psi/\Lambda^H}\, C^{H/2} \sum_{i_1, \dots, i_H = 1}^{\Lambda} "
                  r"\hat X_{i_1 \dots i_H}\, \tilde w_{i_1} \cdots \tilde w_{i_H}.", label="g-sph")
     doc.section("Step 8: the Hamiltonian", level=2)
