@@ -192,3 +192,25 @@ def test_each_assumption_is_stated_once(documents, name):
     for a in ASSUMPTIONS:
         assert tex.count(a.latex) <= 1, (name, a.key)
     assert any(tex.count(a.latex) == 1 for a in ASSUMPTIONS), name
+
+
+def test_citations_in_prose_become_cites_with_their_locators():
+    from polyloss.documents.citations import attach, reference_latex
+
+    assert reference_latex("Choromanska et al. (2015), Eq. (1)") == r"\cite[Eq.~(1)]{choromanska2015}"
+    assert reference_latex("Auffinger, Ben Arous and Černý (2013), Theorem 2.5 [unverified]; "
+                           "Choromanska et al. (2015), Sec. 4") == \
+        r"\cite[Theorem~2.5, unverified]{auffinger2013}; \cite[Sec.~4]{choromanska2015}"
+    assert reference_latex("Choromanska et al. (2015), Sec. 3 (the constant c is ours)") == \
+        r"\cite[Sec.~3]{choromanska2015} (the constant $c$ is ours)"
+    assert reference_latex("the paper's Sec. 3", ("choromanska2015",)) == r"\cite{choromanska2015}, the paper's Sec.~3"
+    assert attach("It is so.", r"\cite{adler2007}", ":") == r"It is so~\cite{adler2007}:"
+    assert attach("It is so.", r"\cite{adler2007}, a remark") == r"It is so (\cite{adler2007}, a remark)."
+
+
+def test_every_bib_entry_has_a_name_in_plain_text():
+    from polyloss.documents.citations import AUTHORS
+
+    keys = re.findall(r"^@\w+\{([^,]+),", (Path(__file__).resolve().parents[1] / "polyloss" / "references.bib")
+                      .read_text(), re.M)
+    assert keys and set(keys) == set(AUTHORS)

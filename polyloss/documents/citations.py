@@ -22,6 +22,7 @@ AUTHORS = {
     "adler2007": "Adler and Taylor (2007)",
     "lecun1998": "LeCun et al. (1998)",
     "raschka2018": "Raschka (2018)",
+    "cartwright2013": "Cartwright and Sturmfels (2013)",
 }
 
 
@@ -96,6 +97,8 @@ _IN_PROSE = (
     ("sagun2014", r"Sagun et al\.,? \(?2014\)?"),
     ("adler2007", r"Adler and Taylor,? \(?2007\)?"),
     ("lecun1998", r"LeCun et al\.,? \(?1998\)?"),
+    ("raschka2018", r"Raschka,? \(?2018\)?"),
+    ("cartwright2013", r"Cartwright and Sturmfels,? \(?2013\)?"),
 )
 
 
