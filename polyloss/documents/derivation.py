@@ -119,9 +119,6 @@ def step_facts(step: Step, derivation: Derivation) -> list:
         if rho.is_number:
             out.append((rf"Here $\rho = {tex(rho)}$.", f"ρ = {plain_text(rho)}"))
     elif step.name == "redundancy":
-        if "weight map rule" in ch:
-            out.append(("Weight map: " + map_rule_latex(ch["weight map rule"]) + ".",
-                        "weight map: " + map_rule_text(ch["weight map rule"])))
         defs = ch.get("definitions", {})
         if defs and len(defs) <= _SHOW_TERMS:
             out.append(("The couplings are " + ", ".join(rf"${tex(k)} = {tex(v)}$" for k, v in defs.items()) + ".",
@@ -154,14 +151,13 @@ def step_facts(step: Step, derivation: Derivation) -> list:
         out.append(_checked("factoring", ch["factoring exact"]))
     elif step.name == "Hamiltonian":
         homogeneous = ch["homogeneous"]
-        out.append((rf"$L_{{\Lambda,H}}$ is {'' if homogeneous else 'not '}homogeneous of degree "
-                    rf"${ch['degree']}$ in $\tilde w$, with ${ch['terms']}$ terms (checked by sympy).",
+        out.append((rf"The Hamiltonian is {'' if homogeneous else 'not '}homogeneous of degree "
+                    rf"${ch['degree']}$ in $\tilde w$ and has ${ch['terms']}$ terms (checked by sympy).",
                     f"L is {'' if homogeneous else 'NOT '}homogeneous of degree {ch['degree']} in w̃, "
                     f"{ch['terms']} terms (checked by sympy)"))
         out.append(_checked("factoring", ch["factoring exact"]))
     elif step.model is None and "template" in ch:  # the loss
-        out.append((rf"The expected loss before the reduction is ${tex(ch['template'])}$.",
-                    f"expected loss before the reduction: {plain_text(ch['template'])}"))
+        out.append(("", f"expected loss before the reduction: {plain_text(ch['template'])}"))
         out.append(_checked("reduction", ch["reduction exact"]))
     return out
 
@@ -232,7 +228,8 @@ def derivation_text(derivation: Derivation) -> str:
         lines.append("  " + _SUMMARY_TEXT.get(step.name, plain_words(step.summary)))
         lines.append("  " + _result_text(step))
         for _, fact in step_facts(step, d):
-            lines.append(f"  {fact}")
+            if fact:
+                lines.append(f"  {fact}")
     lines.append("")
     lines.append(f"Hamiltonian: L(w̃) = {_model_text(d.hamiltonian_model)}, Σ_i w̃_i² = Λ = {d.Lambda}, "
                  "X̂ independent N(0, 1)")
@@ -323,7 +320,7 @@ def derivation_document(derivation: Derivation) -> Document:
         summary = _SUMMARY_LATEX.get(step.name, escape_text(step.summary))
         doc.paragraph(cite.attach(_uses(step) + summary, sources, ":"), raw=True)
         _render_step(doc, step, label=f"step{n}")
-        facts = [fact for fact, _ in step_facts(step, d)]
+        facts = [fact for fact, _ in step_facts(step, d) if fact]
         if facts:
             doc.paragraph(" ".join(f[0].upper() + f[1:] + ("" if f.endswith(".") else ".") for f in facts),
                           raw=True)
