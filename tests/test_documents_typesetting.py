@@ -214,3 +214,15 @@ def test_every_bib_entry_has_a_name_in_plain_text():
     keys = re.findall(r"^@\w+\{([^,]+),", (Path(__file__).resolve().parents[1] / "polyloss" / "references.bib")
                       .read_text(), re.M)
     assert keys and set(keys) == set(AUTHORS)
+
+
+def test_a_source_written_without_its_bib_file_still_resolves_its_citations(tmp_path, pdflatex):
+    """compile_pdf falls back on the package's references.bib when none lies beside the source."""
+    from polyloss.documents.complexity import complexity_document
+
+    tex = tmp_path / "complexity.tex"
+    tex.write_text(complexity_document(H_values=(3,), kmax=1, finite_sizes=()).render())
+    compile_pdf(tex)
+    assert not (tmp_path / "references.bib").exists()
+    assert typesetting_problems((tmp_path / "complexity.log").read_text()) == []
+    assert r"\bibitem{auffinger2013}" in (tmp_path / "complexity.bbl").read_text()

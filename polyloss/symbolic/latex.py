@@ -205,7 +205,8 @@ def compile_pdf(tex_path, *, outdir=None, engine: str = "pdflatex", runs: int = 
 
     The engine runs ``runs`` times (twice by default, for cross-references). A document with a
     bibliography (``\\bibliography`` in its ``.aux`` after the first run) is compiled as pdflatex,
-    bibtex, pdflatex, pdflatex, whatever ``runs`` says; bibtex finds the ``.bib`` beside the source.
+    bibtex, pdflatex, pdflatex, whatever ``runs`` says; bibtex finds the ``.bib`` beside the source,
+    else polyloss's own ``references.bib``.
     Raises :class:`LaTeXError` with the end of the log when the engine (or bibtex) reports an error.
     """
     tex_path = Path(tex_path).resolve()
@@ -215,7 +216,9 @@ def compile_pdf(tex_path, *, outdir=None, engine: str = "pdflatex", runs: int = 
     cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", "-output-directory", str(outdir), tex_path.name]
 
     def once(command, log_name, what, worst_ok=0):
-        env = {**os.environ, "BIBINPUTS": f"{tex_path.parent}{os.pathsep}{os.environ.get('BIBINPUTS', '')}"}
+        # bibtex looks beside the source, then in the package (references.bib is package data)
+        bibinputs = [str(tex_path.parent), str(importlib.resources.files("polyloss")), os.environ.get("BIBINPUTS", "")]
+        env = {**os.environ, "BIBINPUTS": os.pathsep.join(bibinputs)}
         proc = subprocess.run(command, cwd=tex_path.parent if command is cmd else outdir, capture_output=True,
                               text=True, timeout=timeout, errors="replace", env=env)
         if proc.returncode > worst_ok:
