@@ -91,6 +91,7 @@ from ..numeric.network_hessian import (
     structural_ceiling,
     threshold,
 )
+from ..numeric.statistics import mean_interval
 from ..numeric.training import ALIGNED_REPLICAS
 from ..store import RunStore, read_config
 
@@ -234,21 +235,6 @@ class IndexSpectra:
         return structural_ceiling(self.n_1, N_CLASSES) / self.n_params
 
 
-def mean_interval(values, level: float = 0.95) -> tuple:
-    """``(mean, low, high)`` over the first axis: the mean and its confidence interval at ``level``
-    (Student t with n - 1 degrees of freedom; NaN bounds for a single value)."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=np.float64)
-    mean = values.mean(0)
-    n = values.shape[0]
-    if n < 2:
-        nan = np.full_like(mean, np.nan)
-        return mean, nan, nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(0, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 @dataclass
 class MnistResult:
     """Per-width arrays (``runs[n_1][metric]``, shape (replicas,)), Hessian spectra per index width
@@ -359,15 +345,16 @@ class MnistResult:
 
     def correlation_document(self):
         """The table as a LaTeX Document (polyloss.symbolic.latex)."""
-        from ..symbolic.latex import Document
+        from ..symbolic.latex import Document, escape_text
 
         c = self.config
         doc = Document("Train and test loss of trained networks: correlation per width")
         doc.paragraph(
-            f"One hidden ReLU layer, no biases, 100 inputs (10x10 MNIST), softmax cross-entropy; "
-            f"{c.replicas} networks per width, {c.epochs} epochs of SGD (batch {c.batch_size}, "
-            f"learning rate {c.learning_rate}/(1 + {c.lr_decay} e)), initial weights uniform in [-1, 1], "
-            f"seed {c.seed}, data: {c.data}. Paper: Choromanska et al. (2015), Table 1 (1000 networks, 200 epochs).")
+            rf"One hidden ReLU layer without biases, $100$ inputs ($10 \times 10$ MNIST images), softmax "
+            rf"cross-entropy; ${c.replicas}$ networks per width, trained for ${c.epochs}$ epochs of SGD (batch "
+            rf"${c.batch_size}$, learning rate ${c.learning_rate}/(1 + {c.lr_decay}\,e)$ in epoch $e$), initial "
+            rf"weights uniform in $[-1, 1]$, seed ${c.seed}$, data: {escape_text(c.data)}. The published values "
+            r"are those of \cite[Table~1]{choromanska2015} ($1000$ networks, $200$ epochs).", raw=True)
         rows = []
         for w, n, r, lo, hi, paper, mean, var in self.correlation_rows():
             p = f"{paper:.4f}" if paper is not None else "--"
