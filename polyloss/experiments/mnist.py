@@ -91,7 +91,6 @@ from ..numeric.network_hessian import (
     structural_ceiling,
     threshold,
 )
-from ..numeric.statistics import mean_interval
 from ..numeric.training import ALIGNED_REPLICAS
 from ..store import RunStore, read_config
 
@@ -233,6 +232,21 @@ class IndexSpectra:
         """``n_1 (C - 1) / N``: no threshold counts more
         (:func:`~polyloss.numeric.network_hessian.structural_ceiling`)."""
         return structural_ceiling(self.n_1, N_CLASSES) / self.n_params
+
+
+def mean_interval(values, level: float = 0.95) -> tuple:
+    """``(mean, low, high)`` over the first axis: the mean and its confidence interval at ``level``
+    (Student t with n - 1 degrees of freedom; NaN bounds for a single value)."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=np.float64)
+    mean = values.mean(0)
+    n = values.shape[0]
+    if n < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(0, ddof=1) / math.sqrt(n)
+    return mean, mean - half, mean + half
 
 
 @dataclass
