@@ -123,9 +123,9 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
     doc.equation(r"\Theta_{k,H}(u) - \Theta_{0,H}(u) = " + latex_expr(C.minima_dominance()) + r"\, I_1(u),"
                  r" \qquad u \le -E_\infty.", label="dominance")
     doc.paragraph(r"The derivative of $I_1$ in closed form:", raw=True)
+    coefficient, root = C.i1_derivative().subs(C.u**2 - C.E_INF**2, C.u**2 - C.E_inf**2).as_independent(C.u)
     doc.equation(r"I_1'(u) = -\frac{2}{E_\infty^2}\sqrt{u^2 - E_\infty^2} = "
-                 + latex_expr(C.i1_derivative().subs(C.u**2 - C.E_INF**2, C.u**2 - C.E_inf**2)) + ".",
-                 label="i1prime")
+                 + latex_expr(sympy.factor(coefficient)) + r"\," + latex_expr(root) + ".", label="i1prime")
     doc.paragraph(r"The behaviour of $I_1$ at the threshold, by series expansion in "
                   r"$x = -u - E_\infty \to 0^+$, is a $3/2$ power law:", raw=True)
     doc.equation(r"I_1(-E_\infty - x) = " + latex_expr(C.i1_threshold_expansion())
