@@ -206,10 +206,10 @@ def test_finite_N_totals_converge_to_theta():
 
 
 def test_finite_size_figure(tmp_path):
-    from polyloss.figures.complexity import finite_size_convergence, finite_size_curves
+    from polyloss.figures.complexity import finite_size_curves, save_finite_size_convergence
 
     curves = finite_size_curves(3, sizes=(10, 40), ks=(None, 0), index_sizes=(10,), u=np.linspace(-1.8, -1.6, 9),
                                 samples=200, rng=1)
     assert set(curves) == {(None, 10), (None, 40), (0, 10)}
-    (png,) = finite_size_convergence(tmp_path / "finite.png", curves)
+    (png,) = save_finite_size_convergence(tmp_path / "finite.png", curves)
     assert png.read_bytes()[:4] == b"\x89PNG"

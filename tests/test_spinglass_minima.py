@@ -101,13 +101,14 @@ def test_redraw_gives_each_run_its_own_couplings():
 
 
 def test_figure_is_written(run_folder, tmp_path):
-    from polyloss.figures.spinglass import minima_histogram
+    from polyloss.figures.spinglass import minima_histogram, save_minima_histogram
 
     out, _ = run_folder
-    fig, path = minima_histogram(out, tmp_path / "h.png")
+    result = SpinGlassMinimaResult.load(out)
+    (path,) = save_minima_histogram(tmp_path / "h.png", result)
     assert path.stat().st_size > 10_000
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any("E₀" in t for t in labels) and any("E∞" in t for t in labels)
+    labels = [t.get_text() for t in minima_histogram(result).axes[0].get_legend().get_texts()]
+    assert any("$-E_0 = " in t for t in labels) and any(r"$-E_\infty = " in t for t in labels)
 
 
 def test_command_line_in_this_process_and_in_two_workers(tmp_path, capsys):

@@ -25,9 +25,9 @@ def run(args) -> int:
     print("  Theta_{k,H}(u) < 0 below -E_k: index-k critical points lie above -Lambda E_k"
           " (none below, with overwhelming probability); -Lambda E_0 is the ground state")
     if args.plot:
-        from ..figures.complexity import complexity_curves
+        from ..figures.complexity import save_complexity_curves
 
-        for path in complexity_curves(args.plot, H=args.H, kmax=min(args.kmax, 10)):
+        for path in save_complexity_curves(args.plot, H=args.H, kmax=min(args.kmax, 10)):
             print(f"wrote {path}")
     if args.latex:
         from ..documents.complexity import complexity_document

@@ -34,10 +34,12 @@ def configure(parser):
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from ..cli import executor_from_args
     from ..execution import describe_executor
     from ..experiments.spinglass_minima import spinglass_minima
-    from ..figures.spinglass import minima_histogram
+    from ..figures.spinglass import save_minima_histogram
 
     with executor_from_args(args) as executor:
         if not args.quiet:
@@ -48,7 +50,7 @@ def run(args) -> int:
                                   refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
                                   precision=args.precision, device=args.device, threads=args.threads,
                                   executor=executor)
-    _, path = minima_histogram(result)
+    (path,) = save_minima_histogram(Path(args.out) / "spinglass_minima.png", result)
     print(result)
     print(f"results: {args.out}   figure: {path}")
     return 0

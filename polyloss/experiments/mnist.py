@@ -91,6 +91,7 @@ from ..numeric.network_hessian import (
     structural_ceiling,
     threshold,
 )
+from ..numeric.statistics import mean_interval
 from ..numeric.training import ALIGNED_REPLICAS
 from ..store import RunStore, read_config
 
@@ -232,21 +233,6 @@ class IndexSpectra:
         """``n_1 (C - 1) / N``: no threshold counts more
         (:func:`~polyloss.numeric.network_hessian.structural_ceiling`)."""
         return structural_ceiling(self.n_1, N_CLASSES) / self.n_params
-
-
-def mean_interval(values, level: float = 0.95) -> tuple:
-    """``(mean, low, high)`` over the first axis: the mean and its confidence interval at ``level``
-    (Student t with n - 1 degrees of freedom; NaN bounds for a single value)."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=np.float64)
-    mean = values.mean(0)
-    n = values.shape[0]
-    if n < 2:
-        nan = np.full_like(mean, np.nan)
-        return mean, nan, nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(0, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
 
 
 @dataclass
@@ -727,12 +713,12 @@ def write_report(result: MnistResult, out, *, spinglass_energies: dict | None = 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [
-        fig.test_loss_distributions(result, out / "test_loss_distributions.png", spinglass_energies),
-        fig.variance_vs_width(result, out / "test_loss_variance.png"),
-        fig.train_test_scatter(result, out / "train_vs_test_loss.png"),
+        *fig.save_test_loss_distributions(out / "test_loss_distributions.png", result, spinglass_energies),
+        *fig.save_variance_vs_width(out / "test_loss_variance.png", result),
+        *fig.save_train_test_scatter(out / "train_vs_test_loss.png", result),
     ]
     if result.spectra:
-        paths.append(fig.index_curves(result, out / "hessian_index.png"))
+        paths += fig.save_index_curves(out / "hessian_index.png", result)
     paths.append(atomic_write_text(out / "correlation_table.md", result.correlation_markdown()))
     if result.spectra:
         paths.append(atomic_write_text(out / "hessian_index.md", result.index_markdown()))

@@ -161,7 +161,7 @@ def _curve_key(k, n) -> str:
 
 
 def complexity_report(results: Path, out: Path, run: Run) -> StageResult:
-    from ..figures.complexity import complexity_curves, finite_size_convergence
+    from ..figures.complexity import save_complexity_curves, save_finite_size_convergence
     from ..numeric.complexity import energy_thresholds, theta
     from ..numeric.critical_counts import expected_critical_points
     from ..store import RunStore
@@ -204,7 +204,7 @@ def complexity_report(results: Path, out: Path, run: Run) -> StageResult:
         "at u = −1.70, |error| " + ", ".join(f"N = {n}: {e:.4f}" for n, e in zip(sizes, errs)),
         C.decreasing(sizes, errs, what="|(1/N) log E Crt_N(−1.70) − Θ_3(−1.70)|", along="N"),
         "Auffinger, Ben Arous, Černý 2013, exact finite-N Kac–Rice formula"))
-    png = complexity_curves(here / "complexity_H3.png", H=3, kmax=5)[0]
+    png = save_complexity_curves(here / "complexity_H3.png", H=3, kmax=5)[0]
     res.files["Θ_3 and Θ_{k,3}, k = 0…5, with −E_0 and −E_∞ marked (the paper's complexity figure)"] = _rel(png, out)
     store = RunStore.open(_require(results / "complexity" / "finite_size", "finite-size curves"))
     config = store.config
@@ -212,8 +212,8 @@ def complexity_report(results: Path, out: Path, run: Run) -> StageResult:
     for k, n in _curves(config):
         piece = store.load(_curve_key(k, n))
         curves[(k, n)] = (piece["u"], piece["log_per_N"], piece["stderr_per_N"])
-    png = finite_size_convergence(here / "finite_size_convergence.png", curves, H=3)[0]
-    res.files["finite-Λ mean counts (1/N) log E Crt_N,k(u) approaching Θ (exact totals; index 0 by "
+    png = save_finite_size_convergence(here / "finite_size_convergence.png", curves, H=3)[0]
+    res.files["finite-Λ mean counts (1/Λ) log E Crt_Λ,k(u) approaching Θ (exact totals; index 0 by "
               f"Monte Carlo, {config['samples']} GOE draws per curve, standard errors shaded)"] = _rel(png, out)
     tex = complexity_document().write(here / "complexity.tex")
     res.files["complexity formulas and finite-size closed forms (LaTeX)"] = _rel(tex, out)
@@ -238,7 +238,7 @@ def spinglass_compute(results: Path, run: Run, progress: bool, execution: Execut
 
 def spinglass_report(results: Path, out: Path, run: Run) -> StageResult:
     from ..experiments.spinglass_minima import SpinGlassMinimaResult
-    from ..figures.spinglass import minima_histogram
+    from ..figures.spinglass import save_minima_histogram
 
     here = out / "spinglass"
     here.mkdir(parents=True, exist_ok=True)
@@ -263,7 +263,7 @@ def spinglass_report(results: Path, out: Path, run: Run) -> StageResult:
         ["Λ", "runs", "mean u", "std u", "min u", "max u", "in band [−E_0, −E_∞]", "index 0"],
         [(r["Lambda"], r["runs"], f"{r['mean']:.4f}", f"{r['std']:.4f}", f"{r['min']:.4f}", f"{r['max']:.4f}",
           f"{r['band_fraction']:.3f}", f"{r['minima_fraction']:.3f}") for r in rows])
-    _, png = minima_histogram(result, here / "spinglass_minima.png")
+    png = save_minima_histogram(here / "spinglass_minima.png", result)[0]
     res.files["histograms of the minima's energies per Λ, −E_0 and −E_∞ marked (the paper's spin-glass "
               "figure)"] = _rel(png, out)
     lams = [r["Lambda"] for r in rows]

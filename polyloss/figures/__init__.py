@@ -1,11 +1,12 @@
-"""Figures: one function per figure, reading results (never computing them). Imports matplotlib lazily."""
+"""Figures: one function per figure, reading results (never computing them).
 
+Every figure function draws into the caller's ``ax=`` (an Axes, or a sequence of Axes for a figure of
+several panels) or into a new :class:`matplotlib.figure.Figure`, and returns the Figure; none selects a
+matplotlib backend, so they are safe in a notebook. The ``save_…`` functions write a figure to files
+(PNG, optionally PDF, atomically) for the command line and the reports. Colours of Λ and of the width
+n_1 are one mapping for all figures (:mod:`polyloss.figures.style`). matplotlib is imported lazily.
+"""
 
-def pyplot():
-    """matplotlib.pyplot with the non-interactive Agg backend (figures are written to files)."""
-    import matplotlib
+from .style import lambda_colour, width_colour
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+__all__ = ["lambda_colour", "width_colour"]

@@ -1,60 +1,53 @@
 """Complexity figures: Θ_H and Θ_{k,H} near the threshold (the paper's figure), and finite-Λ convergence.
 
-The curves are cheap closed forms (:func:`polyloss.numeric.complexity.theta`) or precomputed finite-N
+The curves are cheap closed forms (:func:`polyloss.numeric.complexity.theta`) or precomputed finite-Λ
 counts (part 2, :func:`polyloss.numeric.critical_counts.expected_critical_points`), evaluated here;
-matplotlib is imported only inside the functions.
+matplotlib is imported only inside the functions. Each figure function draws into ``ax=`` (or a new
+Figure) and returns the Figure; ``save_…`` writes it (PNG, optionally PDF) and returns the paths.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from . import pyplot
+from .canvas import panels, save
+from .style import (E_0_LINE, E_INF_LINE, e_0_label, e_inf_label, index_colour, lambda_colour, legend,
+                    shading_handle)
+
+__all__ = ["complexity_curves", "save_complexity_curves", "finite_size_curves", "finite_size_convergence",
+           "save_finite_size_convergence"]
 
 U_LABEL = r"$u = L/\Lambda$ (energy per $\Lambda$)"
-THETA_LABEL = r"$\Theta(u) = \lim\ (1/\Lambda)\,\log\ \mathbb{E}\,\mathrm{Crt}$"
+THETA_LABEL = r"$\Theta(u) = \lim\ (1/\Lambda)\,\log\ \mathbb{E}\,\mathrm{Crt}_\Lambda(u)$"
 
 
-def _save(fig, path, pdf: bool):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    out = [path]
-    if pdf:
-        out.append(path.with_suffix(".pdf"))
-        fig.savefig(out[-1], bbox_inches="tight")
-    pyplot().close(fig)
-    return out
+def complexity_curves(H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-2.2, 0.4), ax=None):
+    r"""The paper's complexity figure: ``Θ_H(u)`` and ``Θ_{k,H}(u)``, ``k = 0 … kmax``, with ``−E_0`` and
+    ``−E_∞`` marked; left the whole range ``wide`` (the range of the right panel shaded), right the band
+    ``zoom`` near the threshold, where ``Θ_{k,H}`` crosses zero at ``−E_k``: index-``k`` critical points lie
+    above ``−ΛE_k`` (Auffinger, Ben Arous and Černý 2013; Choromanska et al. 2015, Sec. 4 [unverified]).
 
-
-def complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-2.2, 0.4),
-                      pdf: bool = False) -> list:
-    """The paper's complexity figure: ``Θ_H(u)`` and ``Θ_{k,H}(u)``, ``k = 0 … kmax``, with ``-E_0`` and
-    ``-E_∞`` marked; left the whole range ``wide``, right the band ``zoom`` near the threshold.
-
-    Writes ``path`` (PNG) and, with ``pdf=True``, the same name with ``.pdf``; returns the paths.
+    ``ax``: two Axes (left, right) to draw into, or None for a new Figure. Returns the Figure.
     """
     from ..numeric.complexity import energy_thresholds, theta
 
-    plt = pyplot()
+    fig, axes, own = panels(ax, 2, (12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
     th = energy_thresholds(H, kmax)
     e_inf, e_0 = float(th.E_inf), float(th.E[0])
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
-    colors = plt.cm.viridis(np.linspace(0.0, 0.85, kmax + 1))
-    for ax, (lo, hi) in zip(axes, (wide, zoom)):
+    colors = [index_colour(j, kmax) for j in range(kmax + 1)]
+    for a, (lo, hi) in zip(axes, (wide, zoom)):
         u = np.linspace(lo, hi, 1201)
         u = np.union1d(u, [-e_inf]) if lo < -e_inf < hi else u  # the kink, exactly
-        ax.plot(u, theta(u, H), color="black", lw=2.2, label=r"$\Theta_H$ (all indices; $=\Theta_{0,H}$ below $-E_\infty$)")
+        a.plot(u, theta(u, H), color="black", lw=2.2,
+               label=r"$\Theta_H$ (all indices; $=\Theta_{0,H}$ below $-E_\infty$)")
         for j in range(kmax + 1):
-            ax.plot(u, theta(u, H, j), color=colors[j], lw=1.3, label=rf"$\Theta_{{{j},H}}$ (index {j})")
-        ax.axhline(0.0, color="grey", lw=0.8)
-        ax.axvline(-e_inf, color="tab:red", ls="--", lw=1.1, label=rf"$-E_\infty = {-e_inf:.5f}$")
-        ax.axvline(-e_0, color="tab:blue", ls=":", lw=1.4, label=rf"$-E_0 = {-e_0:.5f}$ (ground state)")
-        ax.set_xlim(lo, hi)
-        ax.set_xlabel(U_LABEL)
-        ax.grid(alpha=0.25)
+            a.plot(u, theta(u, H, j), color=colors[j], lw=1.3, label=rf"$\Theta_{{{j},H}}$ (index {j})")
+        a.axhline(0.0, color="grey", lw=0.8)
+        a.axvline(-e_inf, **E_INF_LINE, label=e_inf_label(e_inf, 5))
+        a.axvline(-e_0, **E_0_LINE, label=e_0_label(e_0, 5, "ground state"))
+        a.set_xlim(lo, hi)
+        a.set_xlabel(U_LABEL)
+        a.grid(alpha=0.25)
     axes[0].set_ylabel(THETA_LABEL)
     axes[0].set_title(f"H = {H}: complexity of critical points below level u")
     lo, hi = zoom
@@ -68,10 +61,24 @@ def complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), w
     text = "\n".join(rf"$-E_{{{j}}} = {z:.5f}$" for j, z in enumerate(zeros))
     axes[1].text(0.02, 0.97, text, transform=axes[1].transAxes, va="top", ha="left", fontsize=8,
                  bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "0.8"})
-    axes[0].axvspan(lo, hi, color="orange", alpha=0.15, lw=0)
+    zoomed = {"color": "orange", "alpha": 0.15}
+    axes[0].axvspan(lo, hi, lw=0, **zoomed)
+    wide_entries = {r"$\Theta_H$ (all indices; $=\Theta_{0,H}$ below $-E_\infty$)", e_inf_label(e_inf, 5),
+                    e_0_label(e_0, 5, "ground state")}
+    handles, labels = axes[0].get_legend_handles_labels()
+    keep = [(h, l) for h, l in zip(handles, labels) if l in wide_entries]
+    axes[0].legend([h for h, _ in keep] + [shading_handle("shaded: the range of the right panel", **zoomed)],
+                   [l for _, l in keep] + ["shaded: the range of the right panel"], fontsize=8, loc="upper left",
+                   framealpha=0.9)
     axes[1].legend(fontsize=8, loc="lower right", framealpha=0.9)
-    fig.tight_layout()
-    return _save(fig, path, pdf)
+    return fig
+
+
+def save_complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-2.2, 0.4),
+                           pdf: bool = False) -> list:
+    """:func:`complexity_curves` written to ``path`` (PNG, or the format of its suffix) and, with
+    ``pdf=True``, the same name with ``.pdf``; returns the paths."""
+    return save(complexity_curves(H, kmax, zoom=zoom, wide=wide), path, pdf=pdf)
 
 
 def finite_size_curves(H: int = 3, sizes=(10, 25, 50, 100, 200), *, ks=(None, 0), index_sizes=(10, 25, 50, 100),
@@ -107,41 +114,54 @@ def finite_size_curves(H: int = 3, sizes=(10, 25, 50, 100, 200), *, ks=(None, 0)
     return out
 
 
-def finite_size_convergence(path, curves: dict, H: int = 3, *, pdf: bool = False) -> list:
-    """``(1/N) log E Crt_{N,k}(u)`` for growing ``N`` against the limits ``Θ_H`` / ``Θ_{k,H}``: one panel
-    per index in ``curves`` (from :func:`finite_size_curves`), Monte Carlo standard errors shaded."""
+def finite_size_convergence(curves: dict, H: int = 3, *, ax=None):
+    """``(1/Λ) log E Crt_{Λ,k}(u)`` for growing ``Λ`` against the limits ``Θ_H`` / ``Θ_{k,H}``: one panel
+    per index in ``curves`` (from :func:`finite_size_curves`; keys ``(k, Λ)``, ``k = None`` for all indices
+    first), the Monte Carlo standard errors shaded (±1 s.e.), one colour per Λ
+    (:func:`~polyloss.figures.style.lambda_colour`).
+
+    ``ax``: one Axes per index (an Axes when there is one), or None for a new Figure. Returns the Figure.
+    """
     from ..numeric.complexity import e_infinity, energy_thresholds, theta
 
-    plt = pyplot()
     ks = sorted({k for k, _ in curves}, key=lambda k: -1 if k is None else k)
-    fig, axes = plt.subplots(1, len(ks), figsize=(6.2 * len(ks), 4.8), squeeze=False)
+    fig, axes, own = panels(ax, len(ks), (6.2 * len(ks), 4.8))
     e_inf = e_infinity(H)
-    for ax, k in zip(axes[0], ks):
+    e_0 = float(energy_thresholds(H).E[0])
+    for a, k in zip(axes, ks):
         sizes = sorted(n for kk, n in curves if kk == k)
-        colors = plt.cm.plasma(np.linspace(0.1, 0.8, len(sizes)))
         lo = hi = None
-        for color, n in zip(colors, sizes):
-            uu, values, err = curves[(k, n)]
-            ax.plot(uu, values, color=color, lw=1.3, label=f"N = {n}")
+        shaded = False
+        for n in sizes:
+            color = lambda_colour(n)
+            uu, values, err = (np.asarray(x, dtype=float) for x in curves[(k, n)])
+            a.plot(uu, values, color=color, lw=1.3, label=f"Λ = {n}")
             if np.any(err > 0):
-                ax.fill_between(uu, values - err, values + err, color=color, alpha=0.25, lw=0)
+                a.fill_between(uu, values - err, values + err, color=color, alpha=0.25, lw=0)
+                shaded = True
             lo = uu.min() if lo is None else min(lo, uu.min())
             hi = uu.max() if hi is None else max(hi, uu.max())
         grid = np.linspace(lo, hi, 801)
         name = r"\Theta_H" if k is None else rf"\Theta_{{{k},H}}"
-        ax.plot(grid, theta(grid, H, k), color="black", lw=2.2, label=rf"limit ${name}(u)$")
-        ax.axvline(-e_inf, color="tab:red", ls="--", lw=1.1, label=rf"$-E_\infty = {-e_inf:.4f}$")
-        e_0 = float(energy_thresholds(H).E[0])
-        ax.axvline(-e_0, color="tab:blue", ls=":", lw=1.4, label=rf"$-E_0 = {-e_0:.4f}$")
-        ax.axhline(0.0, color="grey", lw=0.8)
-        ax.set_xlim(lo, hi)
-        ax.set_xlabel(r"$u = L/N$ (energy per $N = \Lambda$)")
-        what = "all indices (exact)" if k is None else f"index {k} (planted Monte Carlo, ±1 s.e.)"
-        ax.set_title(f"H = {H}, {what}")
-        ax.set_ylabel(r"$(1/N)\,\log\ \mathbb{E}\,\mathrm{Crt}_{N}(u)$" if k is None
-                      else rf"$(1/N)\,\log\ \mathbb{{E}}\,\mathrm{{Crt}}_{{N,{k}}}(u)$")
-        ax.grid(alpha=0.25)
-        ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
-    fig.suptitle(r"finite $N$ converges to the complexity $\Theta$ (slowly: corrections of order $\log N / N$)", fontsize=11)
-    fig.tight_layout()
-    return _save(fig, path, pdf)
+        a.plot(grid, theta(grid, H, k), color="black", lw=2.2, label=rf"limit ${name}(u)$")
+        a.axvline(-e_inf, **E_INF_LINE, label=e_inf_label(e_inf))
+        a.axvline(-e_0, **E_0_LINE, label=e_0_label(e_0))
+        a.axhline(0.0, color="grey", lw=0.8)
+        a.set_xlim(lo, hi)
+        a.set_xlabel(U_LABEL)
+        what = "all indices (exact)" if k is None else f"index {k} (planted Monte Carlo)"
+        a.set_title(f"H = {H}, {what}")
+        a.set_ylabel(r"$(1/\Lambda)\,\log\ \mathbb{E}\,\mathrm{Crt}_{\Lambda}(u)$" if k is None
+                     else rf"$(1/\Lambda)\,\log\ \mathbb{{E}}\,\mathrm{{Crt}}_{{\Lambda,{k}}}(u)$")
+        a.grid(alpha=0.25)
+        legend(a, [shading_handle("shaded: ±1 standard error (Monte Carlo)")] if shaded else [],
+               loc="lower right")
+    if own:
+        fig.suptitle(r"finite $\Lambda$ converges to the complexity $\Theta$ (slowly: corrections of order "
+                     r"$\log \Lambda / \Lambda$)", fontsize=11)
+    return fig
+
+
+def save_finite_size_convergence(path, curves: dict, H: int = 3, *, pdf: bool = False) -> list:
+    """:func:`finite_size_convergence` written to ``path`` (and a PDF with ``pdf=True``); returns the paths."""
+    return save(finite_size_convergence(curves, H), path, pdf=pdf)

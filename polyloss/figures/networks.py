@@ -1,155 +1,182 @@
-"""Figures of the trained-network experiment (paper Fig. 3 right, Table 1, index check).
+"""Figures of the trained-network experiment (the paper's test-loss figure, Table 1, the index check).
 
-Each function reads a :class:`~polyloss.experiments.mnist.MnistResult` (and, for the side-by-side
-panel, spin-glass minimum energies per Λ) and writes one PNG; nothing is computed here but
-histograms and summary statistics of saved numbers.
+Each function reads a trained-network result (:class:`~polyloss.experiments.mnist.MnistResult`: its
+``runs``, ``spectra``, ``config``, ``variance()``, ``pearson()``, ``index_curve()``, ``ceiling()``) and, for
+the side-by-side panel, spin-glass energies per Λ; nothing is computed here but histograms and summary
+statistics of saved numbers. The paper's values come from :mod:`polyloss.paper`. Each figure function
+draws into ``ax=`` (or a new Figure) and returns the Figure; ``save_…`` writes it and returns the paths.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from . import pyplot
+from .. import paper
+from ..numeric.statistics import mean_interval
+from .canvas import panels, save
+from .style import BAND, E_0_LINE, E_INF_LINE, band_label, e_0_label, e_inf_label, lambda_colour, legend, \
+    shading_handle, signed, width_colour
+
+__all__ = ["test_loss_distributions", "variance_vs_width", "train_test_scatter", "index_curves",
+           "save_test_loss_distributions", "save_variance_vs_width", "save_train_test_scatter", "save_index_curves"]
+
+SPIN_GLASS_H = 3
 
 
-def _save(fig, path) -> Path:
-    from ..store import atomic_write_bytes
-    from io import BytesIO
-
-    buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
-    pyplot().close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
-
-
-def test_loss_distributions(result, path, spinglass_energies: dict | None = None) -> Path:
-    """Histograms of final test loss per width n_1; beside them (if given) the spin-glass minima per Λ.
+def test_loss_distributions(result, spinglass_energies: dict | None = None, *, ax=None):
+    """Histograms of the final test loss per width n_1; beside them (if given) the spin-glass minima per Λ.
 
     Scale (stated): each panel on its own axis, the networks' mean cross-entropy test loss on the left
-    and the spin-glass energy per weight u = L/Λ (H = 3) on the right, with -E_∞ marked; the
-    comparison is of shapes (width of the distributions against n_1 or Λ), not of values.
+    and the spin-glass energy per Λ, ``u = L/Λ`` (H = 3), on the right, with ``−E_0`` and ``−E_∞`` marked
+    and the band between them shaded; the comparison is of shapes (the width of the distributions
+    against n_1 or Λ), not of values. ``ax``: one Axes, or two with ``spinglass_energies``; None for a
+    new Figure. Returns the Figure.
     """
-    plt = pyplot()
-    panels = 2 if spinglass_energies else 1
-    fig, axes = plt.subplots(1, panels, figsize=(6.2 * panels, 4.2), squeeze=False)
-    ax = axes[0, 0]
-    colours = plt.cm.viridis(np.linspace(0, 0.9, max(len(result.runs), 1)))
-    losses = [r["test_loss"] for r in result.runs.values()]
+    n = 2 if spinglass_energies else 1
+    fig, axes, own = panels(ax, n, (6.2 * n, 4.2))
+    a = axes[0]
+    losses = [np.asarray(r["test_loss"]) for r in result.runs.values()]
     bins = np.linspace(min(map(np.min, losses)), max(map(np.max, losses)), 40) if losses else 10
-    for c, (w, r) in zip(colours, sorted(result.runs.items())):
-        ax.hist(r["test_loss"], bins=bins, density=True, histtype="step", lw=1.8, color=c,
-                label=f"$n_1$ = {w} ({len(r['test_loss'])} nets)")
-    ax.set_xlabel("test loss (mean softmax cross-entropy, nats)")
-    ax.set_ylabel("density")
-    ax.set_title(f"Networks on 10×10 MNIST, {result.config.epochs} epochs")
-    ax.legend(fontsize=8)
+    for w, r in sorted(result.runs.items()):
+        a.hist(r["test_loss"], bins=bins, density=True, histtype="step", lw=1.8, color=width_colour(w),
+               label=f"$n_1$ = {w} ({len(r['test_loss'])} nets)")
+    a.set_xlabel("test loss (mean softmax cross-entropy, nats)")
+    a.set_ylabel("density")
+    a.set_title(f"Networks on 10×10 MNIST, {result.config.epochs} epochs")
+    legend(a)
     if spinglass_energies:
-        from ..numeric.complexity import e_infinity
+        from ..numeric.complexity import energy_thresholds
 
-        ax = axes[0, 1]
-        colours = plt.cm.magma(np.linspace(0, 0.8, len(spinglass_energies)))
-        values = [np.asarray(v) for v in spinglass_energies.values()]
-        bins = np.linspace(min(map(np.min, values)), max(map(np.max, values)), 40)
-        for c, (lam, e) in zip(colours, sorted(spinglass_energies.items())):
-            ax.hist(np.asarray(e), bins=bins, density=True, histtype="step", lw=1.8, color=c,
-                    label=f"Λ = {lam} ({len(e)} runs)")
-        ax.axvline(-float(e_infinity(3)), color="k", ls="--", lw=1, label=r"$-E_\infty$ (H = 3)")
-        ax.set_xlabel(r"energy per weight $u = L_{\Lambda,3}(w)/\Lambda$")
-        ax.set_ylabel("density")
-        ax.set_title("Spin-glass minima (H = 3), SGD")
-        ax.legend(fontsize=8)
-    return _save(fig, path)
+        a = axes[1]
+        th = energy_thresholds(SPIN_GLASS_H)
+        e_inf, e_0 = float(th.E_inf), float(th.E[0])
+        values = [np.asarray(v, dtype=float) for v in spinglass_energies.values()]
+        bins = np.linspace(min(min(map(np.min, values)), -e_0 - 0.01), max(max(map(np.max, values)), -e_inf + 0.01),
+                           40)
+        for lam, e in sorted(spinglass_energies.items()):
+            a.hist(np.asarray(e), bins=bins, density=True, histtype="step", lw=1.8, color=lambda_colour(lam),
+                   label=f"Λ = {lam} ({len(e)} runs)")
+        a.axvspan(-e_0, -e_inf, **BAND, label=band_label())
+        a.axvline(-e_0, **E_0_LINE, label=e_0_label(e_0))
+        a.axvline(-e_inf, **E_INF_LINE, label=e_inf_label(e_inf))
+        a.set_xlabel(rf"energy per $\Lambda$: $u = L_{{\Lambda,{SPIN_GLASS_H}}}(w)/\Lambda$")
+        a.set_ylabel("density")
+        a.set_title(f"Spin-glass minima (H = {SPIN_GLASS_H}), SGD")
+        legend(a)
+    return fig
 
 
-def variance_vs_width(result, path) -> Path:
-    """Sample variance of the test loss across replicas against n_1 (log-log), ±1 standard error
-    from the normal approximation ``s.e.(s²) = s² √(2/(R-1))``."""
+def variance_vs_width(result, *, ax=None):
+    """Sample variance of the test loss across replicas against n_1 (log-log), ±1 standard error from
+    the normal approximation ``s.e.(s²) = s² √(2/(R − 1))``; each width's point in its colour.
+    ``ax``: the Axes, or None for a new Figure. Returns the Figure."""
     from matplotlib.ticker import NullFormatter
 
-    plt = pyplot()
+    fig, (ax,), own = panels(ax, 1, (5, 3.8))
     var = result.variance()
     widths = sorted(var)
-    fig, ax = plt.subplots(figsize=(5, 3.8))
     v = np.array([var[w] for w in widths])
     se = v * np.sqrt(2.0 / np.array([len(result.runs[w]["test_loss"]) - 1 for w in widths]))
-    ax.errorbar(widths, v, yerr=se, fmt="o-", capsize=3, label="measured ± 1 s.e.")
+    ax.plot(widths, v, "-", color="0.6", lw=1, zorder=1)
+    for w, vw, sw in zip(widths, v, se):
+        ax.errorbar([w], [vw], yerr=[sw], fmt="o", capsize=3, color=width_colour(w), zorder=2,
+                    label=f"$n_1$ = {w}: measured ± 1 s.e.")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=8)
     ax.set_xlabel("hidden units $n_1$")
     ax.set_ylabel("variance of test loss across networks (nats²)")
     ax.set_xticks(widths)
     ax.set_xticklabels([str(w) for w in widths])
     ax.set_title("Spread of the solutions' test loss")
     ax.grid(True, which="both", alpha=0.3)
-    return _save(fig, path)
+    legend(ax)
+    return fig
 
 
-def train_test_scatter(result, path) -> Path:
-    """One scatter of (train loss, test loss) per width, with Pearson r measured and the paper's."""
-    from ..experiments.mnist import PAPER_CORRELATION
+def train_test_scatter(result, *, ax=None):
+    """One scatter of (train loss, test loss) per width, in the width's colour, with the Pearson r measured
+    and the paper's (Table 1). ``ax``: one Axes per width (in increasing width), or None. Returns the Figure."""
+    from matplotlib.lines import Line2D
 
-    plt = pyplot()
     corr = result.pearson()
     widths = sorted(result.runs)
-    fig, axes = plt.subplots(1, len(widths), figsize=(3.3 * len(widths), 3.3), squeeze=False)
-    for ax, w in zip(axes[0], widths):
+    fig, axes, own = panels(ax, len(widths), (3.3 * len(widths), 3.5))
+    for a, w in zip(axes, widths):
         r = result.runs[w]
-        ax.scatter(r["train_loss"], r["test_loss"], s=8, alpha=0.6)
-        paper = PAPER_CORRELATION.get(w)
-        text = f"r = {corr[w]:.3f}" + (f"\npaper {paper:.4f}" if paper is not None else "")
-        ax.text(0.04, 0.96, text, transform=ax.transAxes, va="top", fontsize=9,
-                bbox=dict(boxstyle="round", fc="white", alpha=0.8))
-        ax.set_title(f"$n_1$ = {w}")
-        ax.set_xlabel("train loss")
-    axes[0, 0].set_ylabel("test loss (cross-entropy)")
-    fig.tight_layout()
-    return _save(fig, path)
+        a.scatter(r["train_loss"], r["test_loss"], s=8, alpha=0.6, color=width_colour(w),
+                  label=f"{len(r['test_loss'])} nets: r = {signed(corr[w], '.3f')}")
+        reported = paper.table_1_correlation(w)
+        nets = paper.NETWORKS["networks"].value
+        extra = [] if reported is None else [Line2D([], [], ls="none", label=f"paper ({nets} nets): r = {signed(reported)}")]
+        legend(a, extra, loc="upper left")
+        a.set_title(f"$n_1$ = {w}")
+        a.set_xlabel("train loss")
+    axes[0].set_ylabel("test loss (cross-entropy)")
+    return fig
 
 
-def index_curves(result, path) -> Path:
-    """The normalised Hessian index at the SGD solutions against the threshold, one colour per index width.
+def index_curves(result, *, ax=None):
+    """The normalised Hessian index at the SGD solutions against the threshold, one colour per width.
 
-    Left: relative thresholds (count λ < -t·max|λ|); right: absolute thresholds (count λ < -t, t in
-    nats per unit weight², the loss being a mean cross-entropy in nats). Lines: the mean over
-    networks; bands: its 95% confidence interval (Student t). Marked: the structural ceiling
-    ``n_1 (C - 1)/N`` (dotted; the same for every width, ``(C - 1)/(d + C)``) and the paper's "about 0.01
-    or less" (dashed).
+    Left: relative thresholds (count λ < −t·max|λ|); right: absolute thresholds (count λ < −t, t in
+    nats per unit weight², the loss being a mean cross-entropy in nats). Lines: the mean over networks;
+    shaded: its 95% confidence interval (Student t, :func:`polyloss.numeric.statistics.mean_interval`).
+    Marked: the structural ceiling ``n_1 (C − 1)/N`` (dotted; the same for every width, ``(C − 1)/(d + C)``)
+    and the paper's "about 0.01 or less" (dashed). ``ax``: two Axes (relative, absolute), or None.
+    Returns the Figure.
     """
-    from ..experiments.mnist import PAPER_INDEX, mean_interval
-
-    plt = pyplot()
     widths = sorted(result.spectra)
-    colours = plt.cm.viridis(np.linspace(0, 0.85, max(len(widths), 1)))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes, own = panels(ax, 2, (11, 4.2), sharey=True)
     labels = {"relative": ("relative threshold $t$: count $\\lambda < -t\\,\\max|\\lambda|$",
                            "Relative threshold"),
               "absolute": ("absolute threshold $t$ (nats per unit weight$^2$): count $\\lambda < -t$",
                            "Absolute threshold")}
     ceilings = sorted({round(result.ceiling(w), 12) for w in widths})
-    for ax, kind in zip(axes, ("relative", "absolute")):
-        for c, w in zip(colours, widths):
+    reported = paper.HESSIAN_INDEX.value
+    for a, kind in zip(axes, ("relative", "absolute")):
+        shaded = False
+        for w in widths:
+            c = width_colour(w)
             t, idx = result.index_curve(w, kind)
             mean, low, high = mean_interval(idx)
-            ax.plot(t, mean, "o-", ms=3, color=c, label=f"$n_1$ = {w} ({len(idx)} nets)")
+            a.plot(t, mean, "o-", ms=3, color=c, label=f"$n_1$ = {w} ({len(idx)} nets)")
             if len(idx) > 1:
-                ax.fill_between(t, low, high, color=c, alpha=0.2, lw=0)
+                a.fill_between(t, low, high, color=c, alpha=0.2, lw=0)
+                shaded = True
         for k, ceiling in enumerate(ceilings):
-            ax.axhline(ceiling, color="0.3", ls=":", lw=1.2,
-                       label=f"ceiling $n_1(C-1)/N$ = {ceiling:.4f}" if k == 0 else None)
-        ax.axhline(PAPER_INDEX, color="k", ls="--", lw=1, label=f"paper: about {PAPER_INDEX} or less")
-        ax.set_xscale("log")
-        ax.set_xlabel(labels[kind][0])
-        ax.set_title(f"{labels[kind][1]} ({result.config.epochs} epochs, {result.config.index_samples} images)")
-        ax.grid(True, which="major", alpha=0.3)
+            a.axhline(ceiling, color="0.3", ls=":", lw=1.2,
+                      label=f"ceiling $n_1(C-1)/N$ = {ceiling:.4f}" if k == 0 else None)
+        a.axhline(reported, color="k", ls="--", lw=1, label=f"paper: about {reported} or less")
+        a.set_xscale("log")
+        a.set_xlabel(labels[kind][0])
+        a.set_title(f"{labels[kind][1]} ({result.config.epochs} epochs, {result.config.index_samples} images)")
+        a.grid(True, which="major", alpha=0.3)
+        legend(a, [shading_handle("shaded: 95% interval of the mean (Student t)")] if shaded else [])
     axes[0].set_ylabel("normalised index (fraction of the N eigenvalues)")
     axes[0].set_ylim(bottom=0)
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-__all__ = ["test_loss_distributions", "variance_vs_width", "train_test_scatter", "index_curves"]
+def save_test_loss_distributions(path, result, spinglass_energies: dict | None = None, *, pdf: bool = False) -> list:
+    """:func:`test_loss_distributions` written to ``path`` (a PDF too with ``pdf=True``); returns the paths."""
+    return save(test_loss_distributions(result, spinglass_energies), path, pdf=pdf)
+
+
+def save_variance_vs_width(path, result, *, pdf: bool = False) -> list:
+    """:func:`variance_vs_width` written to ``path``; returns the paths."""
+    return save(variance_vs_width(result), path, pdf=pdf)
+
+
+def save_train_test_scatter(path, result, *, pdf: bool = False) -> list:
+    """:func:`train_test_scatter` written to ``path``; returns the paths."""
+    return save(train_test_scatter(result), path, pdf=pdf)
+
+
+def save_index_curves(path, result, *, pdf: bool = False) -> list:
+    """:func:`index_curves` written to ``path``; returns the paths."""
+    return save(index_curves(result), path, pdf=pdf)
+
+
+test_loss_distributions.__test__ = False  # a figure, not a test: pytest must not collect it where it is imported
+save_test_loss_distributions.__test__ = False
