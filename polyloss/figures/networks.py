@@ -108,7 +108,8 @@ def train_test_scatter(result, *, ax=None):
                   label=f"{len(r['test_loss'])} nets: r = {signed(corr[w], '.3f')}")
         reported = paper.table_1_correlation(w)
         nets = paper.NETWORKS["networks"].value
-        extra = [] if reported is None else [Line2D([], [], ls="none", label=f"paper ({nets} nets): r = {signed(reported)}")]
+        extra = [] if reported is None else [Line2D([], [], ls="none",
+                                                    label=f"paper ({nets} nets): r = {signed(reported)}")]
         legend(a, extra, loc="upper left")
         a.set_title(f"$n_1$ = {w}")
         a.set_xlabel("train loss")
