@@ -62,6 +62,8 @@ def source_problems(tex: str) -> list:
         "sympy's infinity": r"\boo\b",
         "a Python power": r"\*\*",
         "REFERENCE": r"REFERENCE",
+        "energies per weight (they are per Λ)": r"per weight",
+        "E_inf spelled out": r"E_inf\b",
         "a repeated sentence": None,
     }
     found = [what for what, pattern in checks.items() if pattern and re.search(pattern, body)]
@@ -90,6 +92,8 @@ def test_the_source_checks_find_python_and_words():
     assert source_problems("regrouping exact: True") == ["a Python bool"]
     assert source_problems("Lambda: 2; rho: $\\rho$") == ["Lambda outside a macro", "rho outside a macro"]
     assert source_problems("% do not edit: REFERENCE\nplain") == []  # comments are not typeset
+    assert source_problems("energies per weight, E_inf") == ["energies per weight (they are per Λ)",
+                                                             "E_inf spelled out"]
     sentence = "This sentence is long enough to be a real sentence of the document, not a label. "
     assert source_problems(sentence * 2)[0].startswith("a repeated sentence")
 

@@ -86,7 +86,7 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
         r"Hamiltonian of the spherical $H$-spin glass on $\Lambda$ weights. We collect the asymptotic "
         rf"complexity of its critical points, due to {cite.SPIN_GLASS.latex()} and used in Sec.~4 of "
         rf"{cite.PAPER.latex()}, the facts that follow from it, and the energy thresholds. Energies are "
-        r"per weight, $u = L/\Lambda$.")
+        r"given per $\Lambda$, $u = L/\Lambda$.")
     doc.section("Formulas")
     for f in C.formulas():
         sources = _sources(f)
@@ -149,7 +149,7 @@ def complexity_document(H_values=(3, 4, 5), kmax: int = 5, *, digits: int = 10,
                   rf"{digits} significant digits. Since $\Theta_{{k,H}}(u) < 0$ for $u < -E_k$, critical points of "
                   r"index $k$ lie above $-\Lambda E_k$ (none lie below it, with overwhelming probability); the "
                   r"band $(-\Lambda E_0, -\Lambda E_\infty)$ holds the critical points of low index.", raw=True)
-    doc.table(header, rows, caption=rf"Energy thresholds to {digits} significant digits (energies per weight, "
+    doc.table(header, rows, caption=rf"Energy thresholds to {digits} significant digits (energies per $\Lambda$, "
                                     r"$u = L/\Lambda$).", label="thresholds", raw=True)
 
     if finite_sizes:
