@@ -35,7 +35,7 @@ def test_prints_the_path_polynomial_in_stable_order(capsys):
     for fact in ("widths (3, 2, 1)", "H = 2", "Ψ = 6 paths", "N = 8 weights", "q = Ψ^(-(H-1)/(2H)) = 6^(-1/4)"):
         assert fact in out
     listed = [line[4:] for line in out.splitlines() if line.startswith(("    ", "  + "))]
-    expected = [f"X_{{{i}}}*A_{{{i},{u}}}*w^{{(1)}}_{{{i},{u}}}*w^{{(2)}}_{{{u},1}}"   # path j = hidden unit u
+    expected = [f"X_{i}·A_{i},{u}·w^(1)_{i},{u}·w^(2)_{u},1"   # path j = hidden unit u
                 for i in (1, 2, 3) for u in (1, 2)]
     assert listed == expected
 
@@ -51,14 +51,14 @@ def test_q_option(capsys, q, shown):
 def test_compact_form_above_max_terms(capsys):
     code, out, _ = _run(capsys, "--widths", "4,3,1", "--max-terms", "5")
     assert code == 0
-    assert "sum_{i=1}^{4} sum_{j=1}^{3}" in out and "12 terms" in out
+    assert "Σ_(i=1..4) Σ_(j=1..3)" in out and "12 terms" in out
 
 
 def test_latex_file_compiles(tmp_path, capsys, pdflatex):
     tex = tmp_path / "pp.tex"
     code, out, err = _run(capsys, "--widths", "2,2,2,1", "--q", "1", "--latex", str(tex))
     assert code == 0, err
-    assert str(tex) in err and "Y = q * (" in out
+    assert str(tex) in err and "Y = q · (" in out
     source = tex.read_text()
     n_terms = sum(1 for _ in itertools.product(range(2), range(2), range(2)))
     assert source.count("A_{") >= n_terms and r"\begin{align}" in source

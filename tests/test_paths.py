@@ -332,6 +332,8 @@ def _expected_terms(widths, sep, fmt):
     terms = []
     for n, (i, units, weights) in enumerate(_brute_force_paths(widths)):
         names = [f"X_{{{i + 1}}}", f"A_{{{i + 1},{n % gamma + 1}}}"] + [w.name for w in weights]
+        if sep == "·":  # plain text: the same names without LaTeX braces
+            names = [name.replace("{", "").replace("}", "") for name in names]
         terms.append(sep.join(names))
     return terms
 
@@ -353,9 +355,9 @@ def test_text_states_the_facts_and_lists_paths():
         assert fact in text
     lines = text.splitlines()
     listed = [line[4:] for line in lines if line.startswith(("    ", "  + "))]
-    assert listed == _expected_terms((3, 2, 1), "*", None)
+    assert listed == _expected_terms((3, 2, 1), "·", None)
     compact = path_polynomial((10, 10, 1)).text()
-    assert "sum_{i=1}^{10} sum_{j=1}^{10}" in compact and "100 terms" in compact
+    assert "Σ_(i=1..10) Σ_(j=1..10)" in compact and "100 terms" in compact
 
 
 def test_latex_document_compiles(tmp_path, pdflatex):

@@ -99,8 +99,9 @@ class Path:
         return " ".join(latex_expr(s) for s in (self.input, self.activation, *self.weights))
 
     def text(self) -> str:
-        """``X_{i}*A_{i,j}*w^{(1)}_{…}*…`` (the sympy names, in this factor order)."""
-        return "*".join(s.name for s in (self.input, self.activation, *self.weights))
+        """``X_i·A_i,j·w^(1)_…·…`` (plain text of the sympy names, in this factor order)."""
+        from .plain import symbol_text
+        return "·".join(symbol_text(s.name) for s in (self.input, self.activation, *self.weights))
 
 
 def default_q(net: ReLUNetwork) -> sympy.Expr:
@@ -466,11 +467,11 @@ class PathPolynomial:
         net = self.network
         lines = [f"Path polynomial (Eq. 1) of the ReLU network with {self._facts(False)}"]
         if self.n_paths > max_terms:
-            lines.append(f"Y = q * sum_{{i=1}}^{{{net.input_dim}}} sum_{{j=1}}^{{{net.gamma}}} "
-                         f"X_{{i}} A_{{i,j}} prod_{{k=1}}^{{{net.H}}} w^{{(k)}}_{{i,j}}")
+            lines.append(f"Y = q · Σ_(i=1..{net.input_dim}) Σ_(j=1..{net.gamma}) "
+                         f"X_i·A_i,j·Π_(k=1..{net.H}) w^(k)_i,j")
             lines.append(f"({self.n_paths} terms; raise max_terms to list them)")
             return "\n".join(lines)
-        lines.append("Y = q * (")
+        lines.append("Y = q · (")
         for n, p in enumerate(self.paths):
             lines.append(("    " if n == 0 else "  + ") + p.text())
         lines.append(")")
