@@ -420,6 +420,37 @@ class MnistResult:
                          + f" | {assumption} |")
         return "\n".join(lines) + "\n"
 
+    #: the columns of :meth:`to_dataframe`, in the order of :meth:`correlation_rows`
+    DATAFRAME_COLUMNS = ("n_1", "networks", "pearson_r", "ci_low", "ci_high", "paper_r", "mean_test_loss",
+                         "test_loss_variance")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the setting, then the tables of the report that this result holds (correlation of
+        train and test loss per width; Hessian index; annealing; path assumptions)."""
+        c = self.config
+        head = (f"Trained networks (the experiments of Choromanska et al. 2015): one hidden ReLU layer, widths "
+                f"{', '.join(map(str, sorted(self.runs))) or 'none finished'}, {c.replicas} networks per width, "
+                f"{c.epochs} epochs of SGD, seed {c.seed}.")
+        parts = [head]
+        for title, table in (("Train and test loss per width", self.correlation_markdown() if self.runs else ""),
+                             ("Hessian index", self.index_markdown()),
+                             ("Simulated annealing against SGD", self.redundancy_markdown()),
+                             ("Path assumptions measured", self.assumptions_markdown())):
+            if table:
+                parts += [f"**{title}**", table.strip()]
+        return "\n\n".join(parts) + "\n"
+
+    def to_dataframe(self):
+        """:meth:`correlation_rows` as a pandas DataFrame, one row per width: index ``n_1``; columns
+        ``networks``, ``pearson_r`` (train against test loss), ``ci_low``, ``ci_high`` (its 95% interval,
+        Fisher z), ``paper_r`` (Table 1 of Choromanska et al. 2015; NaN where it gives none),
+        ``mean_test_loss``, ``test_loss_variance``. Needs pandas (``pip install pandas``)."""
+        from ..display import dataframe
+
+        rows = [[w, n, r, lo, hi, math.nan if paper is None else paper, mean, var]
+                for w, n, r, lo, hi, paper, mean, var in self.correlation_rows()]
+        return dataframe(rows, self.DATAFRAME_COLUMNS, index="n_1")
+
     @classmethod
     def load(cls, out) -> "MnistResult":
         """Read a finished (or partly finished) run folder without computing anything.

@@ -159,6 +159,34 @@ class SpinGlassMinimaResult:
                          f"{r['seconds']:>8.1f}")
         return "\n".join(lines)
 
+    #: (key of :meth:`summary`, Markdown column header, format) of the notebook table
+    _COLUMNS = (("Lambda", r"$\Lambda$", "d"), ("runs", "runs", "d"), ("mean", "mean $u$", ".5f"),
+                ("std", "std", ".5f"), ("min", "min", ".5f"), ("max", "max", ".5f"),
+                ("band_fraction", r"in $[-E_0, -E_\infty]$", ".3f"), ("minima_fraction", "index 0", ".3f"),
+                ("seconds", "seconds", ".1f"))
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the setting, then :meth:`summary` as a table (one row per Λ)."""
+        from ..display import markdown_escape, markdown_table
+
+        band = (rf"$[-E_0, -E_\infty] = [{-self.E_0:.5f}, {-self.E_inf:.5f}]$" if self.E_0 is not None
+                else "no band (H = 2)")
+        head = (f"Spin-glass minima, $H = {self.H}$, method {markdown_escape(self.config.get('method'))}, "
+                f"precision {markdown_escape(self.config.get('precision', 'float64'))}; energies per "
+                rf"$\Lambda$, $u = L/\Lambda$; band {band} (Auffinger, Ben Arous and Černý 2013).")
+        rows = [[format(r[key], fmt) for key, _, fmt in self._COLUMNS] for r in self.summary()]
+        return head + "\n\n" + markdown_table([h for _, h, _ in self._COLUMNS], rows) + "\n"
+
+    def to_dataframe(self):
+        """:meth:`summary` as a pandas DataFrame: index ``Lambda``, columns ``runs``, ``mean``, ``std``,
+        ``min``, ``max``, ``band_fraction``, ``minima_fraction``, ``seconds``. Needs pandas
+        (``pip install pandas``)."""
+        from ..display import dataframe
+
+        rows = self.summary()
+        return dataframe([[r[key] for key, _, _ in self._COLUMNS] for r in rows],
+                         [key for key, _, _ in self._COLUMNS], index="Lambda")
+
     @classmethod
     def load(cls, run_folder) -> "SpinGlassMinimaResult":
         """Read every finished Λ (all of its chunks present) of the folder's list of Λ.

@@ -252,6 +252,22 @@ class EnergyThresholds:
         return (f"EnergyThresholds(H={self.H}, dps={self.dps}, E_inf={self.format(self.E_inf)}, "
                 f"E=({', '.join(map(self.format, self.E))}))")
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: ``$$ H = 3:\\quad E_\\infty = …,\\quad E_0 = …, … $$`` at this result's digits."""
+        from ..display import display_math, latex_number
+
+        values = [(r"E_\infty", self.E_inf)] + [(f"E_{{{k}}}", e) for k, e in enumerate(self.E)]
+        body = r",\quad ".join(f"{name} = {latex_number(self.format(v))}" for name, v in values)
+        return display_math(rf"H = {self.H}:\quad {body}")
+
+    def to_dataframe(self):
+        """A pandas DataFrame: index ``threshold`` (``"E_inf"``, ``"E_0"``, …, ``"E_kmax"``), column
+        ``value`` (float64: the mpf values rounded to double). Needs pandas (``pip install pandas``)."""
+        from ..display import dataframe
+
+        rows = [("E_inf", float(self.E_inf))] + [(f"E_{k}", float(e)) for k, e in enumerate(self.E)]
+        return dataframe(rows, ("threshold", "value"), index="threshold")
+
 
 def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
     """``E_∞(H)`` and ``E_0(H) … E_kmax(H)``: the zeros of ``Θ_{k,H}(-E_k) = 0`` above ``E_∞``.

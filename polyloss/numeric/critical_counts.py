@@ -108,6 +108,27 @@ class CriticalCount:
         """``(1/N) log E Crt``, the finite-N counterpart of ``Θ``."""
         return self.log_value / self.N
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: ``$$ \\mathbb{E}\\,\\mathrm{Crt}_{N,k}\\bigl((-\\infty, u]\\bigr) = value \\pm stderr $$``
+        with p and the method; a value that over- or underflows float64 is written ``e^{log_value}``."""
+        from ..display import display_math, latex_number
+
+        index = "" if self.k is None else f",{self.k}"
+        upper = r"\infty)" if math.isinf(self.u) and self.u > 0 else f"{latex_number(self.u)}]"
+        lhs = rf"\mathbb{{E}}\,\mathrm{{Crt}}_{{{self.N}{index}}}\bigl((-\infty, {upper}\bigr)"
+        value = float(self.value)
+        if (math.isinf(value) or value == 0.0) and math.isfinite(self.log_value):
+            rhs = rf"e^{{{latex_number(self.log_value)}}}"
+        else:
+            rhs = latex_number(value)
+        if self.stderr:
+            rhs += rf" \pm {latex_number(self.stderr, 3)}"
+        notes = [f"p = {self.p}", rf"\text{{{self.method}}}"]
+        if self.samples:
+            notes.append(rf"{self.samples}\ \text{{samples}}")
+        notes = r",\ ".join(notes)
+        return display_math(rf"{lhs} = {rhs} \qquad ({notes})")
+
 
 # --- validation ---------------------------------------------------------------------------------
 

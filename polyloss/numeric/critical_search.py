@@ -96,6 +96,34 @@ class CriticalPoints:
                 f"counts by index={self.counts().tolist()}, method={self.method!r}, "
                 f"morse_ok={self.morse_ok})")
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the instance and its checks, then per index k the count ``Crt_k`` and the lowest
+        and highest energy per Λ."""
+        from ..display import markdown_table
+
+        morse = (rf"$\sum_k (-1)^k \mathrm{{Crt}}_k = {self.morse_sum}$, "
+                 rf"$\chi(S^{{{self.Lambda - 1}}}) = {self.morse_expected}$")
+        head = (f"{len(self)} critical points of one spherical spin glass, $\\Lambda = {self.Lambda}$, "
+                f"$H = {self.H}$ (method {self.method}); {morse} "
+                f"({'Morse relation holds' if self.morse_ok else 'Morse check FAILED'}); "
+                f"largest $\\lVert P\\nabla L\\rVert = {self.max_gradient:.2e}$, smallest $|\\lambda| = "
+                f"{self.min_abs_eigenvalue:.2e}$.")
+        rows = []
+        for k, count in enumerate(self.counts()):
+            u = self.energies[self.indices == k]
+            rows.append([k, int(count)] + ([f"{u.min():.6f}", f"{u.max():.6f}"] if u.size else ["—", "—"]))
+        table = markdown_table(["index $k$", r"$\mathrm{Crt}_k$", "lowest $u$", "highest $u$"], rows)
+        return head + "\n\n" + table + "\n"
+
+    def to_dataframe(self):
+        """One row per critical point, by energy: columns ``u`` (energy per Λ), ``index``, then the
+        coordinates ``w_1`` … ``w_Λ``. Needs pandas (``pip install pandas``)."""
+        from ..display import dataframe
+
+        columns = ["u", "index"] + [f"w_{i}" for i in range(1, self.Lambda + 1)]
+        rows = [[float(u), int(k), *map(float, w)] for u, k, w in zip(self.energies, self.indices, self.points)]
+        return dataframe(rows, columns)
+
 
 @dataclass(frozen=True)
 class CountStatistics:
@@ -136,6 +164,33 @@ class CountStatistics:
     @property
     def total_stderr(self) -> np.ndarray:
         return _stderr(self.counts.sum(axis=2))
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the setting, then per level u the mean ± standard error of ``Crt_{Λ,k}(u)`` for each
+        index k and of the total."""
+        from ..display import markdown_table
+
+        head = (rf"Mean number of critical points $\mathrm{{Crt}}_{{\Lambda,k}}(u)$ of energy per $\Lambda$ at most "
+                rf"$u$, over {self.instances} random instances ($\Lambda = {self.Lambda}$, $H = {self.H}$, "
+                f"seed {self.seed}); mean ± standard error"
+                + (f"; {len(self.rejected)} instances failed the Morse check and are not counted"
+                   if self.rejected else "") + ".")
+        mean, err = self.mean, self.stderr
+        rows = [[f"{u:g}"] + [f"{mean[i, k]:.4g} ± {err[i, k]:.2g}" for k in range(self.Lambda)]
+                + [f"{self.total_mean[i]:.4g} ± {self.total_stderr[i]:.2g}"] for i, u in enumerate(self.levels)]
+        header = ["$u$"] + [f"$k = {k}$" for k in range(self.Lambda)] + ["all $k$"]
+        return head + "\n\n" + markdown_table(header, rows) + "\n"
+
+    def to_dataframe(self):
+        """One row per level: index ``u``; columns ``mean_k`` and ``stderr_k`` for each index k = 0 … Λ-1,
+        then ``total_mean`` and ``total_stderr``. Needs pandas (``pip install pandas``)."""
+        from ..display import dataframe
+
+        columns = ["u"] + [f"{stat}_{k}" for k in range(self.Lambda) for stat in ("mean", "stderr")]
+        mean, err = self.mean, self.stderr
+        rows = [[float(u)] + [float(v) for k in range(self.Lambda) for v in (mean[i, k], err[i, k])]
+                + [float(self.total_mean[i]), float(self.total_stderr[i])] for i, u in enumerate(self.levels)]
+        return dataframe(rows, columns + ["total_mean", "total_stderr"], index="u")
 
 
 def _stderr(x: np.ndarray) -> np.ndarray:

@@ -75,6 +75,12 @@ class Formula:
         args = ", ".join(map(str, self.parameters))
         return f"{self.name}({args}) = {sympy.sstr(self.expr)}"
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: ``$$ lhs = expr $$`` (:meth:`latex`)."""
+        from ..display import display_math
+
+        return display_math(self.latex())
+
     # --- numbers ---------------------------------------------------------------------------
     def subs(self, **values) -> sympy.Expr:
         """The expression with some parameters replaced by values (exact where the values are)."""

@@ -205,6 +205,33 @@ class Derivation:
         return (f"Derivation(widths={self.network.widths}, Lambda={self.Lambda}, H={self.network.H}, "
                 f"loss={self.loss!r}, steps={len(self.steps)})")
 
+    #: Jupyter prints a step's expression up to this many characters of LaTeX, and names it above.
+    MAX_DISPLAY_LATEX = 5000
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: one paragraph per step (its name, assumptions and summary), then its result
+        ``$$ lhs = after $$``; an expression longer than :attr:`MAX_DISPLAY_LATEX` characters of LaTeX is
+        not printed (its length is)."""
+        from ..display import display_math, markdown_escape
+        from .latex import latex_expr
+
+        net = self.network
+        loss = "no loss" if self.loss is None else f"the {self.loss} loss"
+        out = [f"Derivation of the spherical spin-glass Hamiltonian (Choromanska et al. 2015, Sec. 3) of the "
+               f"ReLU network with widths {markdown_escape(net.widths)}: $H = {net.H}$, $\\Lambda = {self.Lambda}$, "
+               f"{loss}; {len(self.steps)} steps."]
+        for i, step in enumerate(self.steps, start=1):
+            used = ", ".join(a.key for a in step.assumptions)
+            out.append(f"**{i}. {markdown_escape(step.name)}**" + (f" ({used})" if used else "")
+                       + f": {markdown_escape(step.summary)}")
+            tex = latex_expr(step.after)
+            if len(tex) <= self.MAX_DISPLAY_LATEX:
+                out.append(display_math(f"{step.lhs} = {tex}"))
+            else:
+                out.append(f"${step.lhs}$ = an expression of {len(tex)} characters of LaTeX, not shown "
+                           f"(`derivation[{i - 1}].after`).")
+        return "\n\n".join(out) + "\n"
+
     # --- derived facts --------------------------------------------------------------------
     def covariance(self):
         """``(E[L(w̃) L(w̃')], w̃, w̃')``: ``Σ_s ∂_s L(w̃) ∂_s L(w̃') Var(s)`` over the independent couplings.

@@ -480,6 +480,13 @@ class PathPolynomial:
     def __str__(self) -> str:
         return self.text()
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: ``$$ Y = q ( … ) $$``, the paths in the stable order (:meth:`latex`; the compact
+        Σ form above ``DEFAULT_MAX_TERMS`` paths)."""
+        from ..display import display_math
+
+        return display_math(self.latex())
+
 
 def path_polynomial(net, *, q="default", max_paths: int = DEFAULT_MAX_PATHS) -> PathPolynomial:
     """The path polynomial of ``net`` (a :class:`ReLUNetwork` or a widths sequence), Eq. 1.
