@@ -24,7 +24,9 @@ from polyloss.experiments.spinglass_minima import SpinGlassMinimaResult
 from polyloss.numeric.complexity import energy_thresholds
 from polyloss.numeric.critical_counts import CriticalCount
 from polyloss.numeric.critical_search import CountStatistics, critical_points
+from polyloss.numeric.goe import EigenvalueStatistics
 from polyloss.numeric.spinglass import SphericalSpinGlass
+from polyloss.numeric.training import ReplicaResult, TrainingConfig
 from polyloss.symbolic import complexity as symbolic_complexity
 from polyloss.symbolic.formula import Formula
 from polyloss.symbolic.hamiltonian import derive_hamiltonian
@@ -182,6 +184,14 @@ def test_critical_count_latex_total_and_overflow():
     assert r"\pm" not in out
 
 
+def test_eigenvalue_statistics_latex():
+    s = EigenvalueStatistics(N=5, k=0, samples=2000, mean=-1.0324312, std=0.3125931, stderr=0.0069898)
+    out = s._repr_latex_()
+    mean, err, std = re.search(rf"= ({NUMBER}) \\pm ({NUMBER}),.*?= ({NUMBER})", out).groups()
+    assert (float(mean), float(err), float(std)) == (-1.03243, 0.007, 0.312593)
+    assert "N = 5" in out and "2000" in out and out.startswith("$$") and out.endswith("$$")
+
+
 # --- Markdown reprs and DataFrames ----------------------------------------------------------------
 
 def test_critical_points_markdown_and_dataframe(points):
@@ -278,6 +288,28 @@ def test_mnist_markdown(mnist):
     assert "6 networks per width" in out
 
 
+@pytest.fixture
+def replicas():
+    losses = {"train_loss": [0.5, 0.25, 0.75], "test_loss": [0.6, 0.3, 0.9], "train_accuracy": [0.8, 0.9, 0.7],
+              "test_accuracy": [0.75, 0.85, 0.65]}
+    config = TrainingConfig(n_hidden=10, replicas=3, epochs=2, seed=0, first_replica=16)
+    return ReplicaResult(**{k: np.array(v, dtype=np.float32) for k, v in losses.items()}, config=config), losses
+
+
+def test_replica_result_dataframe_and_markdown(replicas):
+    result, losses = replicas
+    df = result.to_dataframe()
+    assert df.index.name == "replica" and df.index.tolist() == [16, 17, 18]
+    assert list(df.columns) == list(losses)
+    for name, values in losses.items():
+        assert df[name].tolist() == pytest.approx(values)
+    rows = table_rows(result._repr_markdown_())
+    assert [r[0] for r in rows] == ["train loss", "test loss", "train accuracy", "test accuracy"]
+    for row, values in zip(rows, losses.values()):
+        assert [float(c) for c in row[1:]] == pytest.approx(
+            [statistics.fmean(values), statistics.stdev(values), min(values), max(values)], abs=1e-4)
+
+
 def test_energy_thresholds_dataframe(thresholds):
     df = thresholds.to_dataframe()
     assert df.index.name == "threshold" and list(df.columns) == ["value"]
@@ -288,9 +320,9 @@ def test_energy_thresholds_dataframe(thresholds):
 
 # --- without pandas -----------------------------------------------------------------------------
 
-def test_to_dataframe_without_pandas(monkeypatch, thresholds, points, count_statistics, minima, mnist):
+def test_to_dataframe_without_pandas(monkeypatch, thresholds, points, count_statistics, minima, mnist, replicas):
     monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` now raises ImportError
-    for obj in (thresholds, points, count_statistics, minima, mnist):
+    for obj in (thresholds, points, count_statistics, minima, mnist, replicas[0]):
         with pytest.raises(ImportError, match=r"pip install pandas"):
             obj.to_dataframe()
         # the reprs do not need pandas
@@ -299,7 +331,8 @@ def test_to_dataframe_without_pandas(monkeypatch, thresholds, points, count_stat
 
 # --- all of the math compiles ---------------------------------------------------------------------
 
-def test_all_repr_math_compiles(pdflatex, tmp_path, derivation, thresholds, points, count_statistics, minima, mnist):
+def test_all_repr_math_compiles(pdflatex, tmp_path, derivation, thresholds, points, count_statistics, minima, mnist,
+                                replicas):
     """Every formula the reprs write, display or inline, typesets with pdflatex (amsmath, amssymb)."""
     from polyloss.symbolic.latex import PREAMBLE, compile_pdf
 
@@ -307,8 +340,9 @@ def test_all_repr_math_compiles(pdflatex, tmp_path, derivation, thresholds, poin
                           log_value=800.0, samples=100)
     latex_reprs = [symbolic_complexity.e_infinity_formula()._repr_latex_(),
                    path_polynomial((2, 2, 1))._repr_latex_(), thresholds._repr_latex_(), count._repr_latex_()]
+    latex_reprs.append(EigenvalueStatistics(N=5, k=1, samples=100, mean=-0.5, std=0.25, stderr=0.025)._repr_latex_())
     markdown = [derivation._repr_markdown_(), points._repr_markdown_(), count_statistics._repr_markdown_(),
-                minima._repr_markdown_(), mnist._repr_markdown_()]
+                minima._repr_markdown_(), mnist._repr_markdown_(), replicas[0]._repr_markdown_()]
     formulas = [r"\[ " + b + r" \]" for text in latex_reprs + markdown for b in display_blocks(text)]
     formulas += [f"${m}$" for text in markdown for m in INLINE.findall(DISPLAY.sub("", text))]
     assert len(formulas) > 30

@@ -230,6 +230,17 @@ class EigenvalueStatistics:
     std: float
     stderr: float
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: ``$$ \\mathbb{E}\\,\\lambda_k = mean \\pm stderr, \\quad \\mathrm{sd}(\\lambda_k) = std $$``
+        with N and the number of samples (λ_k the k-th smallest eigenvalue, k from 0)."""
+        from ..display import display_math, latex_number
+
+        k = self.k
+        return display_math(
+            rf"\mathbb{{E}}\,\lambda_{{{k}}} = {latex_number(self.mean, 6)} \pm {latex_number(self.stderr, 2)},"
+            rf"\quad \mathrm{{sd}}(\lambda_{{{k}}}) = {latex_number(self.std, 6)}"
+            rf"\qquad (\text{{GOE}},\ N = {self.N},\ {self.samples}\ \text{{samples}})")
+
 
 def kth_eigenvalue_statistics(N: int, k: int, samples: int = 10_000, *, rng=None) -> EigenvalueStatistics:
     """Mean, standard deviation and standard error of the k-th smallest GOE eigenvalue (Monte Carlo)."""

@@ -97,6 +97,34 @@ class ReplicaResult:
             out.update(w1=self.w1, w2=self.w2)
         return out
 
+    METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the setting, then mean, standard deviation, min and max of each metric over replicas."""
+        from ..display import markdown_table
+
+        c = self.config
+        head = (f"{len(self.train_loss)} networks with one hidden ReLU layer of $n_1 = {c.n_hidden}$ units, trained "
+                f"for {c.epochs} epochs of SGD (batch {c.batch_size}, learning rate {c.learning_rate}, "
+                f"{c.dtype}), seed {c.seed}, data {c.data}.")
+        rows = []
+        for name in self.METRICS:
+            v = np.asarray(getattr(self, name), dtype=np.float64)
+            std = v.std(ddof=1) if v.size > 1 else float("nan")
+            rows.append([name.replace("_", " "), f"{v.mean():.4f}", f"{std:.4f}", f"{v.min():.4f}", f"{v.max():.4f}"])
+        return head + "\n\n" + markdown_table(["", "mean", "std", "min", "max"], rows) + "\n"
+
+    def to_dataframe(self):
+        """One row per replica (index ``replica``, the global replica number ``first_replica + r``);
+        columns ``train_loss``, ``test_loss``, ``train_accuracy``, ``test_accuracy``. Needs pandas
+        (``pip install pandas``)."""
+        from ..display import dataframe
+
+        first = self.config.first_replica
+        columns = [np.asarray(getattr(self, name), dtype=np.float64) for name in self.METRICS]
+        rows = [[first + r, *(float(col[r]) for col in columns)] for r in range(len(columns[0]))]
+        return dataframe(rows, ("replica",) + self.METRICS, index="replica")
+
 
 def _fresh(a, dtype=None):
     """A torch tensor from ``a``: a numpy array is copied (torch's allocation is 64-byte aligned, numpy's
