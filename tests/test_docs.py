@@ -217,6 +217,8 @@ def test_math_is_mathml(site, page):
     assert blocks == displayed
     assert html_path.read_text().count("<math ") == len(content.math) > len(displayed)  # inline math too
     assert 'class="arithmatex"' not in html_path.read_text()
+    assert html_path.read_text().count('<div class="math-display"><math ') == len(displayed)
+    assert "css/mathml.css" in html_path.read_text()  # the displayed formulas scroll in their column
     text = "".join(content.text)
     for delimiter in ("$$", "\\(", "\\)", "\\[", "\\]"):
         assert delimiter not in text, f"{page.name}: raw {delimiter!r} left in the text"

@@ -3,7 +3,9 @@
 ``pymdownx.arithmatex`` (``generic: true``) leaves each formula of the Markdown as TeX in a wrapper,
 ``<span class="arithmatex">\\(TeX\\)</span>`` for ``$TeX$`` and ``<div class="arithmatex">\\[TeX\\]</div>``
 for ``$$TeX$$``. This hook replaces every wrapper by the MathML that ``latex2mathml`` writes for its TeX
-(``display="inline"`` or ``display="block"``), which browsers render natively. The TeX is kept in the
+(``display="inline"`` or ``display="block"``, the latter inside a ``<div class="math-display">`` that
+scrolls sideways when the formula is wider than the page), which browsers render natively, and links
+the small stylesheet ``css/mathml.css`` that it writes. The TeX is kept in the
 MathML as an ``application/x-tex`` annotation (not shown; it is what a reader copying the formula gets).
 A formula that ``latex2mathml`` cannot convert is logged as a warning, which a strict build turns into an
 error, and is left as TeX.
@@ -15,8 +17,19 @@ import html
 import re
 
 from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import File
 
 log = get_plugin_logger("mathml")
+
+#: a displayed formula sits in ``<div class="math-display">``, which scrolls sideways when it is wider
+#: than the text column (instead of widening the page)
+DISPLAY_CLASS = "math-display"
+STYLESHEET = "css/mathml.css"
+CSS = f"""/* written by docs/hooks/mathml.py */
+.{DISPLAY_CLASS} {{ overflow-x: auto; overflow-y: hidden; margin: 0.75em 0; padding: 0.1em 0; }}
+.{DISPLAY_CLASS} > math {{ margin: 0 auto; }}
+math {{ font-size: 1.05em; }}
+"""
 
 ARITHMATEX = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.S)
 WRAPPERS = {"span": ("\\(", "\\)"), "div": ("\\[", "\\]")}
@@ -44,10 +57,22 @@ def _replace(match: re.Match, page) -> str:
         return match.group(0)
     tex = tex[len(opening):-len(closing)].strip()
     try:
-        return tex_to_mathml(tex, display=match["tag"] == "div")
+        mathml = tex_to_mathml(tex, display=match["tag"] == "div")
     except Exception as exc:  # latex2mathml raises its own exception classes
         log.warning("%s: cannot render %r as MathML: %s", page.file.src_uri, tex[:80], exc)
         return match.group(0)
+    return f'<div class="{DISPLAY_CLASS}">{mathml}</div>' if match["tag"] == "div" else mathml
+
+
+def on_config(config, **kwargs):
+    if STYLESHEET not in config.extra_css:
+        config.extra_css.append(STYLESHEET)
+    return config
+
+
+def on_files(files, config, **kwargs):
+    files.append(File.generated(config, STYLESHEET, content=CSS))
+    return files
 
 
 def on_page_content(html_text: str, page, config, files) -> str:
