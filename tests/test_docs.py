@@ -224,6 +224,17 @@ def test_math_is_mathml(site, page):
         assert delimiter not in text, f"{page.name}: raw {delimiter!r} left in the text"
 
 
+def test_no_page_shows_raw_tex_delimiters(site):
+    """Outside code, no page of the site (the API reference's docstrings included) shows $$, \\( or \\[."""
+    raw = {}
+    for path in sorted(site.rglob("*.html")):
+        text = "".join(page_text(path).text)
+        found = [d for d in ("$$", "\\(", "\\)", "\\[", "\\]") if d in text]
+        if found:
+            raw[str(path.relative_to(site))] = found
+    assert raw == {}
+
+
 def test_tex_to_mathml_elements():
     """docs/hooks/mathml.py writes MathML's own elements for TeX's fractions, roots and scripts."""
     sys.path.insert(0, str(ROOT / "docs" / "hooks"))
