@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File
 
@@ -65,6 +66,10 @@ def _replace(match: re.Match, page) -> str:
 
 
 def on_config(config, **kwargs):
+    try:
+        import latex2mathml.converter  # noqa: F401
+    except ImportError as exc:
+        raise PluginError("docs/hooks/mathml.py needs latex2mathml: pip install -e '.[docs]'") from exc
     if STYLESHEET not in config.extra_css:
         config.extra_css.append(STYLESHEET)
     return config
