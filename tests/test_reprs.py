@@ -20,7 +20,9 @@ import sympy
 
 from polyloss import display
 from polyloss.experiments.mnist import PAPER_CORRELATION, MnistExperimentConfig, MnistResult
+from polyloss.experiments.criteria import Verdict
 from polyloss.experiments.spinglass_minima import SpinGlassMinimaResult
+from polyloss.experiments.stage import Claim, StageResult
 from polyloss.numeric.complexity import energy_thresholds
 from polyloss.numeric.critical_counts import CriticalCount
 from polyloss.numeric.critical_search import CountStatistics, critical_points
@@ -43,7 +45,12 @@ def display_blocks(text: str) -> list[str]:
 
 def table_rows(markdown: str) -> list[list[str]]:
     """The body rows of the first Markdown table in ``markdown`` (cells stripped; header and rule dropped)."""
-    lines = [ln for ln in markdown.splitlines() if ln.startswith("|")]
+    lines = []
+    for ln in markdown.splitlines():
+        if ln.startswith("|"):
+            lines.append(ln)
+        elif lines:
+            break
     return [[c.strip() for c in re.split(r"(?<!\\)\|", ln.strip("|"))] for ln in lines[2:]]
 
 
@@ -310,6 +317,27 @@ def test_replica_result_dataframe_and_markdown(replicas):
             [statistics.fmean(values), statistics.stdev(values), min(values), max(values)], abs=1e-4)
 
 
+@pytest.fixture
+def stage():
+    claims = [Claim("normalised index", "about 0.01 or less", "0.004", Verdict("agrees", "mean <= 0.01"), "Sec. x"),
+              Claim("correlation falls with width", "0.76 -> 0.41", "0.5 -> 0.6",
+                    Verdict("disagrees", "slope < 0", "slope +0.1"))]
+    return StageResult(claims=claims, files={"figure": "a.png"}, tables={"Table": "| a |\n|---|\n| 1 |"},
+                       notes=["Ran at the smoke scale."], seconds=2.5)
+
+
+def test_stage_result_dataframe_and_markdown(stage):
+    df = stage.to_dataframe()
+    assert list(df.columns) == ["claim", "paper", "measured", "verdict", "criterion", "detail", "source"]
+    assert df.values.tolist() == [
+        ["normalised index", "about 0.01 or less", "0.004", "agrees", "mean <= 0.01", "", "Sec. x"],
+        ["correlation falls with width", "0.76 -> 0.41", "0.5 -> 0.6", "disagrees", "slope < 0", "slope +0.1", ""]]
+    out = stage._repr_markdown_()
+    rows = table_rows(out)
+    assert [r[3] for r in rows] == ["**agrees** (mean <= 0.01)", "**disagrees** (slope < 0; slope +0.1)"]
+    assert "Ran at the smoke scale." in out and "**Table**" in out and "2.5 s" in out
+
+
 def test_energy_thresholds_dataframe(thresholds):
     df = thresholds.to_dataframe()
     assert df.index.name == "threshold" and list(df.columns) == ["value"]
@@ -320,9 +348,10 @@ def test_energy_thresholds_dataframe(thresholds):
 
 # --- without pandas -----------------------------------------------------------------------------
 
-def test_to_dataframe_without_pandas(monkeypatch, thresholds, points, count_statistics, minima, mnist, replicas):
+def test_to_dataframe_without_pandas(monkeypatch, thresholds, points, count_statistics, minima, mnist, replicas,
+                                    stage):
     monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` now raises ImportError
-    for obj in (thresholds, points, count_statistics, minima, mnist, replicas[0]):
+    for obj in (thresholds, points, count_statistics, minima, mnist, replicas[0], stage):
         with pytest.raises(ImportError, match=r"pip install pandas"):
             obj.to_dataframe()
         # the reprs do not need pandas

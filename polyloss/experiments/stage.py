@@ -48,6 +48,34 @@ class StageResult:
     notes: list = field(default_factory=list)  # what was run, on what data, at what scale (Markdown)
     seconds: float = 0.0
 
+    #: the columns of :meth:`to_dataframe`, one row per claim
+    DATAFRAME_COLUMNS = ("claim", "paper", "measured", "verdict", "criterion", "detail", "source")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the claims (the paper's value, the measured one, the verdict and its rule), then the
+        notes and the tables, as the report writes them."""
+        from ..display import markdown_escape, markdown_table
+
+        parts = []
+        if self.claims:
+            rows = [[c.claim, c.paper, c.measured, f"**{c.verdict.word}** ({c.verdict.criterion}"
+                     + (f"; {c.verdict.detail})" if c.verdict.detail else ")"), c.source] for c in self.claims]
+            parts.append(markdown_table(["claim", "the paper", "measured", "verdict (rule)", "source"], rows))
+        parts += list(self.notes)
+        for title, table in self.tables.items():
+            parts += [f"**{markdown_escape(title)}**", table.strip()]
+        parts.append(f"{len(self.files)} files written; {self.seconds:.1f} s.")
+        return "\n\n".join(parts) + "\n"
+
+    def to_dataframe(self):
+        """The claims as a pandas DataFrame, one row per claim: columns ``claim``, ``paper``, ``measured``,
+        ``verdict`` (the word), ``criterion``, ``detail``, ``source``. Needs pandas (``pip install pandas``)."""
+        from ..display import dataframe
+
+        rows = [[c.claim, c.paper, c.measured, c.verdict.word, c.verdict.criterion, c.verdict.detail, c.source]
+                for c in self.claims]
+        return dataframe(rows, self.DATAFRAME_COLUMNS)
+
 
 @dataclass(frozen=True)
 class Execution:
