@@ -184,3 +184,18 @@ def test_the_power_law_note_matches_an_independent_fit_of_the_committed_means(tm
     a, b = map(float, re.search(r"≈ ([0-9.]+)·Λ\^\((-?[0-9.]+)\)", note).groups())
     assert a == pytest.approx(math.exp(fit.intercept), rel=0.02)  # the means are printed to 4 decimals
     assert b == pytest.approx(fit.slope, abs=0.01)
+
+
+def test_task_seconds_sums_the_timing_records_and_skips_damaged_ones(tmp_path):
+    from polyloss.experiments.reproduce import task_seconds
+    from polyloss.experiments.summary import _duration
+
+    for rel, text in {"run/timing/a.json": '{"seconds": 1.5}', "run/timing/b.json": '{"seconds": 40}',
+                      "followups/x/timing/c.json": '{"seconds": 0.25}', "run/timing/bad.json": "{not json",
+                      "run/other.json": '{"seconds": 1000}'}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert task_seconds(tmp_path) == 41.75
+    assert task_seconds(tmp_path / "missing") == 0.0
+    assert (_duration(41.75), _duration(600), _duration(6.7 * 3600)) == ("42 task-seconds", "10 task-minutes",
+                                                                         "6.7 task-hours")

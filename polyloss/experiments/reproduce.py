@@ -118,6 +118,7 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
                                    "title": st.title,
                                    "results": str(results), "rebuilt_from_results": from_results is not None,
                                    "executed_on": None if from_results is not None else execution.describe(),
+                                   "task_seconds": task_seconds(results / st.name),
                                    **asdict(result)})
         _say(progress, f"[{n}/{len(todo)}] {st.name}: finished in {result.seconds:.1f} s")
     from .summary import write_summary
@@ -136,6 +137,18 @@ def _data_name(data) -> str:
 
 
 RUN_FILE = "reproduce.json"
+
+
+def task_seconds(folder) -> float:
+    """The seconds the saved tasks under ``folder`` took, summed over their ``timing/*.json`` records
+    (written by :mod:`polyloss.execution` beside each finished piece); 0 when there are none."""
+    total = 0.0
+    for path in sorted(Path(folder).glob("**/timing/*.json")):
+        try:
+            total += float(json.loads(path.read_text()).get("seconds", 0.0))
+        except (OSError, ValueError, AttributeError):
+            continue  # a timing record is informative only; a damaged one is not a damaged result
+    return total
 
 
 def read_run(results) -> Run:

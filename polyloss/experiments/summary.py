@@ -73,9 +73,11 @@ def write_summary(out, stages) -> Path:
             continue
         origin = ("rebuilt from saved results" if data.get("rebuilt_from_results")
                   else f"computed {data.get('executed_on') or 'on this machine'}")
-        md += [f"Scale `{data['scale']}`, seed {data['seed']}, {origin}, {data['seconds']:.1f} s.", ""]
-        body.append(f"<p>Scale <code>{data['scale']}</code>, seed {data['seed']}, {html.escape(origin)}, "
-                    f"{data['seconds']:.1f} s.</p>")
+        origin += f" in {data['seconds']:.1f} s"
+        if data.get("task_seconds"):
+            origin += f" (the saved tasks took {_duration(data['task_seconds'])} in all)"
+        md += [f"Scale `{data['scale']}`, seed {data['seed']}, {origin}.", ""]
+        body.append(f"<p>Scale <code>{data['scale']}</code>, seed {data['seed']}, {html.escape(origin)}.</p>")
         for note in data.get("notes", []):
             md += [note, ""]
             body.append(f"<p>{html.escape(note).replace('**', '')}</p>")
@@ -128,3 +130,12 @@ def markdown_table(header, rows) -> str:
     lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as the report states a cost: seconds, minutes or hours of task time."""
+    if seconds < 120:
+        return f"{seconds:.0f} task-seconds"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} task-minutes"
+    return f"{seconds / 3600:.1f} task-hours"
