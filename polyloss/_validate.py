@@ -46,9 +46,24 @@ def real(name: str, value, *, minimum: float | None = None, maximum: float | Non
 
 
 def real_array(name: str, value, *, allow_inf: bool = False) -> np.ndarray:
-    """Return ``value`` as a float64 array, refusing NaN (and infinities unless ``allow_inf``)."""
+    """Return ``value`` as a float64 array, refusing NaN (and infinities unless ``allow_inf``).
+
+    Complex numbers (even with a zero imaginary part), None, strings and other non-numbers are refused
+    rather than cast: numpy would drop an imaginary part and turn None into NaN.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise InvalidInputError(f"{name} must be real numbers, got {_short(value)}")
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{name} must be real numbers (a regular array), got {_short(value)}") from exc
+    if raw.dtype.kind == "c" or (raw.dtype.kind == "O" and any(isinstance(v, complex) for v in raw.flat)):
+        raise InvalidInputError(f"{name} must be real numbers, got complex values ({_short(value)})")
+    if raw.dtype.kind in "USVMm" or (raw.dtype.kind == "O" and any(v is None or isinstance(v, (str, bytes))
+                                                                 for v in raw.flat)):
+        raise InvalidInputError(f"{name} must be real numbers, got {_short(value)}")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"{name} must be real numbers, got {value!r}") from exc
     if np.isnan(arr).any():
