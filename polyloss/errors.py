@@ -36,6 +36,10 @@ class DamagedResultError(PolylossError, ValueError):
     """A saved result fails its check (truncated, altered, from another run or key); the message names the file."""
 
 
+class FolderInUseError(PolylossError, RuntimeError):
+    """A run folder is locked by another running process (the message names its pid); nothing was touched."""
+
+
 class TaskError(PolylossError, RuntimeError):
     """A task of a sweep raised: ``key`` names it; the original exception is its ``__cause__``.
 
@@ -56,4 +60,5 @@ __all__ = [
     "DataError",
     "DamagedResultError",
     "TaskError",
+    "FolderInUseError",
 ]

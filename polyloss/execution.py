@@ -51,7 +51,7 @@ from pathlib import Path
 from ._device import blas_threads, set_torch_threads, start_worker, torch_threads
 from ._validate import integer
 from .errors import InvalidInputError, TaskError
-from .store import RunStore
+from .store import RunStore, folder_lock
 
 __all__ = ["Task", "Plan", "LocalWorkers", "MAX_RESTARTS", "describe_executor", "cached", "clear_cache", "DISTRIBUTED_HINT"]
 
@@ -68,13 +68,16 @@ class Task:
     ``key``: its name in the run folder (letters, digits, ``_.=-``); ``args``: the task's own
     parameters (JSON-able; saved beside its result); ``cost``: an estimate (in the plan's
     ``cost_unit``) used to start the longest tasks first; ``inputs``: arrays it needs from earlier
-    results (not saved with it).
+    results (not saved with it); ``expect``: ``{array name: shape}`` its piece must have (``None``
+    for any length), checked when a saved piece is read back, so that a piece of another size (a chunk
+    with fewer rows) is recomputed, never used.
     """
 
     key: str
     args: dict = field(default_factory=dict)
     cost: float = 1.0
     inputs: dict = field(default_factory=dict, repr=False, compare=False)
+    expect: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class Plan:
@@ -95,7 +98,7 @@ class Plan:
     """
 
     def __init__(self, name: str, function, config: dict, tasks, *, folder=None, threads: int | None = 1,
-                 cost_unit: str = "flop", options: dict | None = None):
+                 cost_unit: str = "flop", options: dict | None = None, force: bool = False):
         self.name = name
         self.function = function
         self.config = dict(config)
@@ -110,7 +113,7 @@ class Plan:
         self.threads = None if threads is None else integer("threads", threads, minimum=1)
         self.cost_unit = cost_unit
         # absolute: a Dask worker resolves a relative path against its own working folder
-        self.store = None if folder is None else RunStore(Path(folder).resolve(), self.config)
+        self.store = None if folder is None else RunStore(Path(folder).resolve(), self.config, force=force)
 
     @property
     def folder(self) -> Path | None:
@@ -121,11 +124,12 @@ class Plan:
         return self.store is not None and self.store.has(task.key)
 
     def pending(self, *, warn: bool = True) -> list[Task]:
-        """Tasks still to run. A saved piece that fails its check is reported, removed and run again."""
+        """Tasks still to run. A saved piece that fails its check (checksum, key, configuration, the
+        task's arguments and expected shapes) is reported by file name, removed and run again."""
         todo = []
         for task in self.tasks:
             if self.done(task):
-                problem = self.store.problem(task.key)
+                problem = self.store.problem(task.key, task.expect or None, meta=task.args)
                 if problem is None:
                     continue
                 if warn:
@@ -157,8 +161,14 @@ class Plan:
         """Run the pending tasks on ``executor`` (module docstring) and return ``{key: arrays}`` for all.
 
         Results are assembled by key, never by completion order, so they are the same bit for bit
-        whatever the executor, the number of workers and the order in which tasks finish.
+        whatever the executor, the number of workers and the order in which tasks finish. The run
+        folder is locked for the whole run (:func:`polyloss.store.folder_lock`): a second process
+        running into it gets :class:`~polyloss.errors.FolderInUseError`.
         """
+        with folder_lock(self.folder):
+            return self._run(executor, progress)
+
+    def _run(self, executor, progress):
         todo = sorted(self.pending(), key=lambda t: -t.cost)  # longest first: better load balance
         self._token = uuid.uuid4().hex  # this run: workers drop what they cached for an earlier one
         if self.store is not None:
@@ -193,7 +203,7 @@ class Plan:
         if self.store is not None:
             for task in self.tasks:
                 if task.key not in results:
-                    results[task.key] = self.store.load(task.key)
+                    results[task.key] = self.store.load(task.key, task.expect or None)
         return {t.key: results[t.key] for t in self.tasks}
 
 
@@ -219,7 +229,7 @@ def execute(function, config: dict, task: Task, folder, threads, options=None, t
     seconds = time.perf_counter() - start
     arrays = {str(k): v for k, v in arrays.items()}
     if folder is not None and (Path(folder) / "config.json").exists():
-        store = RunStore(folder, config)
+        store = RunStore(folder, config, create=False)  # the process that runs the plan holds the folder's lock
         store.save(task.key, arrays, meta=task.args)
         store.record_seconds(task.key, seconds, host=socket.gethostname(), pid=os.getpid(), threads=threads,
                              **(options or {}))

@@ -16,30 +16,58 @@ or those of the file it replaces), so results can be shared. The bytes are a fun
 fixed zip timestamps), so a task run twice, or by two workers at once, writes the same bytes. How
 long a task took is not part of its result: it goes to ``timing/<key>.json`` beside it.
 
-Reading a piece (:meth:`RunStore.load`) checks all of the above; a piece that fails is reported by
-file name (:class:`~polyloss.errors.DamagedResultError`) and never used. Opening a folder with a
-*different* configuration raises :class:`~polyloss.errors.ResumeError` and touches nothing.
+Reading a piece (:meth:`RunStore.load`) checks all of the above, and the shapes the caller expects
+(``expect=``: a chunk with fewer rows is refused); a piece that fails, or whose files are not even
+readable (truncated, garbage, a field missing), is reported by file name
+(:class:`~polyloss.errors.DamagedResultError`) and never used: a sweep removes it and computes it
+again (:meth:`polyloss.execution.Plan.pending`).
+
+**Configuration guard.** Opening a folder with a *different* configuration raises
+:class:`~polyloss.errors.ResumeError` and touches nothing, unless the folder holds no finished piece
+(a run that was refused or failed before saving anything, or was killed before its first piece):
+then the new configuration replaces the old one, as nothing can be mixed. ``force=True`` (the
+command line's ``--force``) starts a clashing folder afresh *without deleting anything*: every file
+of the old run is moved into ``<folder>/superseded-<UTC time>/`` (:func:`move_aside`), where it can
+be inspected or deleted by hand. JSON is written with ``allow_nan=False``: a NaN or an infinity is
+stored as ``null``, never as the invalid ``NaN``.
+
+**One writer per folder.** A process that writes a run folder holds an exclusive lock on its
+``.polyloss.lock`` file (:func:`folder_lock`, ``fcntl.flock``; the lock file names the holder's
+pid). A second process asking for the same folder gets :class:`~polyloss.errors.FolderInUseError`
+("in use by pid N") before it reads or writes anything; the kernel drops the lock when the holder
+exits, even by SIGKILL. The lock is re-entrant within a process, and the worker processes of a run
+write their pieces under their parent's lock (:class:`RunStore` with ``create=False``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import stat
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .errors import DamagedResultError, InvalidInputError, ResumeError
+from .errors import DamagedResultError, FolderInUseError, InvalidInputError, ResumeError
 
-__all__ = ["RunStore", "config_hash", "read_config", "atomic_write_bytes", "atomic_write_text",
-           "atomic_write_json", "new_file_mode"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux/macOS: no lock (one writer per folder is then the user's care)
+    fcntl = None
+
+__all__ = ["RunStore", "config_hash", "read_config", "read_json", "atomic_write_bytes", "atomic_write_text",
+           "atomic_write_json", "new_file_mode", "folder_lock", "move_aside", "LOCK_FILE"]
+
+LOCK_FILE = ".polyloss.lock"
 
 _KEY = re.compile(r"^[A-Za-z0-9_.=-]+$")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same arrays give the same bytes
@@ -103,18 +131,20 @@ def atomic_write_json(path, obj) -> Path:
 
 
 def _dumps(obj) -> str:
-    return json.dumps(_jsonable(obj), indent=2, sort_keys=True)
+    return json.dumps(_jsonable(obj), indent=2, sort_keys=True, allow_nan=False)
 
 
 def _jsonable(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no NaN nor infinity: stored as null
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _jsonable(obj.item())
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        return _jsonable(obj.tolist())
     if isinstance(obj, Path):
         return str(obj)
     return obj
@@ -151,14 +181,121 @@ def read_config(directory, *, what: str = "run") -> dict:
     return _read_json(cfg_path, "config")["config"]
 
 
-def _read_json(path: Path, what: str, required=("config",)) -> dict:
+def read_json(path, what: str, required=()) -> dict:
+    """The JSON object in ``path``, with at least the keys ``required``; a file that is unreadable,
+    truncated, not JSON, not an object or lacks a key raises :class:`~polyloss.errors.DamagedResultError`
+    naming the file and ``what`` it should be (never a bare ``JSONDecodeError`` or ``KeyError``)."""
+    path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise DamagedResultError(f"{path}: unreadable {what} file ({type(exc).__name__}: {exc})") from None
     if not isinstance(data, dict) or any(k not in data for k in required):
-        raise DamagedResultError(f"{path}: not a polyloss {what} file (missing {', '.join(required)})")
+        missing = ", ".join(k for k in required if not isinstance(data, dict) or k not in data)
+        raise DamagedResultError(f"{path}: not a polyloss {what} file (missing {missing or 'a JSON object'})")
     return data
+
+
+def _read_json(path: Path, what: str, required=("config",)) -> dict:
+    data = read_json(path, what, required)
+    if "config" in required and not isinstance(data["config"], dict):
+        raise DamagedResultError(f"{path}: not a polyloss {what} file (its config is not an object)")
+    return data
+
+
+# ------------------------------------------------------------------------------------ folder lock
+_LOCKS: dict = {}  # real path of the folder -> [file descriptor, depth]
+_LOCKS_GUARD = threading.RLock()
+
+
+@contextlib.contextmanager
+def folder_lock(directory):
+    """Hold the exclusive lock of run folder ``directory`` (made if missing) while the block runs.
+
+    Another process holding it raises :class:`~polyloss.errors.FolderInUseError` naming its pid, at
+    once (no waiting). Re-entrant within this process. The lock is ``fcntl.flock`` on
+    ``<directory>/.polyloss.lock``, released by the kernel when the process ends however it ends; the
+    file itself stays (removing it would let two processes lock two different files).
+    """
+    if directory is None or fcntl is None:
+        yield
+        return
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise InvalidInputError(f"run folder {directory} exists and is not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot make run folder {directory}: {exc.strerror or exc}") from None
+    key = os.path.realpath(directory)
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(key)
+        if held is not None:
+            held[1] += 1
+        else:
+            path = directory / LOCK_FILE
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as exc:
+                raise InvalidInputError(f"cannot lock run folder {directory} ({path}: {exc.strerror or exc})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                try:
+                    holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+                finally:
+                    os.close(fd)
+                raise FolderInUseError(
+                    f"run folder {directory} is in use by {holder or 'another process'} (it holds {path}); "
+                    "nothing was touched. Wait for that run to finish, or use another --out folder.") from None
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {_hostname()} since "
+                         f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}\n".encode())
+            _LOCKS[key] = [fd, 1]
+    try:
+        yield
+    finally:
+        with _LOCKS_GUARD:
+            held = _LOCKS[key]
+            held[1] -= 1
+            if held[1] == 0:
+                del _LOCKS[key]
+                try:
+                    fcntl.flock(held[0], fcntl.LOCK_UN)
+                finally:
+                    os.close(held[0])
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def holds_lock(directory) -> bool:
+    """Whether this process holds the lock of ``directory``."""
+    with _LOCKS_GUARD:
+        return os.path.realpath(directory) in _LOCKS
+
+
+def move_aside(directory) -> Path | None:
+    """Move every file and folder of ``directory`` (but its lock file and earlier ``superseded-*``
+    folders) into a new ``<directory>/superseded-<UTC time>/``; return it (None if nothing was moved).
+    What ``--force`` does to a folder of another configuration: nothing is deleted."""
+    directory = Path(directory)
+    entries = [p for p in directory.iterdir() if p.name != LOCK_FILE and not p.name.startswith("superseded-")]
+    if not entries:
+        return None
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = directory / f"superseded-{stamp}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = directory / f"superseded-{stamp}-{n}"
+    target.mkdir()
+    for p in entries:
+        os.replace(p, target / p.name)
+    return target
 
 
 class RunStore:
@@ -170,40 +307,71 @@ class RunStore:
     >>> store.load("Lambda=25")["energies"]
     """
 
-    def __init__(self, directory, config: dict):
-        from . import __version__
+    def __init__(self, directory, config: dict, *, force: bool = False, create: bool = True):
+        """Open run folder ``directory`` for ``config`` (module docstring: the configuration guard).
 
+        ``create=True`` (a run): the folder's lock is taken while its ``config.json`` is checked and
+        (when missing, or replaceable) written. ``force=True``: a folder of another configuration, or
+        with an unreadable ``config.json``, is started afresh, its old files moved into
+        ``superseded-<time>/`` (:attr:`superseded`). ``create=False`` (a reader, or a worker process
+        of a run whose parent holds the lock): the folder must already hold this configuration;
+        nothing is locked or written here.
+        """
         self.directory = Path(directory)
         self.config = _jsonable(dict(config))
         self.config_hash = config_hash(self.config)
-        cfg_path = self.directory / "config.json"
+        self.superseded = None
         if self.directory.exists() and not self.directory.is_dir():
             raise InvalidInputError(f"run folder {self.directory} exists and is not a folder")
+        if not create:
+            self._check_config(force=False, create=False)
+            return
+        with folder_lock(self.directory):
+            self._check_config(force=force, create=True)
+
+    def _check_config(self, *, force: bool, create: bool) -> None:
+        from . import __version__
+
+        cfg_path = self.directory / "config.json"
         if cfg_path.exists():
-            stored = _read_json(cfg_path, "config")
-            if "config_hash" not in stored:
-                raise ResumeError(f"run folder {self.directory} was written by polyloss {stored.get('polyloss_version', '0.1')} "
-                                  "(pieces without checksums), which this version does not read; nothing was "
-                                  "touched. Run again into a new folder.")
-            if stored.get("config") != self.config:
-                diff = _describe_diff(stored.get("config", {}), self.config)
+            problem = None
+            try:
+                stored = _read_json(cfg_path, "config")
+            except DamagedResultError as exc:
+                problem, stored = str(exc), None
+            old = stored is not None and "config_hash" not in stored
+            if old:
+                problem = (f"run folder {self.directory} was written by polyloss {stored.get('polyloss_version', '0.1')} "
+                           "(pieces without checksums), which this version does not read")
+            elif stored is not None and stored["config"] != self.config:
+                problem = (f"run folder {self.directory} holds results of a different configuration "
+                           f"({_describe_diff(stored['config'], self.config)})")
+            if problem is None:
+                return
+            if not create:
+                raise ResumeError(f"{problem}; nothing was touched.")
+            if force:
+                self.superseded = move_aside(self.directory)
+            elif old or self.keys() or any(self.directory.glob("*.npz")):
                 raise ResumeError(
-                    f"run folder {self.directory} holds results of a different configuration "
-                    f"({diff}); nothing was overwritten. Use another --out folder or the same config."
-                )
-        else:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(cfg_path, {
-                "config": self.config,
-                "config_hash": self.config_hash,
-                "polyloss_version": __version__,
-                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            })
+                    f"{problem}; nothing was overwritten. Use another --out folder, the same configuration, or "
+                    "--force (force=True) to start this folder afresh: its old files are then moved into "
+                    "superseded-<time>/ inside it, nothing is deleted.")
+            # else: no finished piece to protect (a refused or failed run): the new configuration replaces it
+        elif not create:
+            raise InvalidInputError(f"{self.directory} is not a run folder (no config.json)")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(cfg_path, {
+            "config": self.config,
+            "config_hash": self.config_hash,
+            "polyloss_version": __version__,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        })
 
     @classmethod
     def open(cls, directory) -> "RunStore":
-        """The existing run folder ``directory``, with the configuration it holds."""
-        return cls(directory, read_config(directory))
+        """The existing run folder ``directory``, with the configuration it holds (for reading)."""
+        return cls(directory, read_config(directory), create=False)
 
     def _paths(self, key: str):
         if not isinstance(key, str) or not _KEY.match(key):
@@ -236,7 +404,13 @@ class RunStore:
         npz, meta_path = self._paths(key)
         if not meta_path.exists():
             raise InvalidInputError(f"{self.directory} has no result {key!r}")
-        desc = _read_json(meta_path, "result description", ("key", "config_hash", "arrays", "sha256", "meta"))
+        desc = read_json(meta_path, "result description", ("key", "config_hash", "arrays", "sha256", "meta"))
+        arrays = desc["arrays"]
+        if not (isinstance(arrays, dict) and isinstance(desc["meta"], dict) and isinstance(desc["sha256"], str)
+                and all(isinstance(a, dict) and isinstance(a.get("shape"), list) and isinstance(a.get("dtype"), str)
+                        for a in arrays.values())):
+            raise DamagedResultError(f"{meta_path}: not a polyloss result description (malformed arrays, meta or "
+                                     "sha256 field)")
         if desc["key"] != key:
             raise DamagedResultError(f"{meta_path}: describes piece {desc['key']!r}, not {key!r} "
                                      "(a file copied over another)")
@@ -245,8 +419,13 @@ class RunStore:
                                      f"holds {self.config_hash} (a file from another run folder)")
         return desc
 
-    def load(self, key: str) -> dict:
-        """The arrays of piece ``key``, after checking key, configuration, checksum, names, shapes and dtypes."""
+    def load(self, key: str, expect: dict | None = None) -> dict:
+        """The arrays of piece ``key``, after checking key, configuration, checksum, names, shapes and dtypes.
+
+        ``expect``: ``{name: shape}`` the caller knows the piece must have (from the configuration;
+        ``None`` in a shape matches any length): a piece whose description and arrays agree but that
+        holds fewer rows than its task asked for is refused too.
+        """
         npz, _ = self._paths(key)
         desc = self._description(key)
         try:
@@ -256,19 +435,39 @@ class RunStore:
         if hashlib.sha256(data).hexdigest() != desc["sha256"]:
             raise DamagedResultError(f"{npz}: checksum does not match {npz.with_suffix('.json').name} "
                                      "(truncated, altered or copied from another piece)")
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except Exception as exc:  # BadZipFile, a bad .npy header, ...: whatever it is, the file is not usable
+            raise DamagedResultError(f"{npz}: unreadable ({type(exc).__name__}: {exc})") from None
         expected = desc["arrays"]
         if sorted(arrays) != sorted(expected) or any(
                 list(arrays[k].shape) != expected[k]["shape"] or arrays[k].dtype.str != expected[k]["dtype"]
                 for k in arrays):
             raise DamagedResultError(f"{npz}: arrays do not match their description")
+        for name, shape in (expect or {}).items():
+            if name not in arrays:
+                raise DamagedResultError(f"{npz}: holds no array {name!r} (it should, for piece {key})")
+            got = arrays[name].shape
+            if len(got) != len(shape) or any(s is not None and g != s for g, s in zip(got, shape)):
+                want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+                raise DamagedResultError(f"{npz}: array {name!r} has shape {got}, its task needs {want} "
+                                         "(a piece of another task or size)")
         return arrays
 
-    def problem(self, key: str) -> str | None:
-        """None if piece ``key`` reads back whole and belongs here, else what is wrong with it."""
+    def problem(self, key: str, expect: dict | None = None, meta: dict | None = None) -> str | None:
+        """None if piece ``key`` reads back whole and belongs here, else what is wrong with it.
+
+        ``expect``: shapes, as for :meth:`load`; ``meta``: the description its task saved with it (a
+        piece whose key was edited to pass as another is caught by it).
+        """
         try:
-            self.load(key)
+            self.load(key, expect)
+            if meta is not None:
+                stored = self.meta(key)
+                if stored != _jsonable(dict(meta)):
+                    return (f"{self._paths(key)[1]}: describes the task {stored}, not {_jsonable(dict(meta))} "
+                            "(a piece of another task)")
         except DamagedResultError as exc:
             return str(exc)
         return None
@@ -284,7 +483,9 @@ class RunStore:
         return self._description(key)["meta"]
 
     def keys(self) -> list[str]:
-        return sorted(p.stem for p in self.directory.glob("*.npz") if (p.with_suffix(".json")).exists())
+        """Keys of the pieces present (both files there; temporaries ``.*.tmp`` are never pieces)."""
+        return sorted(p.stem for p in self.directory.glob("*.npz")
+                      if not p.name.startswith(".") and (p.with_suffix(".json")).exists())
 
     # timings are kept apart from the results: they differ between two runs of the same task
     def _timing_path(self, key: str) -> Path:

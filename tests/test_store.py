@@ -93,7 +93,8 @@ def test_run_store_files_are_readable_by_others(tmp_path, umask):
     store.save("k=1", {"x": np.arange(4)}, meta={"n": 1})
     store.record_seconds("k=1", 0.5)
     files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
-    assert {p.name for p in files} == {"config.json", "k=1.npz", "k=1.json"}  # timing/k=1.json shares a name
-    assert len(files) == 4
+    # timing/k=1.json shares a name; .polyloss.lock: the folder's lock (polyloss.store.folder_lock)
+    assert {p.name for p in files} == {"config.json", "k=1.npz", "k=1.json", ".polyloss.lock"}
+    assert len(files) == 5
     assert all(mode(p) == 0o644 for p in files), {str(p): oct(mode(p)) for p in files}
     assert all(mode(p) == 0o755 for p in (tmp_path / "run").rglob("*") if p.is_dir())

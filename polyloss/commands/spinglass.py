@@ -29,6 +29,9 @@ def configure(parser):
                         help="float64 (default); float32 (half the memory, refinement cannot reach 1e-10); "
                              "mixed (descent in float32, refinement and index in float64)")
     parser.add_argument("--out", required=True, help="run folder (results, figure; a rerun resumes)")
+    parser.add_argument("--force", action="store_true",
+                        help="start a run folder of another configuration afresh: its old files are moved into "
+                             "<out>/superseded-<time>/ (nothing is deleted)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_execution_options(parser)
 
@@ -49,7 +52,7 @@ def run(args) -> int:
                                   out=args.out, progress=not args.quiet, chunk=args.chunk, redraw=args.redraw,
                                   refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
                                   precision=args.precision, device=args.device, threads=args.threads,
-                                  executor=executor)
+                                  executor=executor, force=args.force)
     (path,) = save_minima_histogram(Path(args.out) / "spinglass_minima.png", result)
     print(result)
     print(f"results: {args.out}   figure: {path}")

@@ -81,9 +81,9 @@ import numpy as np
 from .._device import as_device
 from .._random import derive_seed
 from .._validate import choice, integer, real
-from ..errors import InvalidInputError
+from ..errors import DamagedResultError, InvalidInputError
 from ..execution import Plan, Task, cached
-from ..store import RunStore, atomic_write_json, read_config
+from ..store import RunStore, atomic_write_json, folder_lock, read_config
 
 __all__ = ["spinglass_minima", "SpinGlassMinimaResult", "minima_plan", "minima_task", "task_flops", "PRECISIONS"]
 
@@ -197,31 +197,41 @@ class SpinGlassMinimaResult:
         config = read_config(folder, what="spinglass_minima run")
         if config.get("experiment") != EXPERIMENT:
             raise InvalidInputError(f"{folder} holds a {config.get('experiment')!r} run, not {EXPERIMENT!r}")
-        store = RunStore(folder, config)
-        n_chunks = -(-config["runs"] // config["chunk"])
-        lambdas = config["Lambdas"]
+        try:
+            lambdas, runs, chunk = list(config["Lambdas"]), int(config["runs"]), int(config["chunk"])
+            H = int(config["H"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DamagedResultError(f"{folder / 'config.json'}: not a spinglass_minima configuration "
+                                     f"({type(exc).__name__}: {exc})") from None
+        store = RunStore(folder, config, create=False)
+        n_chunks = -(-runs // chunk)
         parts = {name: {} for name in _ARRAYS}
         seconds = {}
         for lam in lambdas:
             keys = [_key(lam, c) for c in range(n_chunks)]
             if not all(store.has(k) for k in keys):
                 continue
-            loaded = [store.load(k) for k in keys]
+            loaded = [store.load(k, _expect(min(chunk, runs - c * chunk))) for c, k in enumerate(keys)]
             for name in parts:
                 parts[name][lam] = np.concatenate([d[name] for d in loaded])
             seconds[lam] = sum(store.seconds(k) for k in keys)
-        E_0, E_inf = _thresholds(config["H"])
-        return cls(H=config["H"], config=config, E_0=E_0, E_inf=E_inf, seconds=seconds, folder=folder, **parts)
+        E_0, E_inf = _thresholds(H)
+        return cls(H=H, config=config, E_0=E_0, E_inf=E_inf, seconds=seconds, folder=folder, **parts)
 
 
 def _key(lam: int, chunk: int) -> str:
     return f"Lambda={lam}_chunk={chunk:04d}"
 
 
+def _expect(n: int) -> dict:
+    """The shapes of the arrays of a piece of ``n`` runs: one number per run each."""
+    return {name: (n,) for name in _ARRAYS}
+
+
 def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sgd", *, seed=0, out=None,
                      progress=True, chunk=200, redraw=False, refine=True, steps=None, lr=None, P=10,
                      full_steps=None, temperature=1.5, precision="float64", device="cpu", threads=1,
-                     executor=None) -> SpinGlassMinimaResult:
+                     executor=None, force=False) -> SpinGlassMinimaResult:
     """Energies per Λ of the minima reached from ``runs`` random starts, for each Λ (the paper's spin-glass experiment).
 
     Paper scale (the defaults): Λ ∈ {25, 50, 100, 250, 500}, H = 3, 1000 runs, SGD. That takes hours
@@ -236,6 +246,10 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     do not depend on it). ``executor``: what runs the tasks (None: this process; an int n: n local
     worker processes; a :class:`~polyloss.execution.LocalWorkers`, a ``concurrent.futures.Executor``,
     a ``dask.distributed.Client`` or a scheduler address). ``progress``: a bar of finished tasks.
+    ``force``: a run folder ``out`` of another configuration is started afresh, its old files moved
+    into ``<out>/superseded-<time>/`` (nothing is deleted); without it such a folder is refused.
+    The folder is locked while the run writes it (:func:`polyloss.store.folder_lock`): a second
+    process running into it is refused with :class:`~polyloss.errors.FolderInUseError`.
     """
     if isinstance(Lambdas, (int, np.integer)):
         Lambdas = (Lambdas,)
@@ -258,18 +272,19 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
         full_steps = integer("full_steps", full_steps, minimum=0)
     device = str(as_device(device))
     if out is not None and seed is None and (Path(out) / "config.json").exists():
-        seed = read_config(out)["seed"]  # resume a seedless run
+        seed = read_config(out).get("seed")  # resume a seedless run
     seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
     config = {"experiment": EXPERIMENT, "Lambdas": list(Lambdas), "H": H, "runs": runs, "method": method,
               "seed": seed, "chunk": chunk, "redraw": bool(redraw), "refine": bool(refine), "steps": steps,
               "lr": lr, "P": P, "full_steps": full_steps, "temperature": temperature, "precision": precision,
               "energy_convention": "per_lambda: u = L/Lambda, L = Lambda^{-(H-1)/2} sum_ordered X w^H"}
-    plan = minima_plan(config, out, threads=threads, device=device)
-    pieces = plan.run(executor, progress=progress)
     if out is not None:
-        result = SpinGlassMinimaResult.load(out)
-        atomic_write_json(Path(out) / "summary.json", result.summary())
+        with folder_lock(out):  # from the configuration check to the summary: one writer
+            minima_plan(config, out, threads=threads, device=device, force=force).run(executor, progress=progress)
+            result = SpinGlassMinimaResult.load(out)
+            atomic_write_json(Path(out) / "summary.json", result.summary())
         return result
+    pieces = minima_plan(config, None, threads=threads, device=device).run(executor, progress=progress)
     parts = {name: {} for name in _ARRAYS}
     n_chunks = -(-runs // chunk)
     for lam in Lambdas:
@@ -281,7 +296,7 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
                                  seconds={lam: float("nan") for lam in Lambdas}, **parts)
 
 
-def minima_plan(config: dict, out=None, *, threads: int | None = 1, device: str = "cpu") -> Plan:
+def minima_plan(config: dict, out=None, *, threads: int | None = 1, device: str = "cpu", force: bool = False) -> Plan:
     """The :class:`~polyloss.execution.Plan` of a configuration made by :func:`spinglass_minima`:
     one task per (Λ, chunk), args ``Lambda, chunk, first_run, runs``, cost in flops (estimated).
     ``device`` is an option of the plan, not part of the run folder's identity: a run started on a
@@ -292,9 +307,9 @@ def minima_plan(config: dict, out=None, *, threads: int | None = 1, device: str 
         for c in range(-(-runs // chunk)):
             n = min(chunk, runs - c * chunk)
             tasks.append(Task(_key(lam, c), {"Lambda": lam, "chunk": c, "first_run": c * chunk, "runs": n},
-                              cost=task_flops(config, lam, n)))
+                              cost=task_flops(config, lam, n), expect=_expect(n)))
     return Plan(EXPERIMENT, minima_task, config, tasks, folder=out, threads=threads,
-                options={"device": str(as_device(device))})
+                options={"device": str(as_device(device))}, force=force)
 
 
 def task_flops(config: dict, Lambda: int, runs: int) -> float:
