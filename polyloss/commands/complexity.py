@@ -21,9 +21,9 @@ def run(args) -> int:
 
     th = energy_thresholds(args.H, args.kmax, dps=args.dps)  # validates H, kmax, dps
     print(th)
-    print(f"  Theta_k(u >= -E_inf) = 1/2 log(H-1) - (H-2)/H = {theta(0.0, args.H, 0):.12g} (every k)")
-    print("  Theta_{k,H}(u) < 0 below -E_k: index-k critical points lie above -Lambda E_k"
-          " (none below, with overwhelming probability); -Lambda E_0 is the ground state")
+    print(f"  Θ_k,H(u ≥ −E_∞) = ½ log(H−1) − (H−2)/H = {theta(0.0, args.H, 0):.12g} (every k)")
+    print("  Θ_k,H(u) < 0 below −E_k: index-k critical points lie above −ΛE_k"
+          " (none below, with overwhelming probability); −ΛE_0 is the ground state")
     if args.plot:
         from ..figures.complexity import save_complexity_curves
 

@@ -47,7 +47,8 @@ _SUMMARY_LATEX = {
                                r"$\sqrt{\bar t}$ is factored out.",
     "spherical constraint": r"The weights are rescaled to the sphere, $w_i = \sqrt{C}\,\tilde w_i$ with "
                             r"$\sum_i \tilde w_i^2 = \Lambda$; every term has degree $H$, so $C^{H/2}$ factors out.",
-    "Hamiltonian": r"The common factor $K$ is pulled out of the sum, and what remains is the Hamiltonian "
+    "Hamiltonian": r"The common factor $K$ of $\mathbb{E}_A[Y] = K\,L_{\Lambda,H}(\tilde w)$ is pulled out of the "
+                   r"sum, and what remains is the Hamiltonian "
                    r"of the spherical spin glass, $L_{\Lambda,H}(\tilde w) = \Lambda^{-(H-1)/2}$ times "
                    r"$\sum \hat X_{i_1\dots i_H}\, \tilde w_{i_1}\cdots\tilde w_{i_H}$.",
     "absolute loss": r"With labels $Y_t = \pm S$ and $|Y| \le S$ one has $|Y_t - Y| = S - (Y_t/S)\,Y$, hence "
@@ -267,14 +268,14 @@ def _uses(step: Step) -> str:
 
 def assumption_sources_latex(a) -> str:
     """Where an assumption is stated, in LaTeX with ``\\cite``."""
-    if a.reference and "REFERENCE" not in a.reference:
+    if a.reference:
         return cite.reference_latex(a.reference, getattr(a, "cite", ()) or ())
     return cite.latex(cite.assumption_sources(a))
 
 
 def step_sources(step: Step) -> tuple:
     """Where a step comes from: ``(LaTeX, plain text)``, from the step's own reference when it has one."""
-    if step.equation and "REFERENCE" not in step.equation:
+    if step.equation:
         return cite.reference_latex(step.equation, getattr(step, "cite", ()) or ()), step.equation
     sources = cite.STEP_SOURCES.get(step.name, ())
     return cite.latex(sources), cite.text(sources)
@@ -360,7 +361,7 @@ _CONVENTIONS = [
     r"The distance from uniformity is $c = \max_{i_1 \dots i_H} \max(t_{i_1\dots i_H}/\bar t,\ "
     r"\bar t/t_{i_1\dots i_H})$ with $\bar t = \Psi/\Lambda^H$: $c = \infty$ if a tuple is carried by no path, "
     r"and $c = 1$ if and only if the multiplicities are uniform [open].",
-    r"The keys A1, \dots, A7 of the assumptions are polyloss's numbering, not the labels of the paper.",
+    r"The keys A1, A2, \dots{} of the assumptions are polyloss's numbering, not the labels of the paper.",
 ]
 
 

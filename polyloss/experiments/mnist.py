@@ -321,7 +321,7 @@ class MnistResult:
         lines.append(f"Mean over networks [95% confidence interval of the mean]; exact Hessians (float64) of the mean "
                      f"cross-entropy on {c.index_samples} training images, after {c.epochs} epoch"
                      f"{'s' if c.epochs != 1 else ''} of SGD. Relative: λ < −t·max|λ|; absolute: λ < −t, "
-                     "eigenvalues in nats per unit weight². The paper does not state its threshold. No threshold can count more "
+                     "eigenvalues in nats per unit weight². The paper does not state its cut-off. No cut-off can count more "
                      "than the ceiling (G ⪰ 0 and rank arguments: polyloss.numeric.network_hessian).")
         return "\n".join(lines) + "\n"
 
@@ -340,8 +340,15 @@ class MnistResult:
                  "| test-loss variance |", "|---:|---:|---:|---|---:|---:|---:|"]
         for w, n, r, lo, hi, paper, mean, var in self.correlation_rows():
             p = f"{paper:.4f}" if paper is not None else "—"
-            lines.append(f"| {w} | {n} | {r:.4f} | [{lo:.3f}, {hi:.3f}] | {p} | {mean:.4f} | {var:.3g} |")
+            lines.append(f"| {w} | {n} | {r:.4f} | [{_round3(lo)}, {_round3(hi)}] | {p} | {mean:.4f} | {var:.3g} |")
         return "\n".join(lines) + "\n"
+
+    def _data_text(self) -> str:
+        """The data the networks saw, in words: its name and the sizes of its training and test sets."""
+        d = self.dataset
+        if d.get("name"):
+            return f"{d['name']}, {d['n_train']:,} training and {d['n_test']:,} test images"
+        return "the embedded 5,000-image MNIST sample" if self.config.data == "embedded" else str(self.config.data)
 
     def correlation_document(self):
         """The table as a LaTeX Document (polyloss.symbolic.latex)."""
@@ -353,12 +360,13 @@ class MnistResult:
             rf"One hidden ReLU layer without biases, $100$ inputs ($10 \times 10$ MNIST images), softmax "
             rf"cross-entropy; ${c.replicas}$ networks per width, trained for ${c.epochs}$ epochs of SGD (batch "
             rf"${c.batch_size}$, learning rate ${c.learning_rate}/(1 + {c.lr_decay}\,e)$ in epoch $e$), initial "
-            rf"weights uniform in $[-1, 1]$, seed ${c.seed}$, data: {escape_text(c.data)}. The published values "
+            rf"weights uniform in $[-1, 1]$, seed ${c.seed}$; data: {escape_text(self._data_text())}. The published values "
             r"are those of \cite[Table~1]{choromanska2015} ($1000$ networks, $200$ epochs).", raw=True)
         rows = []
         for w, n, r, lo, hi, paper, mean, var in self.correlation_rows():
             p = f"{paper:.4f}" if paper is not None else "--"
-            rows.append((f"${w}$", f"${n}$", f"${r:.4f}$", f"$[{lo:.3f}, {hi:.3f}]$", p, f"${mean:.4f}$", f"${var:.3g}$"))
+            rows.append((f"${w}$", f"${n}$", f"${r:.4f}$", f"$[{_round3(lo)}, {_round3(hi)}]$", p, f"${mean:.4f}$",
+                         f"${var:.3g}$"))
         doc.table([r"$n_1$", "networks", r"Pearson $r$", r"95\% CI", "paper", "mean test loss", "variance"], rows,
                   caption="Pearson correlation of train and test loss across networks, measured and published")
         return doc
@@ -499,6 +507,11 @@ def _spectra(width: int, pieces: list) -> IndexSpectra:
                         np.array([float(p["largest_eigenvalue"]) for p in pieces]),
                         np.array([float(p["train_loss"]) for p in pieces]),
                         np.array([float(p["gradient_norm"]) for p in pieces]))
+
+
+def _round3(x: float) -> str:
+    """``x`` to 3 decimals with no negative zero (``-0.0003`` reads ``0.000``, not ``-0.000``)."""
+    return f"{round(float(x), 3) + 0.0:.3f}"
 
 
 def fisher_interval(r: float, n: int, z: float = 1.959964) -> tuple:

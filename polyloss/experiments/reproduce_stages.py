@@ -85,9 +85,9 @@ def derivation_report(results: Path, out: Path, run: Run) -> StageResult:
             err = np.abs(poly.evaluate(W, x) - ref) / np.maximum(np.abs(ref), 1e-300)
             worst = max(worst, float(np.max(np.where(ref != 0, err, np.abs(poly.evaluate(W, x))))))
     res.claims.append(Claim(
-        "The network output is exactly the path polynomial Y = q Σ X A Πw", "an identity (Eq. 1)",
+        "The network output is exactly the path polynomial Y = q Σ X A Πw", "an identity (Eq. (1))",
         f"max relative error {worst:.1e} over 20 random networks × 64 inputs (float64)",
-        C.exact(worst < 1e-12, "path sum = q · network output to 1e-12 relative"), f"{PAPER}, Eq. 1"))
+        C.exact(worst < 1e-12, "path sum = q · network output to 1e-12 relative"), f"{PAPER}, Eq. (1) [unverified]"))
 
     widths = DERIVATION_WIDTHS[run.scale]
     derived = {}
@@ -114,7 +114,8 @@ def derivation_report(results: Path, out: Path, run: Run) -> StageResult:
     poly = sympy.Poly(d.hamiltonian.expr, *d.weights)
     res.claims.append(Claim(
         "The Hamiltonian is a homogeneous polynomial of degree H in the Λ weights", f"degree H = {H}",
-        f"degree {poly.total_degree()}, homogeneous: {poly.is_homogeneous}",
+        (f"homogeneous of degree {poly.total_degree()}" if poly.is_homogeneous
+         else f"not homogeneous (total degree {poly.total_degree()})"),
         C.exact(bool(poly.is_homogeneous and poly.total_degree() == H), "sympy Poly is homogeneous of degree H"),
         f"{PAPER}, Sec. 3 [unverified]"))
     for loss, dl in derived.items():
@@ -182,7 +183,7 @@ def complexity_report(results: Path, out: Path, run: Run) -> StageResult:
         "−ΛE_0 and −ΛE_∞ bound the band of low critical values",
         f"E_∞ = {E_inf:.8f}, E_0 = {E[0]:.8f}, |Θ_0,3(−E_0)| = {abs(float(theta(-E[0], 3, k=0))):.1e}",
         C.exact(bool(closed and root), "E_∞ equals 2√(2/3) to 1e-14 and Θ_0,3(−E_0) = 0 to 1e-12"),
-        "Auffinger, Ben Arous, Černý 2013, Thm 2.5; " f"{PAPER}, Thm 4.1 [unverified]"))
+        "Auffinger, Ben Arous and Černý 2013, Theorem 2.5 [unverified]; " f"{PAPER}, Theorem 4.1 [unverified]"))
     layered = all(a > b for a, b in zip(E, E[1:])) and E[-1] > E_inf
     res.claims.append(Claim(
         "Layered structure: (−ΛE_0, −ΛE_1) holds only minima, (−ΛE_1, −ΛE_2) only index ≤ 1, …",
@@ -200,9 +201,9 @@ def complexity_report(results: Path, out: Path, run: Run) -> StageResult:
     sizes = (25, 100, 400) if run.scale != "smoke" else (25, 100)
     errs = [abs(expected_critical_points(n, 3, u=-1.70).log_per_N - float(theta(-1.70, 3))) for n in sizes]
     res.claims.append(Claim(
-        "Finite-Λ mean counts converge to the complexity", "(1/N) log E Crt_N(u) → Θ_H(u)",
-        "at u = −1.70, |error| " + ", ".join(f"N = {n}: {e:.4f}" for n, e in zip(sizes, errs)),
-        C.decreasing(sizes, errs, what="|(1/N) log E Crt_N(−1.70) − Θ_3(−1.70)|", along="N"),
+        "Finite-Λ mean counts converge to the complexity", "(1/Λ) log E Crt_Λ(u) → Θ_H(u)",
+        "at u = −1.70, |error| " + ", ".join(f"Λ = {n}: {e:.4f}" for n, e in zip(sizes, errs)),
+        C.decreasing(sizes, errs, what="|(1/Λ) log E Crt_Λ(−1.70) − Θ_3(−1.70)|", along="Λ"),
         "Auffinger, Ben Arous, Černý 2013, exact finite-N Kac–Rice formula"))
     png = save_complexity_curves(here / "complexity_H3.png", H=3, kmax=5)[0]
     res.files["Θ_3 and Θ_{k,3}, k = 0…5, with −E_0 and −E_∞ marked (the paper's complexity figure)"] = _rel(png, out)
@@ -258,7 +259,7 @@ def spinglass_report(results: Path, out: Path, run: Run) -> StageResult:
         f"couplings split into P = {cfg['P']} Gaussian pieces; {cfg['steps'] or 500 * cfg['P']} steps with step size "
         f"0.3/(1 + 0.0015 t), then {1000 if cfg['full_steps'] is None else cfg['full_steps']} full-gradient steps "
         "with 0.2/(1 + 0.0015 t)), then Newton refinement to a critical point and its index from the exact "
-        f"Hessian. Energies per Λ, u = L/Λ. Scale `{run.scale}`.")
+        "Hessian. Energies per Λ, u = L/Λ.")
     res.tables["Minima of the spherical 3-spin glass reached by SGD (energies per Λ)"] = markdown_table(
         ["Λ", "runs", "mean u", "std u", "min u", "max u", "in band [−E_0, −E_∞]", "index 0"],
         [(r["Lambda"], r["runs"], f"{r['mean']:.4f}", f"{r['std']:.4f}", f"{r['min']:.4f}", f"{r['max']:.4f}",
@@ -282,7 +283,7 @@ def spinglass_report(results: Path, out: Path, run: Run) -> StageResult:
             f"{len(rows)} points, not a claim of the paper; the band [−E_0, −E_∞] is {result.E_0 - result.E_inf:.4f} "
             "wide).")
     res.claims.append(Claim(
-        "… towards the threshold −E_∞ (where most critical points lie)", "minima concentrate near −ΛE_∞",
+        "… towards the threshold −E_∞ (where most low-index critical points lie)", "minima concentrate near −ΛE_∞",
         "|mean u + E_∞|: " + ", ".join(f"Λ = {lam}: {g:.4f}" for lam, g in zip(lams, gaps))
         + f" (−E_∞ = {-result.E_inf:.4f}, −E_0 = {-result.E_0:.4f})",
         _judged(run, C.decreasing(lams, gaps, what="|mean u + E_∞|", along="Λ")), paper.EXPERIMENTS))
@@ -514,7 +515,7 @@ def _network_notes(config, dataset: dict, run: Run) -> list:
         f"One hidden ReLU layer, no biases, 100 inputs (MNIST downsampled to 10×10), 10 outputs, softmax "
         f"cross-entropy; widths n_1 ∈ {{{', '.join(map(str, config.widths))}}}, {config.replicas} networks per width, "
         f"{config.epochs} epochs of SGD (batch {config.batch_size}, learning rate {config.learning_rate}/(1 + "
-        f"{config.lr_decay}·epoch)), initial weights uniform in [−1, 1], seed {config.seed}; scale `{run.scale}`. "
+        f"{config.lr_decay}·epoch)), initial weights uniform in [−1, 1], seed {config.seed}. "
         "The paper: 1000 networks per width, 200 epochs, its loss, learning rate and batch size not stated.",
         f"**Data**: {dataset['name']}: {n_train} training and {n_test} test images"
         + (" (per digit, the first 400 rows train and the last 100 test: a balanced, deterministic split). The paper "

@@ -95,8 +95,20 @@ def write_summary(out, stages) -> Path:
         md.append("")
     atomic_write_text(out / "summary.html", "<!doctype html><html><head><meta charset='utf-8'>"
                       "<title>polyloss report</title></head><body style='font-family:sans-serif;max-width:1000px;"
-                      "margin:auto'>" + "\n".join(body) + "</body></html>\n")
-    return atomic_write_text(out / "summary.md", "\n".join(md) + "\n")
+                      "margin:auto'>" + "\n".join(typographic_minus(line) for line in body) + "</body></html>\n")
+    return atomic_write_text(out / "summary.md", "\n".join(typographic_minus(line) for line in md) + "\n")
+
+
+_CODE_OR_LINK = re.compile(r"(`[^`]*`|\]\([^)]*\)|<code>.*?</code>|(?:src|href)=\"[^\"]*\")")
+
+
+def typographic_minus(text: str) -> str:
+    """One minus sign throughout: ``-`` before a number (``-1.63``, ``Λ^(-0.62)``, ``{-1,0,1}``) becomes ``−``,
+    except inside code spans, link targets and attributes, and in exponents (``1e-3``) and ranges (``2-3``)."""
+    pieces = _CODE_OR_LINK.split(text)
+    for i in range(0, len(pieces), 2):  # the even pieces lie outside code and links
+        pieces[i] = re.sub(r"(?<![\w.\-])-(?=\.?\d)", "−", pieces[i])
+    return "".join(pieces)
 
 
 def _cell(text) -> str:

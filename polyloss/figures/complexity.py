@@ -68,7 +68,7 @@ def complexity_curves(H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-
     handles, labels = axes[0].get_legend_handles_labels()
     keep = [(h, l) for h, l in zip(handles, labels) if l in wide_entries]
     axes[0].legend([h for h, _ in keep] + [shading_handle("shaded: the range of the right panel", **zoomed)],
-                   [l for _, l in keep] + ["shaded: the range of the right panel"], fontsize=8, loc="upper left",
+                   [l for _, l in keep] + ["shaded: the range of the right panel"], fontsize=8, loc="lower right",
                    framealpha=0.9)
     axes[1].legend(fontsize=8, loc="lower right", framealpha=0.9)
     return fig

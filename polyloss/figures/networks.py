@@ -118,7 +118,7 @@ def train_test_scatter(result, *, ax=None):
 
 
 def index_curves(result, *, ax=None):
-    """The normalised Hessian index at the SGD solutions against the threshold, one colour per width.
+    """The normalised Hessian index at the SGD solutions against the cut-off, one colour per width.
 
     Left: relative thresholds (count λ < −t·max|λ|); right: absolute thresholds (count λ < −t, t in
     nats per unit weight², the loss being a mean cross-entropy in nats). Lines: the mean over networks;
@@ -129,10 +129,10 @@ def index_curves(result, *, ax=None):
     """
     widths = sorted(result.spectra)
     fig, axes, own = panels(ax, 2, (11, 4.2), sharey=True)
-    labels = {"relative": ("relative threshold $t$: count $\\lambda < -t\\,\\max|\\lambda|$",
-                           "Relative threshold"),
-              "absolute": ("absolute threshold $t$ (nats per unit weight$^2$): count $\\lambda < -t$",
-                           "Absolute threshold")}
+    labels = {"relative": ("relative cut-off $t$: count $\\lambda < -t\\,\\max|\\lambda|$",
+                           "Relative cut-off"),
+              "absolute": ("absolute cut-off $t$ (nats per unit weight$^2$): count $\\lambda < -t$",
+                           "Absolute cut-off")}
     ceilings = sorted({round(result.ceiling(w), 12) for w in widths})
     reported = paper.HESSIAN_INDEX.value
     for a, kind in zip(axes, ("relative", "absolute")):
@@ -153,7 +153,8 @@ def index_curves(result, *, ax=None):
         a.set_xlabel(labels[kind][0])
         a.set_title(f"{labels[kind][1]} ({result.config.epochs} epochs, {result.config.index_samples} images)")
         a.grid(True, which="major", alpha=0.3)
-        legend(a, [shading_handle("shaded: 95% interval of the mean (Student t)")] if shaded else [])
+        legend(a, [shading_handle("shaded: 95% interval of the mean (Student t)")] if shaded else [],
+               loc="upper right")  # the curves fall from the ceiling (upper left) to 0 (lower right)
     axes[0].set_ylabel("normalised index (fraction of the N eigenvalues)")
     axes[0].set_ylim(bottom=0)
     return fig

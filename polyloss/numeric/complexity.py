@@ -181,6 +181,9 @@ def _theta_torch(u, H, k):
 
     if not torch.is_tensor(u):
         u = torch.as_tensor(_validate.real_array("u", u))
+    if u.is_complex():
+        raise InvalidInputError(f"u must be real numbers, got a complex tensor ({u.dtype}); complex input is "
+                                "refused, not cast (the imaginary part would be lost)")
     if not torch.is_floating_point(u):
         u = u.to(torch.float64)
     if torch.isnan(u).any() or torch.isinf(u).any():
@@ -243,8 +246,8 @@ class EnergyThresholds:
 
     def __str__(self) -> str:
         width = self.dps + 3
-        lines = [f"energy thresholds, H = {self.H} ({self.dps} digits; energies per Lambda, u = L/Lambda)",
-                 f"  {'E_inf':>6}  {self.format(self.E_inf):>{width}}"]
+        lines = [f"energy thresholds, H = {self.H} ({self.dps} digits; energies per Λ, u = L/Λ)",
+                 f"  {'E_∞':>6}  {self.format(self.E_inf):>{width}}"]
         lines += [f"  {f'E_{j}':>6}  {self.format(e):>{width}}" for j, e in enumerate(self.E)]
         return "\n".join(lines)
 

@@ -2,8 +2,8 @@ r"""Exact finite-N expected numbers of critical points of the spherical p-spin g
 
 For the spherical p-spin Hamiltonian of Auffinger, Ben Arous and Černý (2013, "ABC"), which is the
 model of Choromanska et al. (2015), Sec. 3, on :math:`S^{N-1}(\sqrt N)` (``N`` ↔ Λ, ``p`` ↔ H) and
-:math:`B = (-\infty, u]` (energy per N at most u), the Kac–Rice identities of ABC (arXiv:1003.1129),
-Theorems 2.5 and 2.8 [theorem numbers unverified], give
+:math:`B = (-\infty, u]` (energy per N at most u), the Kac–Rice identities of ABC (arXiv:1003.1129; the
+identity behind their Theorems 2.5 and 2.8 [unverified: its place in the paper]) give
 
 .. math::
 
@@ -72,6 +72,18 @@ from . import goe
 
 METHODS = ("auto", "density", "joint", "montecarlo", "planted")
 MAX_N_DENSITY = 20_000
+#: most digits of the mpmath density path (``dps``): dps = 100 at N = 10 takes about 10 s, and mpmath's
+#: erfc overflows in the far tail at a few hundred digits
+MAX_DPS = 100
+#: largest N for the mpmath density path (its cost grows like N²: N = 30 at 30 digits takes about 6 s)
+MAX_N_MPMATH = 100
+#: most GOE draws (``samples``) of the Monte Carlo methods
+MAX_SAMPLES = 100_000_000
+#: most work of one Monte Carlo call, in elementary terms: ``samples × max(N, 10)²`` for "montecarlo"
+#: (the eigenvalues of a tridiagonal N×N matrix cost ~10-30 ns × N²), ``samples × grid points ×
+#: max(N-k-1, 1)`` for "planted"; about an hour of one core. Larger calls are refused up front
+#: (SizeLimitError) with the work they would need.
+MAX_WORK = 1e11
 _CHUNK = 2_000  # GOE draws per batch
 
 
@@ -192,9 +204,9 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
     """
     N, p, k, u = _check_common(N, p, k, u)
     method = choice("method", method, METHODS)
-    samples = integer("samples", samples, minimum=2)
+    samples = integer("samples", samples, minimum=2, maximum=MAX_SAMPLES)
     if dps is not None:
-        dps = integer("dps", dps, minimum=10)
+        dps = integer("dps (digits of the mpmath density path)", dps, minimum=10, maximum=MAX_DPS)
     if threads is not None:
         threads = integer("threads", threads, minimum=1)
     if method == "auto":
@@ -217,7 +229,10 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
         ks = range(N) if k is None else [k]
         value = sum(_joint_integral(N, p, kk, u) for kk in ks)
         return _result(math.log(value) if value > 0 else -math.inf, 0.0, "joint", N, p, k, u)
+    if dps is not None and method != "density":
+        raise InvalidInputError(f"dps={dps} applies to method='density' only (the total, k=None); got method={method!r}")
     if method == "montecarlo":
+        _check_montecarlo_size(N, samples)
         return _monte_carlo(N, p, k, u, samples, _base_seed(rng), progress, executor, threads)
     if k is None or k > 1 or N < k + 2:
         raise InvalidInputError(f"method='planted' handles k = 0 or 1 with N >= k + 2; got k={k}, N={N}")
@@ -242,7 +257,11 @@ def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progr
     """
     N, p, k, _ = _check_common(N, p, k, 0.0)
     u = real_array("u", u, allow_inf=True)
-    samples = integer("samples", samples, minimum=2)
+    if u.size == 0:
+        raise InvalidInputError(f"u must hold at least one energy level, got {_short(u)}")
+    if u.size > 100_000:
+        raise SizeLimitError(f"u has {u.size} levels; at most 100000 levels per curve")
+    samples = integer("samples", samples, minimum=2, maximum=MAX_SAMPLES)
     if threads is not None:
         threads = integer("threads", threads, minimum=1)
     if k is None:
@@ -293,6 +312,9 @@ def _total_density(N: int, p: int, u: float, dps):
     if N > MAX_N_DENSITY:
         raise SizeLimitError(f"N={N} exceeds the density method's limit N <= {MAX_N_DENSITY} "
                              f"(its recurrence is O(N) per quadrature node)")
+    if dps is not None and N > MAX_N_MPMATH:
+        raise SizeLimitError(f"N={N} with dps={dps}: the mpmath density path is limited to N <= {MAX_N_MPMATH} "
+                             "(its cost grows like N^2); leave dps=None (float64 is exact to ~1e-12)")
     if u == -math.inf:
         return _result(-math.inf, 0.0, "density", N, p, None, u)
     hi = math.sqrt(N) * _scale(p) * u if math.isfinite(u) else math.inf
@@ -387,6 +409,34 @@ def _joint_integral(N: int, p: int, k: int, u: float) -> float:
 
 # --- Monte Carlo: chunks of draws as tasks ------------------------------------------------------
 
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _memory_limit() -> int:
+    from .._device import available_memory_bytes
+
+    return available_memory_bytes("cpu") // 2
+
+
+def _check_montecarlo_size(N: int, samples: int) -> None:
+    """Refuse (SizeLimitError) a plain Monte Carlo call whose chunk would not fit in memory or whose
+    work exceeds :data:`MAX_WORK`, before any draw."""
+    draws = min(samples, _CHUNK)
+    need = draws * N * 8 * 6  # diagonal, off-diagonal, eigenvalues and the weights of a chunk
+    limit = _memory_limit()
+    if need > limit:
+        raise SizeLimitError(f"Monte Carlo at N={N}: a chunk of {draws} GOE draws needs about {need / 2**30:.1f} GiB "
+                             f"({need} bytes) but the limit is {limit / 2**30:.1f} GiB (half the free memory); "
+                             "use a smaller N")
+    work = samples * float(max(N, 10)) ** 2
+    if work > MAX_WORK:
+        raise SizeLimitError(f"Monte Carlo at N={N} with {samples} samples needs about {work:.2g} terms "
+                             f"(samples x N^2) of work; the limit is {MAX_WORK:.0e} (about an hour of one core): "
+                             "use fewer samples or a smaller N")
+
+
 def _base_seed(rng) -> int:
     """The integer that seeds every chunk: ``rng`` itself (an int), one integer drawn from a numpy
     Generator, or fresh entropy for None."""
@@ -456,8 +506,9 @@ def _monte_carlo(N, p, k, u, samples, seed, progress, executor, threads):
     return _result(value_log, pref * math.sqrt(var / n), "montecarlo", N, p, k, u, n, hits)
 
 
-def _planted_grid(N: int, p: int, u: np.ndarray) -> dict:
-    """The grid of the planted method for the levels ``u``: nodes ``x``, trapezoid weights, ``c u``."""
+def _planted_grid(N: int, p: int, u: np.ndarray, size_only: bool = False) -> dict:
+    """The grid of the planted method for the levels ``u``: nodes ``x``, trapezoid weights, ``c u``
+    (``size_only``: just ``{"M": number of nodes}``, nothing allocated)."""
     cu = _scale(p) * np.clip(np.asarray(u, dtype=float), -1e6, 1e6)
     top = float(min(np.max(cu), math.sqrt(2) + 2.0))
     bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N))
@@ -465,6 +516,8 @@ def _planted_grid(N: int, p: int, u: np.ndarray) -> dict:
         bottom = top - 12.0 / math.sqrt(N) - 2.0
     h = min(0.004, 0.02 / math.sqrt(N))
     M = int(math.ceil((top - bottom) / h)) + 1
+    if size_only:
+        return {"M": M}
     x = np.linspace(bottom, top, M)
     trap = np.full(M, x[1] - x[0])
     trap[0] = trap[-1] = 0.5 * (x[1] - x[0])
@@ -527,10 +580,19 @@ def _planted_curve(N, p, k, u, samples, seed, progress, executor, threads):
     u = np.asarray(u, dtype=float)
     if np.all(u == -np.inf):
         return {"log_value": np.full(u.shape, -np.inf), "stderr": np.zeros(u.shape)}
-    M = len(_planted_grid(N, p, u)["x"])
+    M = _planted_grid(N, p, u, size_only=True)["M"]
     if M * min(samples, _CHUNK) * max(m, 1) > 4e8:
         raise SizeLimitError(f"planted method: a {M}-point grid x {min(samples, _CHUNK)} draws x {m} eigenvalues "
                              "is over 4e8 terms per batch; use fewer samples or a smaller N")
+    need = 10 * M * min(samples, _CHUNK) * 8 + 8 * M * len(u)
+    if need > _memory_limit():
+        raise SizeLimitError(f"planted method: a chunk needs about {need / 2**30:.1f} GiB ({need} bytes) for its "
+                             f"{M}-point grid and {len(u)} levels; the limit is {_memory_limit() / 2**30:.1f} GiB")
+    work = float(samples) * M * max(m, 1)
+    if work > MAX_WORK:
+        raise SizeLimitError(f"planted method: {samples} samples x a {M}-point grid x {max(m, 1)} eigenvalues is "
+                             f"about {work:.2g} terms of work; the limit is {MAX_WORK:.0e} (about an hour of one "
+                             "core): use fewer samples")
     log_const = (_log_prefactor(N, p) + math.lgamma(N + 1) - math.lgamma(N - k)
                  + log_goe_normaliser(m, N) - log_goe_normaliser(N, N))
     config = {"kind": "critical_counts_planted", "N": N, "p": p, "k": k, "u": [float(v) for v in u], "seed": seed}

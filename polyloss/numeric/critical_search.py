@@ -43,6 +43,12 @@ __all__ = ["CriticalPoints", "CountStatistics", "critical_points", "count_statis
 
 DEGENERACY_TOL = 1e-8   # |tangent Hessian eigenvalue| below this makes an instance degenerate (no Morse count)
 _MAX_POINTS = 2000      # critical_points' default refusal bound (count_statistics uses the default)
+#: upper limits of the counts (so that no call runs for ever): ``max_points`` and ``starts`` of
+#: :func:`critical_points`, its ``max_iter``, and the ``instances`` of :func:`count_statistics`
+MAX_POINTS_LIMIT = 100_000
+MAX_STARTS = 10_000_000
+MAX_NEWTON_ITER = 10_000
+MAX_INSTANCES = 1_000_000
 
 
 # --- result objects -------------------------------------------------------------------------------
@@ -249,23 +255,32 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
     Returns a :class:`CriticalPoints` (numpy arrays: ``points``, ``energies`` per Λ, ``indices``;
     ``counts(u)``; diagnostics).
     """
-    for attr in ("Lambda", "H", "euclidean_gradient", "euclidean_hessian", "hessian", "gradient"):
-        if not hasattr(model, attr):
-            raise InvalidInputError(f"model must be a SphericalSpinGlass (missing .{attr}); got {model!r}")
+    from .spinglass import SphericalSpinGlass
+
+    if not isinstance(model, SphericalSpinGlass):
+        raise InvalidInputError(f"model must be a SphericalSpinGlass; got {model!r}"[:200])
     if getattr(model, "dtype", torch.float64) != torch.float64:
         raise InvalidInputError(f"critical_points needs a float64 model (gradients to 1e-10); got dtype "
                                 f"{model.dtype}: build it with SphericalSpinGlass(..., dtype=torch.float64)")
     Lambda = V.integer("model.Lambda", model.Lambda, minimum=2)
     H = V.integer("model.H", model.H, minimum=2)
     tol = V.real("tol", tol, minimum=0.0, open_minimum=True)
-    max_points = V.integer("max_points", max_points, minimum=1)
-    max_iter = V.integer("max_iter", max_iter, minimum=1)
+    max_points = V.integer("max_points", max_points, minimum=1, maximum=MAX_POINTS_LIMIT)
+    max_iter = V.integer("max_iter", max_iter, minimum=1, maximum=MAX_NEWTON_ITER)
     if starts is not None:
-        starts = V.integer("starts", starts, minimum=1)
+        starts = V.integer("starts", starts, minimum=1, maximum=MAX_STARTS)
     _check_size(Lambda, H, max_points, "critical_points")
+    n_starts = starts or _default_starts(Lambda, H)
+    if Lambda > 2:  # the Newton batch: the starts and, per step, their Λ×Λ systems (about 8 matrices)
+        need = n_starts * (8 * Lambda * Lambda + 8 * Lambda) * 8
+        limit = getattr(model, "memory_limit", need)
+        if need > limit:
+            raise SizeLimitError(f"critical_points: {n_starts} Newton starts at Lambda={Lambda} need about "
+                                 f"{need / 2**30:.2f} GiB ({need} bytes) but the model's memory limit is "
+                                 f"{limit / 2**30:.2f} GiB; use fewer starts")
     if Lambda == 2:
         return _circle_critical_points(model, tol=tol)
-    return _newton_critical_points(model, starts=starts or _default_starts(Lambda, H), rng=as_generator(seed),
+    return _newton_critical_points(model, starts=n_starts, rng=as_generator(seed),
                                    tol=tol, max_iter=max_iter)
 
 
@@ -362,8 +377,8 @@ def _newton_critical_points(model, *, starts: int, rng: np.random.Generator, tol
     both = torch.cat([found, -found])
     reps, hits = _cluster(both, radius=1e-6 * math.sqrt(Lambda))
     w = both[reps]
-    ham = _to_numpy(model.hamiltonian(w)).reshape(-1)
-    eig = torch.linalg.eigvalsh(model.hessian(w)) if len(w) else torch.zeros(0, Lambda - 1, dtype=dtype)
+    ham = _to_numpy(model._ham(w)).reshape(-1) if len(w) else np.zeros(0)
+    eig = torch.linalg.eigvalsh(model._hess(w)) if len(w) else torch.zeros(0, Lambda - 1, dtype=dtype)
     indices = _to_numpy((eig < 0).sum(dim=1)).astype(np.int64)
     min_abs = float(eig.abs().min()) if eig.numel() else math.inf
     return _finish(model, _to_numpy(w), ham / Lambda, indices, method="newton", starts=starts,
@@ -371,7 +386,7 @@ def _newton_critical_points(model, *, starts: int, rng: np.random.Generator, tol
 
 
 def _riemannian_gradient(model, w: torch.Tensor) -> torch.Tensor:
-    g = model.euclidean_gradient(w)
+    g = model._egrad(w)
     return g - w * (w * g).sum(dim=1, keepdim=True) / model.Lambda
 
 
@@ -384,8 +399,8 @@ def _newton_step(model, w: torch.Tensor):
     """
     Lambda = w.shape[1]
     eye = torch.eye(Lambda, dtype=w.dtype, device=w.device)
-    ge = model.euclidean_gradient(w)
-    A = model.euclidean_hessian(w)
+    ge = model._egrad(w)
+    A = model._ehess(w)
     mu = (w * ge).sum(dim=1) / Lambda
     ww = w[:, :, None] * w[:, None, :] / Lambda
     P = eye - ww
@@ -480,8 +495,8 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     ``SphericalSpinGlass(Λ, H, seed=derive_seed(seed, "instance", i))``, enumerated by
     :func:`critical_points` with starts seeded by ``derive_seed(seed, "starts", i)``. Instances failing
     the Morse check are listed in ``rejected`` and left out of the means. Compare with the exact
-    finite-N expectation ``E Crt_{N,k}(u)`` (Auffinger, Ben Arous & Černý 2013, arXiv:1003.1129,
-    Theorems 2.5 and 2.8; ``N ↔ Λ``, ``p ↔ H``).
+    finite-N expectation ``E Crt_{N,k}(u)`` (the Kac–Rice identity of Auffinger, Ben Arous and Černý
+    2013, arXiv:1003.1129 [unverified: its place in the paper]; ``N ↔ Λ``, ``p ↔ H``).
 
     The instances are enumerated in chunks of ``chunk``, each a task ``instances={first}-{last}`` of a
     :class:`~polyloss.execution.Plan` run by ``executor`` (None: this process; an int: local worker
@@ -497,10 +512,10 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
 
     Lambda = V.integer("Lambda", Lambda, minimum=2)
     H = V.integer("H", H, minimum=2)
-    instances = V.integer("instances", instances, minimum=1)
+    instances = V.integer("instances", instances, minimum=1, maximum=MAX_INSTANCES)
     chunk = V.integer("chunk", chunk, minimum=1)
     if starts is not None:
-        starts = V.integer("starts", starts, minimum=1)
+        starts = V.integer("starts", starts, minimum=1, maximum=MAX_STARTS)
     if threads is not None:
         threads = V.integer("threads", threads, minimum=1)
     lv = V.real_array("levels", levels, allow_inf=True).reshape(-1)

@@ -35,10 +35,19 @@ import numpy as np
 
 from .._random import as_generator
 from .._validate import integer, real_array
-from ..errors import SizeLimitError
+from ..errors import InvalidInputError, SizeLimitError
 
 #: most matrix entries (batch × N × N) materialised at once by the dense paths
 MAX_DENSE_ENTRIES = 50_000_000
+#: most numbers (size × N) the tridiagonal samplers draw in one call (8 bytes each, ~4 arrays: 16 GiB)
+MAX_TRIDIAGONAL_ENTRIES = 500_000_000
+#: largest N of the exact density (its recurrences take N steps per point)
+MAX_N_DENSITY = 20_000
+#: most digits of the mpmath density (``dps``) and most points × N of that slow path
+MAX_DPS = 100
+MAX_MPMATH_WORK = 10_000_000
+#: most work of :func:`kth_eigenvalue_statistics`, ``samples × max(N, 10)²`` (about an hour of one core)
+MAX_WORK = 1e11
 _DENSE_EIG_MAX_N = 48  # below this, batched dense eigvalsh beats a Python loop over tridiagonal solves
 
 
@@ -50,6 +59,7 @@ def goe_tridiagonal(N: int, size: int = 1, *, rng=None) -> tuple[np.ndarray, np.
     """
     N = integer("N", N, minimum=1)
     size = integer("size", size, minimum=1)
+    _check_tridiagonal(N, size)
     gen = as_generator(rng)
     diag = gen.standard_normal((size, N)) / math.sqrt(N)
     dof = np.arange(N - 1, 0, -1, dtype=np.float64)
@@ -74,10 +84,17 @@ def goe_eigenvalues(N: int, size: int = 1, *, rng=None) -> np.ndarray:
 
 
 def tridiagonal_eigenvalues(diag: np.ndarray, off: np.ndarray) -> np.ndarray:
-    """Sorted eigenvalues of a batch of symmetric tridiagonal matrices (rows of ``diag``, ``off``)."""
-    diag = np.atleast_2d(diag)
-    off = np.atleast_2d(off)
+    """Sorted eigenvalues of a batch of symmetric tridiagonal matrices (rows of ``diag``, ``off``).
+
+    ``diag`` (size, N) and ``off`` (size, N-1) (or one matrix as 1-d arrays): finite real numbers.
+    """
+    diag = np.atleast_2d(real_array("diag", diag))
+    off = np.atleast_2d(real_array("off", off))
+    if diag.ndim != 2 or diag.shape[1] == 0 or diag.shape[0] == 0:
+        raise InvalidInputError(f"diag must have shape (size, N) with N >= 1, got {diag.shape}")
     size, N = diag.shape
+    if N > 1 and off.shape != (size, N - 1):
+        raise InvalidInputError(f"off must have shape ({size}, {N - 1}) for diag of shape {diag.shape}, got {off.shape}")
     if N == 1:
         return diag.copy()
     if N <= _DENSE_EIG_MAX_N:
@@ -95,6 +112,15 @@ def tridiagonal_eigenvalues(diag: np.ndarray, off: np.ndarray) -> np.ndarray:
     from scipy.linalg import eigvalsh_tridiagonal
 
     return np.stack([eigvalsh_tridiagonal(d, e) for d, e in zip(diag, off)])
+
+
+def _check_tridiagonal(N: int, size: int) -> None:
+    entries = size * N
+    if entries > MAX_TRIDIAGONAL_ENTRIES:
+        raise SizeLimitError(
+            f"{size} tridiagonal GOE models of size N={N} need {entries} numbers, about "
+            f"{4 * 8 * entries / 2**30:.1f} GiB with their eigenvalues; the limit is {MAX_TRIDIAGONAL_ENTRIES} "
+            "numbers per call: draw in smaller batches")
 
 
 def _check_dense(N: int, size: int) -> None:
@@ -190,8 +216,11 @@ def _r1_mpmath(y, N: int):
 
 def goe_log_density(x, N: int) -> np.ndarray:
     """``log ρ_N(x)``, exact (float64), vectorised; finite far into the tails (``ρ_N`` itself underflows)."""
-    N = integer("N", N, minimum=1)
+    N = integer("N", N, minimum=1, maximum=MAX_N_DENSITY)
     x = real_array("x", x, allow_inf=True)
+    if x.size * N > 4 * MAX_TRIDIAGONAL_ENTRIES:
+        raise SizeLimitError(f"goe_log_density: {x.size} points x N={N} recurrence steps is over "
+                             f"{4 * MAX_TRIDIAGONAL_ENTRIES} steps; use fewer points")
     y = -np.abs(x) * math.sqrt(N)
     out = _log_r1(y, N) - 0.5 * math.log(N)
     return np.where(np.isinf(x), -np.inf, out)
@@ -203,14 +232,18 @@ def goe_density(x, N: int, *, dps: int | None = None):
     ``∫ ρ_N = 1``; ``ρ_N → (1/π)√(2 - x²)`` as N → ∞. Without ``dps``: float64 array (vectorised).
     With ``dps``: an mpmath number (scalar ``x``) or list, computed at ``dps`` digits.
     """
-    N = integer("N", N, minimum=1)
+    N = integer("N", N, minimum=1, maximum=MAX_N_DENSITY)
     if dps is None:
         return np.exp(goe_log_density(x, N))
     import mpmath
 
-    dps = integer("dps", dps, minimum=5)
-    scalar = np.ndim(x) == 0
-    xs = [x] if scalar else list(np.ravel(x))
+    dps = integer("dps", dps, minimum=5, maximum=MAX_DPS)
+    arr = real_array("x", x, allow_inf=True)
+    if arr.size * N > MAX_MPMATH_WORK:
+        raise SizeLimitError(f"goe_density with dps: {arr.size} points x N={N} is over {MAX_MPMATH_WORK} mpmath "
+                             "recurrence steps; use fewer points, a smaller N or dps=None")
+    scalar = arr.ndim == 0
+    xs = [float(arr)] if scalar else [float(v) for v in arr.ravel()]
     with mpmath.workdps(dps):
         sq = mpmath.sqrt(N)
         vals = [_r1_mpmath(sq * mpmath.mpf(v), N) / sq for v in xs]
@@ -247,6 +280,10 @@ def kth_eigenvalue_statistics(N: int, k: int, samples: int = 10_000, *, rng=None
     N = integer("N", N, minimum=1)
     k = integer("k", k, minimum=0, maximum=N - 1)
     samples = integer("samples", samples, minimum=2)
+    work = samples * float(max(N, 10)) ** 2
+    if work > MAX_WORK:
+        raise SizeLimitError(f"kth_eigenvalue_statistics: {samples} samples at N={N} is about {work:.2g} terms "
+                             f"(samples x N^2) of work; the limit is {MAX_WORK:.0e}: use fewer samples")
     lam = goe_eigenvalues(N, samples, rng=rng)[:, k]
     std = float(lam.std(ddof=1))
     return EigenvalueStatistics(N, k, samples, float(lam.mean()), std, std / math.sqrt(samples))

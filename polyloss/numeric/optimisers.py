@@ -39,7 +39,14 @@ from .._random import derive_seed
 from .._validate import choice, integer, real
 from ..errors import InvalidInputError
 
-__all__ = ["descend", "refine", "Descent", "Refinement", "sgd_schedule", "descent_steps"]
+__all__ = ["descend", "refine", "Descent", "Refinement", "sgd_schedule", "descent_steps", "MAX_STEPS",
+           "MAX_ITER"]
+
+#: most gradient steps one phase of :func:`descend` takes (a call never runs for ever: 10^8 steps of the
+#: smallest model already take about an hour)
+MAX_STEPS = 100_000_000
+#: most Newton iterations of :func:`refine`
+MAX_ITER = 100_000
 
 
 @dataclass
@@ -83,16 +90,18 @@ def sgd_schedule(t, base: float, decay: float = 0.0015) -> float:
 def descent_steps(method: str, *, steps=None, P: int = 10, full_steps=None) -> int:
     """Gradient steps :func:`descend` takes with these options, all phases together (its defaults:
     gd 1000; sgd 500P + 1000 full-gradient steps; anneal 2000 + 200)."""
+    from .spinglass import MAX_PIECES
+
     choice("method", method, ("gd", "sgd", "anneal"))
-    P = integer("P", P, minimum=1)
+    P = integer("P", P, minimum=1, maximum=MAX_PIECES)
     if steps is None:
         steps = {"gd": 1000, "sgd": 500 * P, "anneal": 2000}[method]
-    steps = integer("steps", steps, minimum=0)
+    steps = integer("steps", steps, minimum=0, maximum=MAX_STEPS)
     if method == "gd":
         return steps
     if full_steps is None:
         full_steps = {"sgd": 1000, "anneal": 200}[method]
-    return steps + integer("full_steps", full_steps, minimum=0)
+    return steps + integer("full_steps", full_steps, minimum=0, maximum=MAX_STEPS)
 
 
 def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, progress=None,
@@ -110,32 +119,42 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
     (None: only when stderr is a terminal). record_every: trajectory sampling period in steps (each
     record is one more gradient product of the full model); None records only the start and the end,
     with the same end point and end values as any other period.
+
+    Checked once, before the first step: ``w0`` (real, finite, no zero row: InvalidInputError naming
+    it), the counts (``steps`` and ``full_steps`` at most :data:`MAX_STEPS`, ``P`` at most
+    :data:`~polyloss.numeric.spinglass.MAX_PIECES`) and ``lr``; the steps themselves check nothing.
+    If the end point or the recorded values are not finite (a step size too large for float arithmetic,
+    or an ``lr`` function that returned NaN), the call raises InvalidInputError saying where the
+    values first stopped being finite, instead of returning them.
     """
+    model = _check_model(model)
     choice("method", method, ("gd", "sgd", "anneal"))
     if record_every is not None:
         record_every = integer("record_every", record_every, minimum=1)
-    w, single = model._as_batch(w0)
+    w, single = model._as_batch(w0, "w0")
     if single:
         raise InvalidInputError(f"w0 must be a batch of shape (B, {model.Lambda}); got one point of shape "
                                 f"{tuple(w.shape[1:])}: use w0[None]")
-    w = model.project(w)
+    w = model._proj(w)
     seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
     if method == "gd":
-        steps = 1000 if steps is None else integer("steps", steps, minimum=0)
+        steps = 1000 if steps is None else integer("steps", steps, minimum=0, maximum=MAX_STEPS)
         phases = [(steps, _schedule(lr, 0.1), [model], 0.0)]
     elif method == "sgd":
-        P = integer("P", P, minimum=1)
+        from .spinglass import MAX_PIECES
+
+        P = integer("P (the number of coupling pieces)", P, minimum=1, maximum=MAX_PIECES)
+        steps = 500 * P if steps is None else integer("steps", steps, minimum=0, maximum=MAX_STEPS)
+        full_steps = 1000 if full_steps is None else integer("full_steps", full_steps, minimum=0, maximum=MAX_STEPS)
         if pieces is None:
             pieces = model.split(P, seed=derive_seed(seed, "pieces"))
-        elif len(pieces) != P:
-            raise InvalidInputError(f"pieces has {len(pieces)} models but P={P}")
-        steps = 500 * P if steps is None else integer("steps", steps, minimum=0)
-        full_steps = 1000 if full_steps is None else integer("full_steps", full_steps, minimum=0)
+        else:
+            pieces = _check_pieces(pieces, model, P)
         phases = [(steps, _schedule(lr, lambda t: sgd_schedule(t, 0.3)), pieces, 0.0),
                   (full_steps, lambda k: sgd_schedule(k, 0.2), [model], 0.0)]
     else:
-        steps = 2000 if steps is None else integer("steps", steps, minimum=0)
-        full_steps = 200 if full_steps is None else integer("full_steps", full_steps, minimum=0)
+        steps = 2000 if steps is None else integer("steps", steps, minimum=0, maximum=MAX_STEPS)
+        full_steps = 200 if full_steps is None else integer("full_steps", full_steps, minimum=0, maximum=MAX_STEPS)
         T0 = real("temperature", temperature, minimum=0.0)
         sched = _schedule(lr, 0.05)
         phases = [(steps, sched, [model], T0), (full_steps, sched, [model], 0.0)]
@@ -144,7 +163,7 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
     rec_steps, rec_u, rec_g = [], [], []
 
     def record(t, w):
-        u, g = model.energy_and_gradient(w)
+        u, g = model._energy_grad(w)
         rec_steps.append(t)
         rec_u.append(u)
         rec_g.append(g.norm(dim=1))
@@ -156,7 +175,7 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
     for n_steps, gamma, models, T0 in phases:
         for t in range(1, n_steps + 1):
             piece = models[t % len(models)]
-            g = piece.gradient(w)
+            g = piece._rgrad(w)
             step = gamma(t)
             v = w - step * g
             if T0 > 0:
@@ -164,7 +183,7 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
                 xi = torch.randn(w.shape, generator=gen, dtype=torch.float64).to(dtype=w.dtype, device=w.device)
                 xi = xi - w * ((w * xi).sum(1) / (w * w).sum(1))[:, None]
                 v = v + math.sqrt(2.0 * step * T) * xi
-            w = model.project(v)
+            w = model._proj(v)
             t_global += 1
             if record_every is not None and t_global % record_every == 0:
                 record(t_global, w)
@@ -174,8 +193,9 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
         record(t_global, w)
     if bar is not None:
         bar.close()
-    return Descent(w=w, steps=torch.tensor(rec_steps), energies=torch.stack(rec_u),
-                   grad_norms=torch.stack(rec_g), method=method)
+    energies, grad_norms = torch.stack(rec_u), torch.stack(rec_g)
+    _check_finite_result(method, w, rec_steps, energies, grad_norms)
+    return Descent(w=w, steps=torch.tensor(rec_steps), energies=energies, grad_norms=grad_norms, method=method)
 
 
 def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float = 1.0,
@@ -188,17 +208,22 @@ def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float
     end points (a tiny Hessian eigenvalue) do not send Newton wandering; as μ → 0 it is Newton's
     ``η = -A⁻¹ grad`` with quadratic convergence. Stops per replica at ‖grad‖ < ``tol`` (float64 model).
     The index is the number of negative eigenvalues of the tangent Hessian at the result. Work is done
-    in chunks of replicas (``chunk`` · Λ² floats).
+    in chunks of replicas (``chunk`` · Λ² floats). ``w`` is checked once (real, finite, no zero row);
+    ``max_iter`` is at most :data:`MAX_ITER`.
     """
+    model = _check_model(model)
     tol = real("tol", tol, minimum=0.0, open_minimum=True)
-    max_iter = integer("max_iter", max_iter, minimum=0)
+    max_iter = integer("max_iter", max_iter, minimum=0, maximum=MAX_ITER)
     max_step = real("max_step", max_step, minimum=0.0, open_minimum=True)
     w, single = model._as_batch(w)
-    w = model.project(w)
+    w = model._proj(w)
     Lam = model.Lambda
     if chunk is None:
         chunk = max(1, (1 << 27) // (Lam * Lam * 8))
-    gnorm = model.gradient(w).norm(dim=1)
+    else:
+        chunk = integer("chunk", chunk, minimum=1)
+    model._check_hessian_size("refine's Hessians", min(chunk, w.shape[0]), 8)
+    gnorm = model._rgrad(w).norm(dim=1)
     mu = torch.full_like(gnorm, 1e-4)
     iters = torch.zeros(w.shape[0], dtype=torch.int64, device=w.device)
     eye = torch.eye(Lam, dtype=w.dtype, device=w.device)
@@ -209,8 +234,8 @@ def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float
         for start in range(0, todo.numel(), chunk):
             idx = todo[start:start + chunk]
             x = w[idx]
-            g = model.gradient(x)
-            A = model.hessian(x, basis="ambient")
+            g = model._rgrad(x)
+            A = model._hess(x, "ambient")
             Ag = torch.einsum("bij,bj->bi", A, g)
             # A² + μI is symmetric positive definite: Cholesky (batched LU solve with 2 threads fails
             # for Λ ≳ 250 in torch 2.13 CPU, 'Pivots given to lu_solve must all be >= 1')
@@ -219,21 +244,61 @@ def refine(model, w, *, tol: float = 1e-10, max_iter: int = 100, max_step: float
             eta = -torch.cholesky_solve(Ag.unsqueeze(-1), chol).squeeze(-1)
             eta = torch.where((info == 0)[:, None] & torch.isfinite(eta), eta, torch.zeros_like(eta))
             eta = eta * torch.clamp(max_step / eta.norm(dim=1, keepdim=True), max=1.0)
-            x_new = model.project(x + eta)
-            g_new = model.gradient(x_new).norm(dim=1)
+            x_new = model._proj(x + eta)
+            g_new = model._rgrad(x_new).norm(dim=1)
             accept = g_new < gnorm[idx]
             w[idx[accept]] = x_new[accept]
             gnorm[idx[accept]] = g_new[accept]
             mu[idx] = torch.where(accept, torch.clamp(mu[idx] / 10, min=1e-30), mu[idx] * 4)
             iters[idx] += 1
     converged = gnorm < tol
-    index = torch.cat([model.index(w[s:s + chunk]) for s in range(0, w.shape[0], chunk)])
-    res = Refinement(w=w, converged=converged, grad_norm=gnorm, iterations=iters, energy=model.energy(w),
+    index = torch.cat([model._index(w[s:s + chunk]) for s in range(0, w.shape[0], chunk)])
+    res = Refinement(w=w, converged=converged, grad_norm=gnorm, iterations=iters, energy=model._ham(w) / Lam,
                      index=index)
     if single:
         res = Refinement(*(getattr(res, f)[0] for f in ("w", "converged", "grad_norm", "iterations", "energy",
                                                          "index")))
     return res
+
+
+def _check_model(model):
+    from .spinglass import SphericalSpinGlass
+
+    if not isinstance(model, SphericalSpinGlass):
+        raise InvalidInputError(f"model must be a SphericalSpinGlass, got {_short(model)}")
+    return model
+
+
+def _check_pieces(pieces, model, P: int) -> list:
+    from .spinglass import SphericalSpinGlass
+
+    if isinstance(pieces, (str, bytes)) or not hasattr(pieces, "__len__"):
+        raise InvalidInputError(f"pieces must be a list of P={P} models from model.split(P), got {_short(pieces)}")
+    pieces = list(pieces)
+    if len(pieces) != P:
+        raise InvalidInputError(f"pieces has {len(pieces)} models but P={P}")
+    for i, piece in enumerate(pieces):
+        if not isinstance(piece, SphericalSpinGlass) or (piece.Lambda, piece.H) != (model.Lambda, model.H):
+            raise InvalidInputError(f"pieces[{i}] must be a SphericalSpinGlass with Lambda={model.Lambda}, "
+                                    f"H={model.H} (from model.split(P)), got {_short(piece)}")
+    return pieces
+
+
+def _check_finite_result(method, w, rec_steps, energies, grad_norms) -> None:
+    """Refuse to return a descent whose end point or records are not finite (one check, after the loop)."""
+    if bool(torch.isfinite(w).all() & torch.isfinite(energies).all() & torch.isfinite(grad_norms).all()):
+        return
+    bad = ~(torch.isfinite(energies) & torch.isfinite(grad_norms)).all(dim=1)
+    first = (f"from the recorded step {rec_steps[int(torch.nonzero(bad)[0, 0])]} on" if bool(bad.any())
+             else "at the end point")
+    raise InvalidInputError(f"{method} descent: the iterates stopped being finite numbers {first} (NaN or inf): "
+                            "the step size lr is too large for float arithmetic, or an lr function returned "
+                            "NaN/inf; use a smaller lr")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _schedule(lr, default):

@@ -43,14 +43,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from .._device import as_device, available_memory_bytes
 from .._random import derive_seed
-from .._validate import choice, integer
+from .._validate import choice, integer, real_array
 from ..errors import InvalidInputError, SizeLimitError
 
-__all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS"]
+__all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS",
+           "MAX_H", "MAX_PIECES"]
+
+#: largest degree H: the index tables hold multiset orderings up to H! in int64 (21! overflows it)
+MAX_H = 20
+#: most pieces :meth:`SphericalSpinGlass.split` makes (the authors' P is of order 10; each piece has its
+#: own generator and matrix, and SGD with P pieces takes 500 P steps by default)
+MAX_PIECES = 10_000
 
 _CHUNK_BYTES = 1 << 27  # 128 MiB working blocks for the Hessian
 _FEATURE_BYTES = 1 << 23  # 8 MiB of monomial features per block of the gradient product
@@ -125,8 +133,16 @@ def convert_energy(value, *, from_: str = "per_lambda", to: str = "total", Lambd
     choice("from_", from_, tuple(CONVENTIONS))
     choice("to", to, tuple(CONVENTIONS))
     Lambda = integer("Lambda", Lambda, minimum=1)
-    H = integer("H", H, minimum=2)
-    return value * (_convention_factor(to, Lambda, H) / _convention_factor(from_, Lambda, H))
+    H = integer("H", H, minimum=2, maximum=MAX_H)
+    factor = _convention_factor(to, Lambda, H) / _convention_factor(from_, Lambda, H)
+    if torch.is_tensor(value):
+        if value.is_complex():
+            raise InvalidInputError(f"value must be real energies, got a complex tensor ({value.dtype})")
+        if bool(torch.isnan(value).any()):
+            raise InvalidInputError("value must not contain NaN (an energy is a real number)")
+        return value * factor
+    arr = real_array("value", value, allow_inf=True)  # refuses None, text, complex and NaN
+    return float(arr) * factor if arr.ndim == 0 and not isinstance(value, np.ndarray) else arr * factor
 
 
 # --------------------------------------------------------------------------------------- model
@@ -154,7 +170,7 @@ class SphericalSpinGlass:
     def __init__(self, Lambda, H, *, seed=None, couplings=None, dtype=torch.float64, device="cpu",
                  sampler="direct", memory_limit=None):
         self.Lambda = integer("Lambda", Lambda, minimum=2)
-        self.H = integer("H", H, minimum=2)
+        self.H = integer("H", H, minimum=2, maximum=MAX_H)
         _float_dtype("dtype", dtype)
         choice("sampler", sampler, ("direct", "dense"))
         self.dtype, self.device = dtype, as_device(device)
@@ -167,10 +183,11 @@ class SphericalSpinGlass:
                     self.memory_limit)
         self._build_index()
         if couplings is not None:
-            X = torch.as_tensor(couplings, dtype=dtype, device=self.device)
+            X = _real_tensor("couplings", couplings, dtype, self.device)
             if tuple(X.shape) != (self.Lambda,) * self.H:
                 raise InvalidInputError(f"couplings must have shape {(self.Lambda,) * self.H} "
                                         f"(ordered tuples, Lambda^H), got {tuple(X.shape)}")
+            _check_finite("couplings", X)
             self.sampler = "given"
             self.M = self._pack_dense(X)
         elif sampler == "dense":
@@ -334,11 +351,12 @@ class SphericalSpinGlass:
         time (``split(P, dtype=torch.float32)`` of a float64 model gives float32 pieces that sum to
         the float64 couplings to float32 rounding). Memory: the P pieces (checked against
         ``memory_limit``) and two blocks of working space; the arithmetic runs in blocks of
-        ``_SPLIT_ELEMENTS`` entries, in place.
+        ``_SPLIT_ELEMENTS`` entries, in place. At most :data:`MAX_PIECES` pieces (InvalidInputError
+        beyond); each also holds a generator (about 8 KiB, counted in the memory check).
         """
-        P = integer("P", P, minimum=1)
+        P = integer("P (the number of coupling pieces)", P, minimum=1, maximum=MAX_PIECES)
         out_dtype = self.dtype if dtype is None else _float_dtype("dtype", dtype)
-        _check_size(f"{P} SGD pieces of Lambda={self.Lambda}, H={self.H}", (P + 1) * self.nbytes,
+        _check_size(f"{P} SGD pieces of Lambda={self.Lambda}, H={self.H}", (P + 1) * self.nbytes + P * 8192,
                     self.memory_limit)
         base = derive_seed(self.seed, "pieces") if seed is None else integer("seed", seed, minimum=0)
         Z = self._sample_packed_many([derive_seed(base, s) for s in range(P)], variance=1.0 / P)
@@ -380,16 +398,33 @@ class SphericalSpinGlass:
         return other
 
     # ------------------------------------------------------------------------------- evaluation
-    def _as_batch(self, w):
-        w = torch.as_tensor(w, dtype=self.dtype, device=self.device)
+    # Public methods check their points once (:meth:`_as_batch`: real, finite, nonzero rows, the right
+    # shape, a size that fits); the underscored batch methods (``_egrad``, ``_rgrad``, ``_proj``, ...)
+    # take a checked (B, Λ) tensor and check nothing, for the loops of the optimisers and the search.
+    def _as_batch(self, w, name: str = "w"):
+        """``w`` as a checked (B, Λ) tensor of the model's dtype and device, and whether it was one point.
+
+        Refused with InvalidInputError naming ``name``: None, text, complex numbers (never cast), a
+        wrong shape, an empty batch, NaN or ±inf (also after rounding to a float32 model), and a zero
+        (or underflowing / overflowing) row, which has no direction on the sphere ‖w‖² = Λ.
+        """
+        w = _real_tensor(name, w, self.dtype, self.device)
         if w.ndim == 1:
             w, single = w.unsqueeze(0), True
         else:
             single = False
         if w.ndim != 2 or w.shape[1] != self.Lambda:
-            raise InvalidInputError(f"w must have shape (B, {self.Lambda}) or ({self.Lambda},), "
+            raise InvalidInputError(f"{name} must have shape (B, {self.Lambda}) or ({self.Lambda},), "
                                     f"got {tuple(w.shape)}")
+        if w.shape[0] == 0:
+            raise InvalidInputError(f"{name} must hold at least one point (B >= 1), got shape {tuple(w.shape)}")
+        _check_points(name, w)
         return w, single
+
+    def _check_batch_size(self, what: str, B: int, floats_per_point: int, extra: int = 0) -> None:
+        """Refuse (SizeLimitError) work on B points needing ``floats_per_point`` floats each, before it starts."""
+        _check_size(f"{what} of {B} points (Lambda={self.Lambda}, H={self.H})",
+                    B * floats_per_point * self.M.element_size() + extra, self.memory_limit)
 
     def _features(self, wT: torch.Tensor, r: int) -> torch.Tensor:
         """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, laid out (C(Λ+r-1, r), B) from wT = wᵀ (Λ, B).
@@ -405,26 +440,35 @@ class SphericalSpinGlass:
     def euclidean_gradient(self, w) -> torch.Tensor:
         """∇L(w) = f(w) @ M, shape (B, Λ): one matrix product for the whole batch."""
         w, single = self._as_batch(w)
+        self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 2 * self.Lambda)
+        g = self._egrad(w)
+        return g[0] if single else g
+
+    def _egrad(self, w: torch.Tensor) -> torch.Tensor:
         B, r = w.shape[0], self.H - 1
         wT = w.T.contiguous()
         step = max(1, max(_FEATURE_BYTES, self.nbytes // 64) // (2 * B * self.M.element_size()))
         if step >= self.n_rows:
-            g = self._features(wT, r).T @ self.M
-        else:  # blocks of rows keep the feature temporaries small beside the couplings
-            f_prev = self._features(wT, r - 1)
-            parent, last = self._parent[r], self._last[r]
-            g = torch.zeros((B, self.Lambda), dtype=self.dtype, device=self.device)
-            for start in range(0, self.n_rows, step):
-                f = f_prev.index_select(0, parent[start:start + step])
-                f.mul_(wT.index_select(0, last[start:start + step]))
-                g.addmm_(f.T, self.M[start:start + step])
-        return g[0] if single else g
+            return self._features(wT, r).T @ self.M
+        # blocks of rows keep the feature temporaries small beside the couplings
+        f_prev = self._features(wT, r - 1)
+        parent, last = self._parent[r], self._last[r]
+        g = torch.zeros((B, self.Lambda), dtype=self.dtype, device=self.device)
+        for start in range(0, self.n_rows, step):
+            f = f_prev.index_select(0, parent[start:start + step])
+            f.mul_(wT.index_select(0, last[start:start + step]))
+            g.addmm_(f.T, self.M[start:start + step])
+        return g
 
     def hamiltonian(self, w) -> torch.Tensor:
         """L(w) (total, not per Λ), shape (B,); computed as w·∇L / H (Euler's identity)."""
         w, single = self._as_batch(w)
-        L = (w * self.euclidean_gradient(w)).sum(1) / self.H
+        self._check_batch_size("L(w)", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 2 * self.Lambda)
+        L = self._ham(w)
         return L[0] if single else L
+
+    def _ham(self, w: torch.Tensor) -> torch.Tensor:
+        return (w * self._egrad(w)).sum(1) / self.H
 
     def energy(self, w) -> torch.Tensor:
         """Energy per Λ, u = L(w)/Λ (the quantity the paper's histograms show), shape (B,)."""
@@ -433,23 +477,41 @@ class SphericalSpinGlass:
     def energy_and_gradient(self, w):
         """(u, Riemannian gradient) from one matrix product; shapes (B,), (B, Λ)."""
         w, single = self._as_batch(w)
-        g = self.euclidean_gradient(w)
-        u = (w * g).sum(1) / (self.H * self.Lambda)
-        rg = _project_tangent(w, g)
+        self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 3 * self.Lambda)
+        u, rg = self._energy_grad(w)
         return (u[0], rg[0]) if single else (u, rg)
+
+    def _energy_grad(self, w: torch.Tensor):
+        g = self._egrad(w)
+        u = (w * g).sum(1) / (self.H * self.Lambda)
+        return u, _project_tangent(w, g)
 
     def gradient(self, w) -> torch.Tensor:
         """Riemannian gradient P ∇L with P = I - w w^T/‖w‖² (= I - w w^T/Λ on the sphere), (B, Λ)."""
         w, single = self._as_batch(w)
-        g = _project_tangent(w, self.euclidean_gradient(w))
+        self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 3 * self.Lambda)
+        g = self._rgrad(w)
         return g[0] if single else g
+
+    def _rgrad(self, w: torch.Tensor) -> torch.Tensor:
+        return _project_tangent(w, self._egrad(w))
 
     def euclidean_hessian(self, w) -> torch.Tensor:
         """∇²L(w), (B, Λ, Λ): ∂_l ∂_i L = Σ_{J'} w^{J'} m_l(J'+l) M[J'+l, i] over multisets J' of size H-2.
 
         Computed in blocks of J' as dense products (no Λ^H tensor): B Λ² C(Λ+H-3, H-2) multiply-adds.
+        Refused up front (SizeLimitError) when the B Λ² result would not fit in ``memory_limit``.
         """
         w, single = self._as_batch(w)
+        self._check_hessian_size("the Euclidean Hessian", w.shape[0], 2)
+        out = self._ehess(w)
+        return out[0] if single else out
+
+    def _check_hessian_size(self, what: str, B: int, copies: int) -> None:
+        n2 = _n_multisets(self.Lambda, self.H - 2)
+        self._check_batch_size(what, B, copies * self.Lambda ** 2 + n2 + self.Lambda, extra=3 * _CHUNK_BYTES)
+
+    def _ehess(self, w: torch.Tensor) -> torch.Tensor:
         Lam, B, r = self.Lambda, w.shape[0], self.H - 2
         f = self._features(w.T.contiguous(), r).T  # (B, n2)
         n2 = f.shape[1]
@@ -465,8 +527,7 @@ class SphericalSpinGlass:
             mult = (1 + (Jp[:, :, None] == ell[None, None, :]).sum(1)).to(self.dtype)  # (ch, Λ)
             G = self.M[self._rank(K)] * mult[..., None]  # (ch, Λ, Λ)
             out += f[:, start:start + rows.numel()] @ G.reshape(rows.numel(), Lam * Lam)
-        out = out.reshape(B, Lam, Lam)
-        return out[0] if single else out
+        return out.reshape(B, Lam, Lam)
 
     def hessian(self, w, *, basis: str = "tangent") -> torch.Tensor:
         """Riemannian Hessian of L (Auffinger, Ben Arous and Černý 2013): P (∇²L - (w·∇L/Λ) I) P.
@@ -475,30 +536,36 @@ class SphericalSpinGlass:
         first Λ-1 columns of the Householder reflection Q(w) that maps w/‖w‖ to ±e_Λ (see
         :meth:`tangent_basis`). ``basis="ambient"``: the (B, Λ, Λ) projected matrix, whose normal
         direction is removed (w is an eigenvector with eigenvalue exactly 0 in exact arithmetic).
+        Refused up front (SizeLimitError) when its B Λ² working matrices would not fit in ``memory_limit``
+        (:meth:`index` works in chunks instead).
         """
         choice("basis", basis, ("tangent", "ambient"))
         w, single = self._as_batch(w)
-        A = self.euclidean_hessian(w)
-        s = (w * self.euclidean_gradient(w)).sum(1) / (w * w).sum(1)  # w·∇L/Λ on the sphere
+        self._check_hessian_size("the Riemannian Hessian", w.shape[0], 5)
+        out = self._hess(w, basis)
+        return out[0] if single else out
+
+    def _hess(self, w: torch.Tensor, basis: str = "tangent") -> torch.Tensor:
+        A = self._ehess(w)
+        s = (w * self._egrad(w)).sum(1) / (w * w).sum(1)  # w·∇L/Λ on the sphere
         A = A - s[:, None, None] * torch.eye(self.Lambda, dtype=self.dtype, device=self.device)
         if basis == "ambient":
             n = w / w.norm(dim=1, keepdim=True)
             An = torch.einsum("bij,bj->bi", A, n)
             nAn = (n * An).sum(1)
-            out = (A - n[:, :, None] * An[:, None, :] - An[:, :, None] * n[:, None, :]
-                   + nAn[:, None, None] * n[:, :, None] * n[:, None, :])
-        else:
-            v, a = _householder(w)
-            y = torch.einsum("bij,bj->bi", A, v)
-            vy = (v * y).sum(1)
-            QAQ = (A - a[:, None, None] * (v[:, :, None] * y[:, None, :] + y[:, :, None] * v[:, None, :])
-                   + (a * a * vy)[:, None, None] * v[:, :, None] * v[:, None, :])
-            out = QAQ[:, :-1, :-1]
-        return out[0] if single else out
+            return (A - n[:, :, None] * An[:, None, :] - An[:, :, None] * n[:, None, :]
+                    + nAn[:, None, None] * n[:, :, None] * n[:, None, :])
+        v, a = _householder(w)
+        y = torch.einsum("bij,bj->bi", A, v)
+        vy = (v * y).sum(1)
+        QAQ = (A - a[:, None, None] * (v[:, :, None] * y[:, None, :] + y[:, :, None] * v[:, None, :])
+               + (a * a * vy)[:, None, None] * v[:, :, None] * v[:, None, :])
+        return QAQ[:, :-1, :-1]
 
     def tangent_basis(self, w) -> torch.Tensor:
         """Orthonormal basis U (B, Λ, Λ-1) of the tangent space at w: columns 1..Λ-1 of Q(w)."""
         w, single = self._as_batch(w)
+        self._check_batch_size("the tangent bases", w.shape[0], 2 * self.Lambda ** 2)
         v, a = _householder(w)
         Q = torch.eye(self.Lambda, dtype=self.dtype, device=self.device) - a[:, None, None] * v[:, :, None] * v[:, None, :]
         U = Q[:, :, :-1]
@@ -508,31 +575,92 @@ class SphericalSpinGlass:
         """Number of negative eigenvalues of the tangent Hessian, (B,) int64.
 
         Meaningful at critical points; eigenvalues are counted when strictly negative in floating point,
-        so at a (near-)degenerate critical point (an eigenvalue ≈ 0) the count is not robust.
+        so at a (near-)degenerate critical point (an eigenvalue ≈ 0) the count is not robust. Any number
+        of points: the Hessians are formed in chunks of about 128 MiB.
         """
         w, single = self._as_batch(w)
-        k = (torch.linalg.eigvalsh(self.hessian(w)) < 0).sum(1)
+        k = self._index(w)
         return k[0] if single else k
 
+    def _index_chunk(self) -> int:
+        per_point = (6 * self.Lambda ** 2 + _n_multisets(self.Lambda, self.H - 2)) * self.M.element_size()
+        return max(1, _CHUNK_BYTES // per_point)
+
+    def _index(self, w: torch.Tensor) -> torch.Tensor:
+        step = self._index_chunk()
+        _check_size(f"the Hessians of a chunk of {min(step, w.shape[0])} points (Lambda={self.Lambda})",
+                    min(step, w.shape[0]) * (6 * self.Lambda ** 2 + _n_multisets(self.Lambda, self.H - 2))
+                    * self.M.element_size() + 3 * _CHUNK_BYTES, self.memory_limit)
+        return torch.cat([(torch.linalg.eigvalsh(self._hess(w[s:s + step])) < 0).sum(1)
+                          for s in range(0, w.shape[0], step)])
+
     def project(self, w) -> torch.Tensor:
-        """Retraction to the sphere: w √Λ / ‖w‖."""
+        """Retraction to the sphere: w √Λ / ‖w‖ (a zero vector has no direction and is refused)."""
         w, single = self._as_batch(w)
-        w = w * (math.sqrt(self.Lambda) / w.norm(dim=1, keepdim=True))
+        w = self._proj(w)
         return w[0] if single else w
 
+    def _proj(self, w: torch.Tensor) -> torch.Tensor:
+        return w * (math.sqrt(self.Lambda) / w.norm(dim=1, keepdim=True))
+
     def random_points(self, B, *, generator=None, seed=None) -> torch.Tensor:
-        """B points uniform on the sphere of radius √Λ, (B, Λ); ``generator`` (torch) or ``seed``."""
+        """B points uniform on the sphere of radius √Λ, (B, Λ); ``generator`` (torch) or ``seed``.
+
+        Refused up front (SizeLimitError) when the B Λ draws would not fit in ``memory_limit``.
+        """
         B = integer("B", B, minimum=1)
+        _check_size(f"{B} random points of Lambda={self.Lambda}", B * self.Lambda * (16 + 2 * self.M.element_size()),
+                    self.memory_limit)
         if generator is None:
             generator = torch.Generator().manual_seed(
                 derive_seed(None) if seed is None else integer("seed", seed, minimum=0))
         elif seed is not None:
             raise InvalidInputError("pass either generator= or seed=, not both")
+        elif not isinstance(generator, torch.Generator):
+            raise InvalidInputError(f"generator must be a torch.Generator, got {generator!r}")
         z = torch.randn((B, self.Lambda), generator=generator, dtype=torch.float64)
-        return self.project(z.to(dtype=self.dtype, device=self.device))
+        return self._proj(z.to(dtype=self.dtype, device=self.device))
 
 
 # ----------------------------------------------------------------------------------- helpers
+def _real_tensor(name: str, value, dtype, device) -> torch.Tensor:
+    """``value`` (a tensor, array, sequence or number) as a real tensor of ``dtype`` on ``device``.
+
+    None, text and complex numbers are refused with InvalidInputError naming ``name`` (complex is not
+    cast: torch and numpy would drop the imaginary part); values are not checked for NaN here.
+    """
+    if torch.is_tensor(value):
+        if value.is_complex():
+            raise InvalidInputError(f"{name} must be real numbers, got a complex tensor ({value.dtype}); complex "
+                                    "input is refused, not cast (the imaginary part would be lost)")
+        return value.to(dtype=dtype, device=device)
+    arr = real_array(name, value, allow_inf=True)  # None, text, complex, ragged and NaN refused, named
+    return torch.from_numpy(arr).to(dtype=dtype, device=device)
+
+
+def _check_finite(name: str, t: torch.Tensor) -> None:
+    if not bool(torch.isfinite(t).all()):
+        bad = torch.nonzero(~torch.isfinite(t))[0].tolist()
+        raise InvalidInputError(f"{name} must be finite: entry {tuple(bad)} is {t[tuple(bad)].item()!r}"
+                                + (" (after rounding to float32)" if t.dtype == torch.float32 else ""))
+
+
+def _check_points(name: str, w: torch.Tensor) -> None:
+    """Finite entries and rows of finite nonzero norm, in one pass and one device synchronisation."""
+    norms = torch.linalg.vector_norm(w, dim=1)
+    if bool(torch.isfinite(w).all() & (norms > 0).all() & torch.isfinite(norms).all()):
+        return
+    _check_finite(name, w)
+    row = int(torch.nonzero(~((norms > 0) & torch.isfinite(norms)))[0, 0])
+    if float(norms[row]) == 0.0:
+        what = ("the zero vector" if not bool((w[row] != 0).any())
+                else "a vector whose norm underflows to 0")
+        raise InvalidInputError(f"{name}: point {row} is {what}, which has no direction: it cannot be "
+                                f"projected onto the sphere ||w||^2 = Lambda (every point needs a nonzero norm)")
+    raise InvalidInputError(f"{name}: point {row} has a norm that overflows {w.dtype} (largest entry "
+                            f"{float(w[row].abs().max()):.3g}); scale it down")
+
+
 def _symmetrise(X: torch.Tensor) -> torch.Tensor:
     """sym(X) = mean of X over all permutations of its axes."""
     import itertools

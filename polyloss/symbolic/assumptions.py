@@ -70,26 +70,26 @@ ASSUMPTIONS = (
         "(in the network all paths from input i share X_i).",
         r"The path inputs $X_{i,j}$ are independent, $X_{i,j} \sim \mathcal{N}(0,1)$, one per path "
         r"(in the network every path from input $i$ carries the same $X_i$).",
-        "Choromanska et al. (2015), Sec. 3; the expectation it leads to is their Eq. (2) [unverified]"),
+        "Choromanska et al. (2015), Sec. 3 [unverified]; the expectation it leads to is their Eq. (2) [unverified]"),
     Assumption(
         "A2", "path activity", "Bernoulli activations",
         "Each path activation A_{i,j} is Bernoulli(rho), with the same rho for every path.",
         r"Each path activation is $A_{i,j} \sim \mathrm{Bernoulli}(\rho)$, $0 < \rho \le 1$, "
         r"with the same $\rho$ for every path.",
-        "Choromanska et al. (2015), Sec. 3"),
+        "Choromanska et al. (2015), Sec. 3 [unverified]"),
     Assumption(
         "A3", "independence of inputs and activations", "independence of X and A",
         "The activations A are independent of the inputs X, so the expectation over A acts "
         "on each path term alone.",
         r"The activations $A$ are independent of the inputs $X$, so that "
         r"$\mathbb{E}_A[X_{i,j} A_{i,j}] = \rho\, X_{i,j}$.",
-        "Choromanska et al. (2015), Sec. 3; the expectation it leads to is their Eq. (2) [unverified]"),
+        "Choromanska et al. (2015), Sec. 3 [unverified]; the expectation it leads to is their Eq. (2) [unverified]"),
     Assumption(
         "A4", "redundancy", "redundancy in network parametrization",
         "The N weights take only Lambda distinct values w_1 ... w_Lambda, given by a weight map.",
         r"The $N$ weights take only $\Lambda$ distinct values $w_1, \dots, w_\Lambda$: a weight map "
         r"$\pi$ sends each weight $w^{(k)}_{a,b}$ to $w_{\pi(k,a,b)}$.",
-        "Choromanska et al. (2015), Sec. 3"),
+        "Choromanska et al. (2015), Sec. 3 [unverified]"),
     Assumption(
         "A5", "uniformity", "uniformity",
         "Every ordered H-tuple of unique weights occurs on the same number Psi/Lambda^H of paths.",
@@ -102,7 +102,7 @@ ASSUMPTIONS = (
         "The unique weights satisfy (1/Lambda) sum_i w_i^2 = C for a constant C > 0.",
         r"The unique weights satisfy $\frac{1}{\Lambda}\sum_{i=1}^{\Lambda} w_i^2 = C$ for a constant "
         r"$C > 0$; we write $w_i = \sqrt{C}\,\tilde w_i$ so that $\sum_i \tilde w_i^2 = \Lambda$.",
-        "Choromanska et al. (2015), Sec. 3"),
+        "Choromanska et al. (2015), Sec. 3 [unverified]"),
     Assumption(
         "A7", "hinge activity", "Bernoulli hinge",
         "For the hinge loss, max(0, 1 - Y_t Y) is modelled as Z (1 - Y_t Y) with Z ~ Bernoulli(rho') "

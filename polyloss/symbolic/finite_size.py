@@ -45,8 +45,8 @@ _s = sympy.Symbol("s", positive=True)
 _tau = sympy.Symbol("tau", positive=True)
 
 #: Where the identities come from (plain text), and the bib keys it names.
-SOURCE = ("Auffinger, Ben Arous and Černý (2013), Theorems 2.5 and 2.8 [unverified: theorem numbers], "
-          "the Kac-Rice identity through the GOE")
+SOURCE = ("Auffinger, Ben Arous and Černý (2013), the exact Kac-Rice identity through the GOE behind their "
+          "asymptotic results [unverified: the place of the finite-N identity in their paper]")
 SOURCE_CITE = ("auffinger2013",)
 SUPPORTED_N = (2, 3)
 
@@ -169,8 +169,8 @@ def _simplify_in_p(expr):
 
 
 def index_critical_points_formula(N: int, k: int) -> Formula:
-    r"""``E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p`` (N ∈ {2, 3}, k ∈ 0..N-1), ABC Theorem 2.5
-    [unverified]."""
+    r"""``E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p`` (N ∈ {2, 3}, k ∈ 0..N-1), from the
+    exact Kac–Rice identity through the GOE of Auffinger, Ben Arous and Černý (2013) [unverified: its place there]."""
     N = _check_n(N)
     k = integer("k", k, minimum=0, maximum=N - 1)
     return Formula(
@@ -186,8 +186,8 @@ def index_critical_points_formula(N: int, k: int) -> Formula:
 
 
 def total_critical_points_formula(N: int) -> Formula:
-    r"""``E Crt_N(ℝ) = Σ_k E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p``, for N ∈ {2, 3} (ABC
-    Theorem 2.8 [unverified]).
+    r"""``E Crt_N(ℝ) = Σ_k E Crt_{N,k}(ℝ)`` as a :class:`Formula` in ``p``, for N ∈ {2, 3} (the same
+    identity summed over k).
 
     N = 2 gives ``2 sqrt(3p - 2)``; p = 2 gives 2N (two critical points of each index).
     """

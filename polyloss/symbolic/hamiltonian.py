@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from .._validate import choice, integer
+from .._validate import choice, integer, real_array
 from ..errors import InvalidInputError, SizeLimitError
 from . import assumptions as A
 from .formula import Formula
@@ -254,13 +254,24 @@ class Derivation:
 
         ``w``: shape ``(Λ,)`` or ``(batch, Λ)``; ``X``: the couplings, shape ``(Λ,)*H`` (``X[i_1-1, …]``
         is ``X̂_{i_1..i_H}``) or ``(Λ^H,)`` in lexicographic order.
+
+        Both must be finite real numbers: None, text, complex values (never cast), NaN and ±inf are
+        refused with InvalidInputError naming the argument, and so is a zero row of ``w`` (it has no
+        direction, so it is no point of the sphere ``Σ w̃² = Λ``) and an empty batch.
         """
-        w = np.asarray(w, dtype=np.float64)
-        X = np.asarray(X, dtype=np.float64).reshape(-1)
-        if w.shape[-1] != self.Lambda or X.size != self.Lambda ** self.network.H:
+        w = real_array("w", w)
+        X = real_array("X", X).reshape(-1)
+        if w.ndim not in (1, 2) or w.shape[-1] != self.Lambda or X.size != self.Lambda ** self.network.H:
             raise InvalidInputError(
-                f"w must have last dimension Lambda = {self.Lambda} and X {self.Lambda}^{self.network.H} "
-                f"entries; got w of shape {w.shape} and X of size {X.size}")
+                f"w must have shape ({self.Lambda},) or (batch, {self.Lambda}) (Lambda = {self.Lambda}) and X "
+                f"{self.Lambda}^{self.network.H} entries; got w of shape {w.shape} and X of size {X.size}")
+        if w.ndim == 2 and w.shape[0] == 0:
+            raise InvalidInputError(f"w must hold at least one point, got shape {w.shape}")
+        zero = ~np.any(w != 0, axis=-1)
+        if np.any(zero):
+            row = "" if w.ndim == 1 else f" (row {int(np.flatnonzero(zero)[0])})"
+            raise InvalidInputError(f"w{row} is the zero vector, which is no point of the sphere "
+                                    f"sum w^2 = Lambda = {self.Lambda}")
         fn = self.hamiltonian.compile("numpy")
         return np.asarray(fn(*np.moveaxis(w, -1, 0), *X), dtype=np.float64)
 
@@ -311,30 +322,30 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     m = A.network_model(pp)
     add("path polynomial", (), "The exact network output as a sum over its Psi input-output paths, "
         "A_{i,j} = 1 when every ReLU on the path is active.", m, "Y",
-        {"q": pp.q, "paths": pp.n_paths}, f"{PAPER}, Eq. (1)")
+        {"q": pp.q, "paths": pp.n_paths}, f"{PAPER}, Eq. (1) [unverified]")
     m, ch = A.expectation_over_activations(m, rho)
     add("expectation over activations", ("A2", "A3"), "Take the expectation over the activations: "
         "each A_{i,j} becomes rho (linearity, A independent of X).", m, r"\mathbb{E}_A[Y]", ch,
-        f"{PAPER}, Sec. 3")
+        f"{PAPER}, Sec. 3 [unverified]")
     m, ch = A.independent_path_inputs(m)
     add("independent path inputs", ("A1",), "Give every path its own input X_{i,j}, independent N(0,1).",
-        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3, Eq. (2) [unverified]")
+        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3 and Eq. (2) [unverified]")
     m, ch = A.redundancy(m, index_of, Lambda)
     ch = {"weight map rule": map_text, **ch}
     add("redundancy", ("A4",), "Replace each weight by its unique weight and regroup the sum by the ordered "
         "tuple of unique weights on each path; X_{(t)} sums the path inputs of tuple t, variance t.",
-        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3")
+        m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3 [unverified]")
     multiplicities = dict(ch["multiplicities"])
     m, ch = A.uniformity(m, Lambda, H)
     add("uniformity", ("A5",), "Measure how far the multiplicities are from uniform (ratio c), then impose "
-        "t = Psi/Lambda^H on every ordered tuple.", m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3")
+        "t = Psi/Lambda^H on every ordered tuple.", m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3 [unverified]")
     c, tbar = ch["c"], ch["uniform multiplicity"]
     m, ch = A.unit_variance(m)
     add("unit-variance couplings", (), "Normalise the couplings to unit variance (no new assumption): "
         "X_{(t)} = sqrt(Psi/Lambda^H) Xhat_t.", m, r"\mathbb{E}_A[Y]", ch, "", ())
     m, ch = A.spherical_constraint(m)
     add("spherical constraint", ("A6",), "Impose the spherical constraint and rescale the weights: "
-        "w_i = sqrt(C) wtilde_i, sum_i wtilde_i^2 = Lambda.", m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3")
+        "w_i = sqrt(C) wtilde_i, sum_i wtilde_i^2 = Lambda.", m, r"\mathbb{E}_A[Y]", ch, f"{PAPER}, Sec. 3 [unverified]")
 
     # the Hamiltonian: pull the common coefficient out of the terms and Λ^{-(H-1)/2} into L
     cores, commons = [], set()
@@ -354,7 +365,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     couplings = tuple(A.coupling_symbol(t) for t in m.keys)
     ham = Formula("hamiltonian", L_expr, tuple(m.weights) + couplings,
                   lhs=r"L_{\Lambda,H}(\tilde w)",
-                  reference=f"{PAPER}, Sec. 3; {SPIN_GLASS}: spherical {H}-spin glass, Lambda = {Lambda}",
+                  reference=f"{PAPER}, Sec. 3 [unverified]; {SPIN_GLASS}: spherical {H}-spin glass, Lambda = {Lambda}",
                   cite=("choromanska2015", "auffinger2013"),
                   description=f"spherical {H}-spin glass Hamiltonian of widths {net.widths}")
     weight_set = set(m.weights)
@@ -366,7 +377,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
                       steps[-1].after, sympy.Mul(K, L_expr, evaluate=False), r"\mathbb{E}_A[Y]",
                       {"K": K, "factoring exact": exact, "homogeneous": len(degrees) == 1,
                        "degree": max(degrees), "terms": len(cores)},
-                      f"{PAPER}, Sec. 3; {SPIN_GLASS}", hm, ("choromanska2015", "auffinger2013")))
+                      f"{PAPER}, Sec. 3 [unverified]; {SPIN_GLASS}", hm, ("choromanska2015", "auffinger2013")))
     C1, C2 = sympy.Integer(0), K
     if loss is not None:
         template = (S_SUP - Y_T / S_SUP * EXPECTED_Y if loss == "absolute"
@@ -388,7 +399,7 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
         steps.append(Step(f"{loss} loss", tuple(A.assumption(k) for k in used), summary, steps[-1].after,
                           sympy.Add(C1, sympy.Mul(C2, L_expr, evaluate=False), evaluate=False), lhs,
                           {"template": template, "C_1": C1, "C_2": C2, "reduction exact": exact},
-                          f"{PAPER}, Sec. 3", None, ("choromanska2015",)))
+                          f"{PAPER}, Sec. 3 [unverified]", None, ("choromanska2015",)))
     return Derivation(network=net, Lambda=Lambda, weight_map=tuple(indices), weight_map_text=map_text,
                       rho=rho, loss=loss, steps=tuple(steps), hamiltonian=ham, prefactor=K, C1=C1, C2=C2,
                       multiplicities=multiplicities, c=c, uniform_multiplicity=tbar,
