@@ -17,7 +17,7 @@ def test_prints_reference_thresholds(capsys):
     assert main(["complexity", "--H", "3", "--kmax", "3", "--dps", "12"]) == 0
     out = capsys.readouterr().out
     # computed independently (module docstring), H = 3: E_inf = 1.63299316, E_0 = 1.65699836, E_1 = 1.65287320, E_2 = 1.65025313, E_3 = 1.64839902
-    for name, value in (("E_inf", 1.63299316), ("E_0", 1.65699836), ("E_1", 1.65287320),
+    for name, value in (("E_∞", 1.63299316), ("E_0", 1.65699836), ("E_1", 1.65287320),
                         ("E_2", 1.65025313), ("E_3", 1.64839902)):
         line = next(line for line in out.splitlines() if line.split() and line.split()[0] == name)
         assert len(line.split()[1]) == 13 and abs(float(line.split()[1]) - value) < 5e-9, line
@@ -67,7 +67,7 @@ def test_index_k_points_are_stated_above_minus_E_k(capsys):
         assert theta(-E_k - 1e-3, 3, k) < 0 < theta(-E_k + 1e-3, 3, k)
     assert main(["complexity", "--H", "3", "--kmax", "2"]) == 0
     out = capsys.readouterr().out
-    assert "lie above -Lambda E_k" in out and "lie below -Lambda E_k" not in out
+    assert "lie above −ΛE_k" in out and "lie below −ΛE_k" not in out
     doc = inspect.getdoc(EnergyThresholds)
     assert "lie *above* ``-Λ E_k``" in doc
     tex = complexity_document(H_values=(3,), kmax=2, digits=10, finite_sizes=()).render()

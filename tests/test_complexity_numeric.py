@@ -79,7 +79,7 @@ def test_thresholds_agree_across_precisions():
 
 def test_thresholds_print_nicely():
     th = energy_thresholds(3, 1, dps=9)
-    assert str(th).splitlines()[1:] == ["   E_inf    1.63299316", "     E_0    1.65699836", "     E_1    1.65287320"]
+    assert str(th).splitlines()[1:] == ["     E_∞    1.63299316", "     E_0    1.65699836", "     E_1    1.65287320"]
     assert repr(th).startswith("EnergyThresholds(H=3, dps=9, E_inf=1.63299316")
 
 

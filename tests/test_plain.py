@@ -36,3 +36,23 @@ def test_powers_roots_and_signs():
     for expr in (x - 2 * y**2, sympy.sqrt(x + 1) / y, -x**sympy.Rational(3, 2) * y, (x - y) ** 3):
         text = plain_text(expr)
         assert sympy.simplify(_read_back(text, {"x": x, "y": y}) - expr) == 0, text
+
+
+def test_the_report_uses_one_minus_sign_outside_code_and_links():
+    from polyloss.experiments.summary import typographic_minus as minus
+
+    assert minus("mean u -1.4181, Λ^(-0.62), SA {-1,0,1}, x = -.5") == "mean u −1.4181, Λ^(−0.62), SA {−1,0,1}, x = −.5"
+    for kept in ("1.0e-03", "`--seed -1`", "[run-1](a/run-1.png)", '<img src="a/-1.png">', "n_1 = 10", "pages 2-3"):
+        assert minus(kept) == kept
+
+
+def test_the_committed_paper_report_has_one_minus_sign():
+    import re
+    from pathlib import Path
+
+    summary = Path(__file__).resolve().parents[1] / "results" / "paper" / "report" / "summary.md"
+    if not summary.exists():
+        import pytest
+        pytest.skip("results/paper is not part of this tree (an sdist)")
+    outside_code = re.sub(r"`[^`]*`|\]\([^)]*\)", "", summary.read_text())
+    assert not re.findall(r"(?<![\w.\-])-(?=\.?\d)", outside_code)
