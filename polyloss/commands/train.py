@@ -49,6 +49,9 @@ def configure(parser):
     parser.add_argument("--block", type=positive_int,
                         help="replicas per training task, a multiple of 16 (default 16; paper scale 32)")
     parser.add_argument("--out", default="runs/mnist", help="run folder (default runs/mnist)")
+    parser.add_argument("--force", action="store_true",
+                        help="start a run folder of another configuration afresh: its old files are moved into "
+                             "<out>/superseded-<time>/ (nothing is deleted)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_execution_options(parser)
 
@@ -87,7 +90,7 @@ def run(args) -> int:
         spin = SpinGlassMinimaResult.load(args.spinglass).energies
     with executor_from_args(args) as executor:
         result = run_mnist_experiment(config, args.out, executor=executor, threads=args.threads, device=args.device,
-                                      progress=not args.quiet)
+                                      progress=not args.quiet, force=args.force)
     paths = write_report(result, Path(args.out) / "report", spinglass_energies=spin)
     print(result.correlation_markdown())
     print(result.redundancy_markdown())

@@ -93,7 +93,7 @@ from ..numeric.network_hessian import (
 )
 from ..numeric.statistics import mean_interval
 from ..numeric.training import ALIGNED_REPLICAS
-from ..store import RunStore, read_config
+from ..store import RunStore, folder_lock, read_config
 
 # the paper's reported values, with their sources, live in polyloss.paper
 PAPER_CORRELATION = paper.TABLE_1.value  # Table 1: Pearson correlation of train and test loss, 1000 networks
@@ -470,19 +470,19 @@ class MnistResult:
         """
         out = Path(out)
         config = MnistExperimentConfig.from_stored(read_config(out, what="MNIST experiment"))
-        store = RunStore(out, _store_config(config))
+        store = RunStore(out, _store_config(config), create=False)
         runs, spectra, seconds, paths = {}, {}, {}, {}
         for w in config.widths:
             keys = [train_key(w, a, b) for a, b in config.blocks()]
             if all(store.has(k) for k in keys):
-                parts = [store.load(k) for k in keys]
+                parts = [store.load(k, _train_expect(b - a)) for k, (a, b) in zip(keys, config.blocks())]
                 runs[w] = {m: np.concatenate([p[m] for p in parts]) for m in METRICS}
                 total = sum(store.seconds(k) for k in keys)
                 seconds[w] = None if math.isnan(total) else total
         for w in config.index_widths:
             keys = [index_key(w, r) for r in range(config.index_replicas)]
             if all(store.has(k) for k in keys):
-                spectra[w] = _spectra(w, [store.load(k) for k in keys])
+                spectra[w] = _spectra(w, [store.load(k, _index_expect(w, None)) for k in keys])
             if store.has(paths_key(w)):
                 paths[w] = store.load(paths_key(w))
         anneal = {}
@@ -524,6 +524,18 @@ def fisher_interval(r: float, n: int, z: float = 1.959964) -> tuple:
 
 def _store_config(config: MnistExperimentConfig) -> dict:
     return {"kind": "mnist_experiment", **asdict(config)}
+
+
+def _train_expect(count: int) -> dict:
+    """Shapes of a training piece of ``count`` replicas: one number per replica and metric."""
+    return {m: (count,) for m in METRICS}
+
+
+def _index_expect(width: int, n_inputs: int = N_INPUTS) -> dict:
+    """Shapes of an index piece of width ``width``: the weights of one network of that width (a piece of
+    another width is refused), scalars, and any number of negative eigenvalues."""
+    return {"w1": (n_inputs, width), "w2": (width, N_CLASSES), "negative_eigenvalues": (None,), "n_params": (),
+            "largest_eigenvalue": (), "train_loss": (), "gradient_norm": ()}
 
 
 def train_key(width: int, first: int, stop: int) -> str:
@@ -644,14 +656,15 @@ def plans(config: MnistExperimentConfig, out, *, threads: int | None = 1, device
     store_config = _store_config(config)
     options = {"device": dev}  # where the arithmetic runs: not part of the run folder's identity
     tasks = [Task(train_key(w, a, b), {"n_1": w, "first": a, "stop": b},
-                  cost=_training_flops(config, w, b - a, n_train, n_test, d))
+                  cost=_training_flops(config, w, b - a, n_train, n_test, d), expect=_train_expect(b - a))
              for w in config.widths for a, b in config.blocks()]
     out_plans = {"training": Plan("mnist_training", training_task, store_config, tasks, folder=out, threads=threads,
                                   options=options)}
     if config.index_widths:
         samples = min(config.index_samples, n_train)
         tasks = [Task(index_key(w, r), {"n_1": w, "replica": r, "samples": samples},
-                      cost=_training_flops(config, w, 1, n_train, n_test, d) + _index_flops(w, samples, d))
+                      cost=_training_flops(config, w, 1, n_train, n_test, d) + _index_flops(w, samples, d),
+                      expect=_index_expect(w, d))
                  for w in config.index_widths for r in range(config.index_replicas)]
         out_plans["index"] = Plan("mnist_index", index_task, store_config, tasks, folder=out, threads=threads,
                                   options=options)
@@ -667,14 +680,17 @@ def plans(config: MnistExperimentConfig, out, *, threads: int | None = 1, device
 
 
 def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/mnist", *, executor=None,
-                         threads: int | None = 1, device="cpu", progress: bool = True) -> MnistResult:
+                         threads: int | None = 1, device="cpu", progress: bool = True, force: bool = False) -> MnistResult:
     """Train every width, compute the Hessian spectra, anneal, save everything in ``out``; resumes when rerun.
 
     ``executor``: what runs the tasks (:mod:`polyloss.execution`: None for this process, a number of
     local worker processes, a :class:`~polyloss.execution.LocalWorkers`, an Executor, a Dask client);
     ``threads``: torch threads per task; ``device``: torch device of the arithmetic ("cpu", "cuda",
     ...; random numbers are drawn on the CPU whatever it is). The numbers do not depend on the
-    executor, on ``threads`` nor on ``block`` (bit for bit on the CPU).
+    executor, on ``threads`` nor on ``block`` (bit for bit on the CPU). The folder is locked while the
+    run writes it (a second process is refused with :class:`~polyloss.errors.FolderInUseError`);
+    ``force``: a folder of another configuration is started afresh, its old files moved into
+    ``<out>/superseded-<time>/`` (nothing is deleted).
     """
     from .._device import as_device
 
@@ -682,16 +698,23 @@ def run_mnist_experiment(config: MnistExperimentConfig | None = None, out="runs/
     out = Path(out)
     device = as_device(device)  # an unavailable device fails here, before anything is written
     ds = _dataset(config)  # as does a missing data folder
-    if (out / "config.json").exists():
+    if (out / "config.json").exists() and not force:
         stored = read_config(out)
         if stored.get("kind") == "mnist_experiment":
             MnistExperimentConfig.from_stored(stored)  # a folder of the earlier layout is named as such
-    store = RunStore(out, _store_config(config))
-    if not store.has("dataset"):  # what the data was, so that a report can say it without the data at hand
-        store.save("dataset", {"name": np.array(ds.name), "n_train": np.int64(len(ds.y_train)),
-                               "n_test": np.int64(len(ds.y_test))})
+    with folder_lock(out):
+        return _run_locked(config, out, ds, executor, threads, device, progress, force)
+
+
+def _run_locked(config, out, ds, executor, threads, device, progress, force) -> MnistResult:
+    store = RunStore(out, _store_config(config), force=force)
     for plan in plans(config, out, threads=threads, device=device).values():
         plan.run(executor, progress=progress)
+    if not store.has("dataset"):  # what the data was, so that a report can say it without the data at hand
+        # (saved after the sweeps: a run refused or failed before its first piece leaves none, so the
+        # corrected rerun may take the folder over)
+        store.save("dataset", {"name": np.array(ds.name), "n_train": np.int64(len(ds.y_train)),
+                               "n_test": np.int64(len(ds.y_test))})
     for w in config.index_widths:  # path statistics of the index networks, on the test set
         if not store.has(paths_key(w)):
             nets = [store.load(index_key(w, r)) for r in range(config.index_replicas)]

@@ -228,6 +228,75 @@ def training_bytes(n_hidden: int, replicas: int, n_train: int, n_test: int, n_in
     return int(weights + data + orders + max(step, evaluation))
 
 
+def _locks_out(function):
+    """Hold the lock of the run folder ``out=`` (:func:`polyloss.store.folder_lock`) while ``function``
+    runs: a second process training into the same folder is refused with
+    :class:`~polyloss.errors.FolderInUseError`. A run that diverged drops its checkpoint (its weights
+    are what blew up), so that the corrected rerun is not refused by a folder holding only that."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        out = kwargs.get("out")
+        if out is None:
+            return function(*args, **kwargs)
+        from ..store import folder_lock
+
+        with folder_lock(out):
+            try:
+                return function(*args, **kwargs)
+            except Exception as exc:
+                if type(exc).__name__ == "TrainingDivergedError" or (isinstance(exc, InvalidInputError)
+                                                                      and "diverged" in str(exc)):
+                    _drop_checkpoint(out)
+                raise
+
+    return wrapper
+
+
+def _drop_checkpoint(out) -> None:
+    from pathlib import Path
+
+    for name in ("checkpoint.json", "checkpoint.npz", "timing/checkpoint.json"):
+        (Path(out) / name).unlink(missing_ok=True)
+
+
+def _saved_piece(store, key: str, expect: dict, what: str):
+    """The arrays of piece ``key`` if it is whole and has the ``expect`` ed shapes; else None, after
+    a warning naming the file and what is wrong, the piece removed (it is computed again)."""
+    import warnings
+
+    problem = store.problem(key, expect)
+    if problem is None:
+        return store.load(key, expect)
+    warnings.warn(f"{problem}; the {what} is removed and computed again", stacklevel=3)
+    store.discard(key)
+    return None
+
+
+def _checkpoint(store, expect: dict, epochs: int):
+    """The saved checkpoint if it is whole, of this run's shapes, at an epoch in 1 … ``epochs``, with
+    finite weights; else None (reported, removed: training starts from epoch 0)."""
+    import warnings
+
+    ck = _saved_piece(store, "checkpoint", expect, "checkpoint")
+    if ck is None:
+        return None
+    epoch = int(ck["epoch"])
+    problem = None
+    if not 0 < epoch <= epochs:
+        problem = f"it is at epoch {epoch}, and this run has {epochs} epochs"
+    elif not (np.isfinite(ck["w1"]).all() and np.isfinite(ck["w2"]).all()):
+        problem = "its weights are not finite"
+    if problem is None:
+        return ck
+    warnings.warn(f"{store.directory / 'checkpoint.npz'}: {problem}; it is removed and training starts from "
+                  "epoch 0", stacklevel=3)
+    store.discard("checkpoint")
+    return None
+
+
+@_locks_out
 def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batch_size=DEFAULT_BATCH_SIZE,
                    learning_rate=DEFAULT_LEARNING_RATE, lr_decay=DEFAULT_LR_DECAY, keep_weights=False,
                    out=None, checkpoint_every=10, progress=True, dtype="float32", verify=True,
@@ -295,16 +364,22 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
         if not first_replica:
             stored.pop("first_replica")  # run folders written before first_replica existed still resume
         store = RunStore(out, stored)
-        if store.has("result"):
-            saved = store.load("result")
+        metrics = {k: (replicas,) for k in ReplicaResult.METRICS}
+        if keep_weights:
+            metrics.update(w1=(replicas, d, n_hidden), w2=(replicas, n_hidden, N_CLASSES))
+        saved = _saved_piece(store, "result", metrics, "result") if store.has("result") else None
+        if saved is not None:
             return ReplicaResult(config=cfg, seconds=store.meta("result").get("seconds", 0.0),
                                  **{k: saved[k] for k in saved})
 
     tdt = _torch_dtype(dtype)
     global_replicas = range(first_replica, first_replica + replicas)
     start_epoch = 0
+    ck = None
     if store is not None and store.has("checkpoint"):
-        ck = store.load("checkpoint")
+        ck = _checkpoint(store, {"w1": (replicas, d, n_hidden), "w2": (replicas, n_hidden, N_CLASSES), "epoch": ()},
+                         epochs)
+    if ck is not None:
         w1, w2 = _fresh(ck["w1"], tdt), _fresh(ck["w2"], tdt)
         start_epoch = int(ck["epoch"])
     else:
