@@ -154,9 +154,10 @@ def index_curves(result, *, ax=None):
         a.set_title(f"{labels[kind][1]} ({result.config.epochs} epochs, {result.config.index_samples} images)")
         a.grid(True, which="major", alpha=0.3)
         legend(a, [shading_handle("shaded: 95% interval of the mean (Student t)")] if shaded else [],
-               loc="upper right")  # the curves fall from the ceiling (upper left) to 0 (lower right)
+               loc="upper right")
     axes[0].set_ylabel("normalised index (fraction of the N eigenvalues)")
-    axes[0].set_ylim(bottom=0)
+    # no count exceeds the ceiling: the band above it holds the legend, clear of the curves
+    axes[0].set_ylim(0, 1.9 * max(ceilings + [reported]))
     return fig
 
 
