@@ -51,6 +51,28 @@ class TaskError(PolylossError, RuntimeError):
         self.key = key
 
 
+class MissingDependencyError(PolylossError, ImportError):
+    """An optional package that this feature needs is not installed: ``reason`` says what needs it,
+    ``fix`` how to install it (for example ``pip install 'polyloss[mnist]'``), ``package`` names it.
+    The message is both: ``"<reason>; to fix: <fix>"``."""
+
+    def __init__(self, reason: str, *, package: str | None = None, fix: str | None = None):
+        super().__init__(f"{reason}; to fix: {fix}" if fix else reason)
+        self.reason = reason
+        self.package = package
+        self.fix = fix
+
+
+class StageError(PolylossError, RuntimeError):
+    """One or more stages of ``polyloss reproduce`` could not run. The other stages ran and the summary
+    was written (``summary``: its path); ``failed`` maps each stage that did not run to why and how to fix it."""
+
+    def __init__(self, message: str, *, summary=None, failed: dict | None = None):
+        super().__init__(message)
+        self.summary = summary
+        self.failed = dict(failed or {})
+
+
 __all__ = [
     "PolylossError",
     "InvalidInputError",
@@ -61,4 +83,6 @@ __all__ = [
     "DamagedResultError",
     "TaskError",
     "FolderInUseError",
+    "MissingDependencyError",
+    "StageError",
 ]

@@ -36,7 +36,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .._validate import integer
-from ..errors import InvalidInputError, ResumeError
+from ..errors import InvalidInputError, ResumeError, StageError
 from ..store import atomic_write_json
 from .stage import Claim, Execution, Run, Stage, StageResult  # noqa: F401  (Claim, StageResult: public here too)
 
@@ -97,6 +97,7 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
     if from_results is None:
         _claim_results_folder(results, run)
     todo = [st for st in stages if only is None or st.name == only]
+    failed = {}  # stage name -> {"why", "fix"}: stages that could not run
     for n, st in enumerate(todo, start=1):
         marker = out / st.name / "stage.json"
         if from_results is None and marker.exists() and not force:
@@ -105,14 +106,21 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
                     and stored.get("seed") == run.seed and stored.get("data") == run.data
                     and stored.get("results") == str(results))
             if same:
+                (out / st.name / FAILED_FILE).unlink(missing_ok=True)  # an attempt failed since: the report stands
                 _say(progress, f"[{n}/{len(todo)}] {st.name}: done earlier, reused ({marker})")
                 continue
         t0 = time.perf_counter()
-        if st.compute is not None and from_results is None:
-            _say(progress, f"[{n}/{len(todo)}] {st.name}: {st.title}: computing into {results / st.name} ...")
-            st.compute(results, run, progress, execution)
-        _say(progress, f"[{n}/{len(todo)}] {st.name}: reporting into {out / st.name} ...")
-        result = st.report(results, out, run)
+        try:  # a stage that cannot run is recorded (why, how to fix) and the others still run
+            if st.compute is not None and from_results is None:
+                _say(progress, f"[{n}/{len(todo)}] {st.name}: {st.title}: computing into {results / st.name} ...")
+                st.compute(results, run, progress, execution)
+            _say(progress, f"[{n}/{len(todo)}] {st.name}: reporting into {out / st.name} ...")
+            result = st.report(results, out, run)
+        except Exception as exc:  # noqa: BLE001 (any error: recorded, re-raised as StageError at the end)
+            failed[st.name] = record_failure(out, st, run, exc)
+            _say(True, f"[{n}/{len(todo)}] {st.name}: NOT RUN: {failed[st.name]['why']}; "
+                       f"fix: {failed[st.name]['fix']}")
+            continue
         result.seconds = time.perf_counter() - t0
         atomic_write_json(marker, {"format": REPORT_FORMAT, "scale": run.scale, "seed": run.seed, "data": run.data,
                                    "title": st.title,
@@ -120,10 +128,17 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
                                    "executed_on": None if from_results is not None else execution.describe(),
                                    "task_seconds": task_seconds(results / st.name),
                                    **asdict(result)})
+        (out / st.name / FAILED_FILE).unlink(missing_ok=True)
         _say(progress, f"[{n}/{len(todo)}] {st.name}: finished in {result.seconds:.1f} s")
     from .summary import write_summary
 
-    return write_summary(out, stages)
+    summary = write_summary(out, stages)
+    if failed:
+        raise StageError(f"{len(failed)} of {len(todo)} stages did not run: "
+                         + "; ".join(f"{name} ({f['why']}; fix: {f['fix']})" for name, f in failed.items())
+                         + f". The other stages ran; the summary says which did not: {summary}",
+                         summary=summary, failed=failed)
+    return summary
 
 
 def _data_name(data) -> str:
@@ -173,6 +188,56 @@ def _claim_results_folder(results: Path, run: Run) -> None:
         return
     results.mkdir(parents=True, exist_ok=True)
     atomic_write_json(path, {**asdict(run), "polyloss_version": __version__})
+
+
+FAILED_FILE = "failed.json"
+"""Beside a stage's report (``<out>/<stage>/failed.json``): why its last attempt did not run and how to
+fix it; removed when the stage finishes. The summary lists such a stage as not run, with both."""
+
+
+def record_failure(out: Path, stage: Stage, run: Run, exc: BaseException) -> dict:
+    """Record that ``stage`` could not run because of ``exc``: why, how to fix it, and (for an error that
+    polyloss did not raise on purpose) the traceback, in ``<out>/<stage>/failed.json``. Returns
+    ``{"why", "fix"}``."""
+    import traceback
+
+    from ..errors import PolylossError
+
+    why, fix = _explain(exc, stage)
+    record = {"format": REPORT_FORMAT, "stage": stage.name, "title": stage.title, "scale": run.scale,
+              "seed": run.seed, "data": run.data, "why": why, "fix": fix, "error": str(exc),
+              "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if not isinstance(exc, PolylossError):
+        record["traceback"] = "".join(traceback.format_exception(exc))
+    try:
+        atomic_write_json(out / stage.name / FAILED_FILE, record)
+    except OSError:
+        pass  # the report folder itself is unusable: the StageError at the end still says why
+    return {"why": why, "fix": fix}
+
+
+def _explain(exc: BaseException, stage: Stage) -> tuple[str, str]:
+    """Why ``exc`` stopped the stage and how to fix it, from the first error in its chain that says (a
+    missing optional package names its install command); otherwise its first line, and: rerun the
+    stage once the cause is fixed."""
+    seen = set()
+    e = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if getattr(e, "fix", None):
+            return f"{type(e).__name__}: {getattr(e, 'reason', None) or _first_line(e)}", str(e.fix)
+        if isinstance(e, ModuleNotFoundError) and e.name:
+            return (f"{type(e).__name__}: {_first_line(e)}",
+                    f"pip install {e.name.split('.')[0]} (the package that provides it)")
+        e = e.__cause__ or e.__context__
+    return (f"{type(exc).__name__}: {_first_line(exc)}",
+            f"remove the cause, then run the same command again (or with --only {stage.name}): finished "
+            "stages are reused and saved results resume")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "(no message)"
 
 
 def _say(progress: bool, text: str) -> None:

@@ -27,6 +27,18 @@ def _load(out: Path, stages):
         yield st, (json.loads(marker.read_text()) if marker.exists() else None)
 
 
+def _failure(out: Path, st) -> dict | None:
+    """Why the stage's last attempt did not run and how to fix it (``<stage>/failed.json``), or None."""
+    path = out / st.name / "failed.json"
+    try:
+        record = json.loads(path.read_text())
+        return {"why": str(record["why"]), "fix": str(record["fix"])}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"why": f"its failure record {path} is unreadable", "fix": f"run the stage again (--only {st.name})"}
+
+
 def _verdict_md(v: dict) -> str:
     word = v["word"].upper() if v["word"] == "disagrees" else v["word"]
     return f"**{word}** ({v['criterion']}{'; ' + v['detail'] if v.get('detail') else ''})"
@@ -47,7 +59,14 @@ def write_summary(out, stages) -> Path:
         md += [text, ""]
         body.append(f"<p>{html.escape(text)}</p>")
     rows_md, rows_html = [], []
+    failures = {st.name: _failure(out, st) for st, _ in loaded}
     for st, data in loaded:
+        if failures[st.name] is not None:
+            f = failures[st.name]
+            rows_md.append(f"| {st.title} | | (stage did not run: {_cell(f['why'])}) | **NOT RUN** | |")
+            rows_html.append(f"<tr><td>{html.escape(st.title)}</td><td colspan=4>(stage did not run: "
+                             f"{html.escape(f['why'])})</td></tr>")
+            continue
         if data is None:
             rows_md.append(f"| {st.title} | | (stage not run) | | |")
             rows_html.append(f"<tr><td>{html.escape(st.title)}</td><td colspan=4>(stage not run)</td></tr>")
@@ -64,6 +83,14 @@ def write_summary(out, stages) -> Path:
     for st, data in loaded:
         md += [f"## {st.title}", ""]
         body.append(f"<h2>{html.escape(st.title)}</h2>")
+        if failures[st.name] is not None:
+            f = failures[st.name]
+            earlier = (f" An earlier report of this stage is in `{st.name}/` (its `stage.json`); it is not listed "
+                       "here because the last attempt failed." if data is not None else "")
+            text = f"**Not run**: {f['why']}. **To fix**: {f['fix']}.{earlier}"
+            md += [text, ""]
+            body.append(f"<p>{html.escape(text).replace('**', '')}</p>")
+            continue
         if data is None:
             md += [f"Not run yet (or not finished): `polyloss reproduce --only {st.name}` with this report's "
                    "`--scale`, `--results` and `--out` computes and reports it.", ""]

