@@ -16,9 +16,11 @@ from .errors import (
     DataError,
     InvalidInputError,
     LaTeXError,
+    MissingDependencyError,
     PolylossError,
     ResumeError,
     SizeLimitError,
+    StageError,
     TaskError,
 )
 
@@ -43,7 +45,7 @@ _LAZY = {
 
 __all__ = sorted(_LAZY) + [
     "PolylossError", "InvalidInputError", "SizeLimitError", "LaTeXError", "ResumeError",
-    "DataError", "DamagedResultError", "TaskError", "__version__",
+    "DataError", "DamagedResultError", "TaskError", "MissingDependencyError", "StageError", "__version__",
 ]
 
 
