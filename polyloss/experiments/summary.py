@@ -24,7 +24,13 @@ SCALE_TEXT = {
 def _load(out: Path, stages):
     for st in stages:
         marker = out / st.name / "stage.json"
-        yield st, (json.loads(marker.read_text()) if marker.exists() else None)
+        yield st, _read_marker(marker)  # None when missing or damaged (reported by name): not run
+
+
+def _read_marker(marker: Path):
+    from .reproduce import read_marker
+
+    return read_marker(marker)
 
 
 def _failure(out: Path, st) -> dict | None:
