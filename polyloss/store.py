@@ -444,7 +444,7 @@ class RunStore:
         if sorted(arrays) != sorted(expected) or any(
                 list(arrays[k].shape) != expected[k]["shape"] or arrays[k].dtype.str != expected[k]["dtype"]
                 for k in arrays):
-            raise DamagedResultError(f"{npz}: arrays do not match their description")
+            raise DamagedResultError(f"{npz}: arrays do not match their description {npz.with_suffix('.json').name}")
         for name, shape in (expect or {}).items():
             if name not in arrays:
                 raise DamagedResultError(f"{npz}: holds no array {name!r} (it should, for piece {key})")
