@@ -290,6 +290,8 @@ def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
          E_1    1.65287320
     """
     H = _check_H(H, maximum=H_MAX_THRESHOLDS)
+    if kmax is None:
+        raise InvalidInputError(f"kmax (the largest index) must be an integer in 0..{K_MAX_THRESHOLDS}, got None")
     kmax = _check_k(kmax, name="kmax (the largest index)", maximum=K_MAX_THRESHOLDS)
     dps = _check_dps(dps)
     e_inf, values = _thresholds(H, kmax, dps)

@@ -444,7 +444,10 @@ def _base_seed(rng) -> int:
         return int(rng.integers(2**62))
     if rng is None:
         return derive_seed(None)
-    as_generator(rng)  # refuses anything but a non-negative int, with the usual message
+    try:
+        as_generator(rng)  # refuses anything but a non-negative int
+    except InvalidInputError:
+        raise InvalidInputError(f"rng must be None, a non-negative int seed or a numpy Generator; got {rng!r}") from None
     return int(rng)
 
 

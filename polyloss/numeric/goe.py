@@ -127,7 +127,7 @@ def _check_dense(N: int, size: int) -> None:
     entries = size * N * N
     if entries > MAX_DENSE_ENTRIES:
         raise SizeLimitError(
-            f"{size} dense {N}x{N} GOE matrices need {entries * 8 / 2**30:.1f} GiB; the limit is "
+            f"size={size} dense {N}x{N} GOE matrices need {entries * 8 / 2**30:.1f} GiB; the limit is "
             f"{MAX_DENSE_ENTRIES * 8 / 2**30:.1f} GiB: use goe_eigenvalues (tridiagonal) or a smaller batch"
         )
 

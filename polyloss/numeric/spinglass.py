@@ -74,11 +74,15 @@ def _n_multisets(n: int, r: int) -> int:
 
 def coupling_bytes(Lambda: int, H: int, dtype=torch.float64) -> int:
     """Bytes of the packed couplings: C(Λ+H-2, H-1) · Λ entries (H = 3: Λ²(Λ+1)/2)."""
+    Lambda = integer("Lambda", Lambda, minimum=1)
+    H = integer("H", H, minimum=2, maximum=MAX_H)
     return _n_multisets(Lambda, H - 1) * Lambda * torch.empty((), dtype=dtype).element_size()
 
 
 def largest_Lambda(H: int, memory_bytes: int, dtype=torch.float64) -> int:
     """The largest Λ whose packed couplings fit in ``memory_bytes`` (computed from :func:`coupling_bytes`)."""
+    H = integer("H", H, minimum=2, maximum=MAX_H)
+    memory_bytes = integer("memory_bytes", memory_bytes, minimum=1, maximum=2**80)
     lo, hi = 1, 2
     while coupling_bytes(hi, H, dtype) <= memory_bytes:
         lo, hi = hi, hi * 2
@@ -441,7 +445,7 @@ class SphericalSpinGlass:
         """∇L(w) = f(w) @ M, shape (B, Λ): one matrix product for the whole batch."""
         w, single = self._as_batch(w)
         self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 2 * self.Lambda)
-        g = self._egrad(w)
+        g = _check_result("the Euclidean gradient", self._egrad(w), self.dtype)
         return g[0] if single else g
 
     def _egrad(self, w: torch.Tensor) -> torch.Tensor:
@@ -464,7 +468,7 @@ class SphericalSpinGlass:
         """L(w) (total, not per Λ), shape (B,); computed as w·∇L / H (Euler's identity)."""
         w, single = self._as_batch(w)
         self._check_batch_size("L(w)", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 2 * self.Lambda)
-        L = self._ham(w)
+        L = _check_result("L(w)", self._ham(w), self.dtype)
         return L[0] if single else L
 
     def _ham(self, w: torch.Tensor) -> torch.Tensor:
@@ -479,6 +483,8 @@ class SphericalSpinGlass:
         w, single = self._as_batch(w)
         self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 3 * self.Lambda)
         u, rg = self._energy_grad(w)
+        _check_result("the energy", u, self.dtype)
+        _check_result("the gradient", rg, self.dtype)
         return (u[0], rg[0]) if single else (u, rg)
 
     def _energy_grad(self, w: torch.Tensor):
@@ -490,7 +496,7 @@ class SphericalSpinGlass:
         """Riemannian gradient P ∇L with P = I - w w^T/‖w‖² (= I - w w^T/Λ on the sphere), (B, Λ)."""
         w, single = self._as_batch(w)
         self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 3 * self.Lambda)
-        g = self._rgrad(w)
+        g = _check_result("the gradient", self._rgrad(w), self.dtype)
         return g[0] if single else g
 
     def _rgrad(self, w: torch.Tensor) -> torch.Tensor:
@@ -504,7 +510,7 @@ class SphericalSpinGlass:
         """
         w, single = self._as_batch(w)
         self._check_hessian_size("the Euclidean Hessian", w.shape[0], 2)
-        out = self._ehess(w)
+        out = _check_result("the Euclidean Hessian", self._ehess(w), self.dtype)
         return out[0] if single else out
 
     def _check_hessian_size(self, what: str, B: int, copies: int) -> None:
@@ -542,7 +548,7 @@ class SphericalSpinGlass:
         choice("basis", basis, ("tangent", "ambient"))
         w, single = self._as_batch(w)
         self._check_hessian_size("the Riemannian Hessian", w.shape[0], 5)
-        out = self._hess(w, basis)
+        out = _check_result("the Hessian", self._hess(w, basis), self.dtype)
         return out[0] if single else out
 
     def _hess(self, w: torch.Tensor, basis: str = "tangent") -> torch.Tensor:
@@ -591,8 +597,8 @@ class SphericalSpinGlass:
         _check_size(f"the Hessians of a chunk of {min(step, w.shape[0])} points (Lambda={self.Lambda})",
                     min(step, w.shape[0]) * (6 * self.Lambda ** 2 + _n_multisets(self.Lambda, self.H - 2))
                     * self.M.element_size() + 3 * _CHUNK_BYTES, self.memory_limit)
-        return torch.cat([(torch.linalg.eigvalsh(self._hess(w[s:s + step])) < 0).sum(1)
-                          for s in range(0, w.shape[0], step)])
+        return torch.cat([(torch.linalg.eigvalsh(_check_result("the Hessian", self._hess(w[s:s + step]), self.dtype))
+                           < 0).sum(1) for s in range(0, w.shape[0], step)])
 
     def project(self, w) -> torch.Tensor:
         """Retraction to the sphere: w √Λ / ‖w‖ (a zero vector has no direction and is refused)."""
@@ -609,7 +615,7 @@ class SphericalSpinGlass:
         Refused up front (SizeLimitError) when the B Λ draws would not fit in ``memory_limit``.
         """
         B = integer("B", B, minimum=1)
-        _check_size(f"{B} random points of Lambda={self.Lambda}", B * self.Lambda * (16 + 2 * self.M.element_size()),
+        _check_size(f"random_points(B={B}) at Lambda={self.Lambda}", B * self.Lambda * (16 + 2 * self.M.element_size()),
                     self.memory_limit)
         if generator is None:
             generator = torch.Generator().manual_seed(
@@ -645,10 +651,18 @@ def _check_finite(name: str, t: torch.Tensor) -> None:
                                 + (" (after rounding to float32)" if t.dtype == torch.float32 else ""))
 
 
+def _check_result(what: str, out: torch.Tensor, dtype) -> torch.Tensor:
+    """``out`` itself, or InvalidInputError when finite points gave a non-finite value (overflow)."""
+    if not bool(torch.isfinite(out).all()):
+        raise InvalidInputError(f"{what} at w overflows {dtype} (w is finite, but far from the sphere "
+                                "||w||^2 = Lambda: project the points first, or use a float64 model)")
+    return out
+
+
 def _check_points(name: str, w: torch.Tensor) -> None:
     """Finite entries and rows of finite nonzero norm, in one pass and one device synchronisation."""
-    norms = torch.linalg.vector_norm(w, dim=1)
-    if bool(torch.isfinite(w).all() & (norms > 0).all() & torch.isfinite(norms).all()):
+    norms = torch.linalg.vector_norm(w, dim=1)  # NaN or inf in a row makes its norm NaN or inf
+    if bool(((norms > 0) & (norms < math.inf)).all()):
         return
     _check_finite(name, w)
     row = int(torch.nonzero(~((norms > 0) & torch.isfinite(norms)))[0, 0])

@@ -135,10 +135,13 @@ def _ordered_sector_integral(N: int, weight_exponent):
     return sympy.simplify(prefactor * radial_coeff * tau_integral)
 
 
-@functools.lru_cache(maxsize=None)
 def normalising_constant(N: int) -> sympy.Expr:
     r"""``Z_N = ∫_{ℝ^N} Π_{i<j}|λ_i-λ_j| e^{-N/2 Σ λ_i²} dλ`` (= N! times the ordered-sector integral)."""
-    N = _check_n(N)
+    return _normalising_constant(_check_n(N))  # checked before the cache (a list is not hashable)
+
+
+@functools.lru_cache(maxsize=None)
+def _normalising_constant(N: int) -> sympy.Expr:
     return sympy.simplify(math.factorial(N) * _ordered_sector_integral(N, lambda lam: 0))
 
 

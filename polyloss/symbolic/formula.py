@@ -83,14 +83,19 @@ class Formula:
 
     # --- numbers ---------------------------------------------------------------------------
     def subs(self, **values) -> sympy.Expr:
-        """The expression with some parameters replaced by values (exact where the values are)."""
+        """The expression with some parameters replaced by values (exact where the values are).
+
+        A value is a finite real number (int, float, Fraction, numpy scalar, mpmath mpf) or a sympy
+        expression (substituted as it is). None, text (sympy would parse and evaluate it as code),
+        booleans, complex numbers, NaN and ±inf are refused with InvalidInputError naming the parameter.
+        """
         by_name = {str(p): p for p in self.parameters}
         unknown = set(values) - set(by_name)
         if unknown:
             raise InvalidInputError(
                 f"Formula {self.name!r} has parameters {tuple(by_name)}; unknown: {sorted(unknown)}"
             )
-        return self.expr.subs({by_name[k]: sympy.sympify(v) for k, v in values.items()})
+        return self.expr.subs({by_name[k]: _substitution_value(k, v) for k, v in values.items()})
 
     def compile(self, backend: str = "numpy"):
         """A numeric function of the parameters, in :attr:`parameters` order.
@@ -101,6 +106,34 @@ class Formula:
         if backend not in BACKENDS:
             raise InvalidInputError(f"backend must be one of {BACKENDS}, got {backend!r}")
         return _compiled(self, backend)
+
+
+def _substitution_value(name: str, value) -> sympy.Basic:
+    """A value for :meth:`Formula.subs`: a sympy expression as it is, else a finite real number."""
+    import math
+    import numbers
+
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.logic.boolalg.Boolean):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, (str, bytes)):
+        raise InvalidInputError(f"{name} must be a real number or a sympy expression, got {value!r}")
+    try:
+        import mpmath
+
+        if isinstance(value, mpmath.mpf):
+            if not mpmath.isfinite(value):
+                raise InvalidInputError(f"{name} must be finite, got {value!r}")
+            return sympy.Float(value, mpmath.mp.dps)
+    except ImportError:  # pragma: no cover - mpmath comes with sympy
+        pass
+    if not isinstance(value, numbers.Real):
+        raise InvalidInputError(f"{name} must be a real number or a sympy expression, got {value!r}"
+                                + (" (complex values are refused)" if isinstance(value, numbers.Complex) else ""))
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    if not math.isfinite(float(value)):
+        raise InvalidInputError(f"{name} must be finite, got {value!r}")
+    return sympy.sympify(value)
 
 
 @functools.lru_cache(maxsize=None)
