@@ -75,8 +75,9 @@ MAX_N_DENSITY = 20_000
 #: most digits of the mpmath density path (``dps``): dps = 100 at N = 10 takes about 10 s, and mpmath's
 #: erfc overflows in the far tail at a few hundred digits
 MAX_DPS = 100
-#: largest N for the mpmath density path (its cost grows like N²: N = 30 at 30 digits takes about 6 s)
-MAX_N_MPMATH = 100
+#: largest N for the mpmath density path (its cost grows like N²: measured N = 20 at 100 digits 51 s,
+#: N = 50 at 30 digits 38 s, N = 100 at 15 digits 55 s; N = 60 at 100 digits about 8 minutes)
+MAX_N_MPMATH = 60
 #: most GOE draws (``samples``) of the Monte Carlo methods
 MAX_SAMPLES = 100_000_000
 #: most work of one Monte Carlo call, in elementary terms: ``samples × max(N, 10)²`` for "montecarlo"
@@ -186,12 +187,15 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
         method: ``"auto"`` | ``"density"`` | ``"joint"`` | ``"montecarlo"`` | ``"planted"`` (module
             docstring). ``auto``: density for the total, joint for N ≤ 3, planted for k ∈ {0, 1} and
             ``u`` below ``-E_∞`` (where plain Monte Carlo fails), montecarlo otherwise.
-        samples: GOE draws for the Monte Carlo methods.
+        samples: GOE draws for the Monte Carlo methods, 2 .. :data:`MAX_SAMPLES`. A Monte Carlo call
+            whose work (:data:`MAX_WORK`) or chunk memory (half the free memory) is too large is
+            refused up front with SizeLimitError, giving the size it would need.
         rng: the Monte Carlo methods' seed: an int (reproducible), a numpy Generator (one integer is
             drawn from it and used as the int seed: a generator in the same state gives the same
             result, and the generator advances by one draw), or None (fresh entropy). Chunk c of
             2000 draws uses ``derive_seed(seed, "chunk", c)`` (module docstring).
-        dps: digits for the ``density`` method run in mpmath (slow; float64 is already exact to ~1e-12).
+        dps: digits for the ``density`` method run in mpmath (slow; float64 is already exact to ~1e-12):
+            10 .. :data:`MAX_DPS` (100), for N up to :data:`MAX_N_MPMATH` (60); only with the density method.
         progress: a tqdm bar on stderr (tasks of the Monte Carlo methods).
         executor: where the Monte Carlo chunks run (:mod:`polyloss.execution`: None for this process,
             an int for local worker processes, a ``LocalWorkers``, a ``concurrent.futures.Executor``
