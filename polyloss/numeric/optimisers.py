@@ -83,7 +83,18 @@ class Refinement:
 
 
 def sgd_schedule(t, base: float, decay: float = 0.0015) -> float:
-    """The authors' step size ``base / (1 + decay t)`` (their code ``sgd.lua``; the paper's experiments section)."""
+    """The authors' step size ``base / (1 + decay t)`` (their code ``sgd.lua``; the paper's experiments section).
+
+    ``t`` a step number >= 0, ``base`` > 0 and ``decay`` >= 0 finite reals (checked; the descent's own
+    loop uses the unchecked :func:`_sgd_rate`).
+    """
+    t = real("t", t, minimum=0.0)
+    base = real("base", base, minimum=0.0, open_minimum=True)
+    decay = real("decay", decay, minimum=0.0)
+    return _sgd_rate(t, base, decay)
+
+
+def _sgd_rate(t, base: float, decay: float = 0.0015) -> float:
     return base / (1.0 + decay * t)
 
 
@@ -150,8 +161,8 @@ def descend(model, w0, method: str = "gd", *, steps=None, lr=None, seed=None, pr
             pieces = model.split(P, seed=derive_seed(seed, "pieces"))
         else:
             pieces = _check_pieces(pieces, model, P)
-        phases = [(steps, _schedule(lr, lambda t: sgd_schedule(t, 0.3)), pieces, 0.0),
-                  (full_steps, lambda k: sgd_schedule(k, 0.2), [model], 0.0)]
+        phases = [(steps, _schedule(lr, lambda t: _sgd_rate(t, 0.3)), pieces, 0.0),
+                  (full_steps, lambda k: _sgd_rate(k, 0.2), [model], 0.0)]
     else:
         steps = 2000 if steps is None else integer("steps", steps, minimum=0, maximum=MAX_STEPS)
         full_steps = 200 if full_steps is None else integer("full_steps", full_steps, minimum=0, maximum=MAX_STEPS)
