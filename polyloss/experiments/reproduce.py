@@ -70,6 +70,10 @@ def reproduce(out="report", *, results=None, from_results=None, **options) -> Pa
 
     from ..store import folder_lock
 
+    refused = (options.get("scale") not in (None, *SCALES) or options.get("only") not in (None, *stage_names())
+               or (from_results is not None and not (Path(from_results) / RUN_FILE).is_file()))
+    if refused:  # _reproduce says why, and no folder is made for a run that cannot start
+        return _reproduce(out, results=results, from_results=from_results, **options)
     folders = {Path(out).resolve()}
     if from_results is None:
         folders.add(Path(out if results is None else results).resolve())
