@@ -240,7 +240,7 @@ def folder_lock(directory):
                 raise InvalidInputError(f"cannot lock run folder {directory} ({path}: {exc.strerror or exc})") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            except BlockingIOError:
                 try:
                     holder = os.read(fd, 200).decode("utf-8", "replace").strip()
                 finally:
@@ -248,6 +248,11 @@ def folder_lock(directory):
                 raise FolderInUseError(
                     f"run folder {directory} is in use by {holder or 'another process'} (it holds {path}); "
                     "nothing was touched. Wait for that run to finish, or use another --out folder.") from None
+            except OSError as exc:  # a file system without locks (some network mounts): go on, and say so
+                import warnings
+
+                warnings.warn(f"cannot lock run folder {directory} ({exc.strerror or exc}); running without the "
+                              "lock: do not start a second run into it meanwhile", stacklevel=3)
             os.ftruncate(fd, 0)
             os.write(fd, f"pid {os.getpid()} on {_hostname()} since "
                          f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}\n".encode())
@@ -262,6 +267,8 @@ def folder_lock(directory):
                 del _LOCKS[key]
                 try:
                     fcntl.flock(held[0], fcntl.LOCK_UN)
+                except OSError:
+                    pass  # never locked (a file system without locks); closing releases it anyway
                 finally:
                     os.close(held[0])
 
