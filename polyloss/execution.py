@@ -56,6 +56,8 @@ from .store import RunStore, folder_lock
 __all__ = ["Task", "Plan", "LocalWorkers", "MAX_RESTARTS", "describe_executor", "cached", "clear_cache", "DISTRIBUTED_HINT"]
 
 MAX_RESTARTS = 3
+#: most local worker processes and threads per task (a machine with more cores than this is a cluster: use Dask)
+MAX_LOCAL_WORKERS = 1024
 """How many times a pool of local worker processes is replaced after a worker died, in one run."""
 
 DISTRIBUTED_HINT = "install the extra: pip install 'polyloss[distributed]' (dask and distributed)"
@@ -264,7 +266,8 @@ def _runner(executor, threads):
     if executor is None:
         return _Serial()
     if _is_int(executor):
-        workers = LocalWorkers(integer("executor (number of worker processes)", executor, minimum=1),
+        workers = LocalWorkers(integer("executor (number of worker processes)", executor, minimum=1,
+                                   maximum=MAX_LOCAL_WORKERS),
                                threads=threads or 1)
         return _Temporary(workers, workers.close)
     if isinstance(executor, LocalWorkers):
@@ -363,8 +366,8 @@ class LocalWorkers:
     """
 
     def __init__(self, n: int, *, threads: int = 1):
-        self.n = integer("workers", n, minimum=1)
-        self.threads = integer("threads", threads, minimum=1)
+        self.n = integer("workers", n, minimum=1, maximum=MAX_LOCAL_WORKERS)
+        self.threads = integer("threads", threads, minimum=1, maximum=MAX_LOCAL_WORKERS)
         self.pool = None
 
     def __repr__(self):

@@ -273,3 +273,16 @@ def test_a_folder_of_the_earlier_version_is_named_as_such(tmp_path):
     (folder / "config.json").write_text(json.dumps({"config": {"seed": 7, "n": 50}, "polyloss_version": "0.1.0"}))
     with pytest.raises(ResumeError, match="written by polyloss 0.1.0"):
         RunStore(folder, {"seed": 7, "n": 50})
+
+
+def test_local_worker_counts_have_an_upper_limit():
+    from polyloss.errors import InvalidInputError
+    from polyloss.execution import MAX_LOCAL_WORKERS, LocalWorkers, _runner
+
+    for bad in (0, -1, MAX_LOCAL_WORKERS + 1, 10**9):
+        with pytest.raises(InvalidInputError, match="workers"):
+            LocalWorkers(bad)
+        with pytest.raises(InvalidInputError, match="executor"):
+            _runner(bad, 1)
+    with pytest.raises(InvalidInputError, match="threads"):
+        LocalWorkers(1, threads=10**9)
