@@ -12,16 +12,35 @@ from contextlib import contextmanager
 
 from .errors import InvalidInputError
 
-__all__ = ["as_device", "available_memory_bytes", "blas_threads", "set_torch_threads", "share_memory_between",
+__all__ = ["as_device", "available_devices", "available_memory_bytes", "check_fits", "blas_threads", "set_torch_threads", "share_memory_between",
            "start_worker", "torch_threads", "usable_cores"]
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
+def available_devices() -> list:
+    """The devices this torch build and machine can use, as strings: ``["cpu"]``, then ``"cuda:0"`` …
+    for each visible GPU and ``"mps"`` where Apple's Metal backend is available."""
+    import torch
+
+    out = ["cpu"]
+    if torch.cuda.is_available():
+        out += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        out.append("mps")
+    return out
+
+
+def _available_text() -> str:
+    return "available here: " + ", ".join(repr(d) for d in available_devices())
+
+
 def as_device(device="cpu"):
     """``device`` ("cpu", "cuda", "cuda:1", "mps" or a ``torch.device``) as a ``torch.device`` that exists here.
 
-    A device this torch build or machine lacks is refused with a message that says what is available.
+    A device this torch build or machine lacks, or a string that names no device, is refused with
+    :class:`~polyloss.errors.InvalidInputError`, whose message names the devices available here
+    (:func:`available_devices`).
     """
     import torch
 
@@ -31,24 +50,52 @@ def as_device(device="cpu"):
         try:
             dev = torch.device(device)
         except (RuntimeError, ValueError):
-            raise InvalidInputError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}") from None
+            raise InvalidInputError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r} "
+                                    f"({_available_text()})") from None
     else:
-        raise InvalidInputError(f"device must be a string such as 'cpu' or 'cuda', or a torch.device; got {device!r}")
+        raise InvalidInputError(f"device must be a string such as 'cpu' or 'cuda', or a torch.device; got {device!r} "
+                                f"({_available_text()})")
     if dev.type == "cpu":
         return dev
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             build = "a CPU-only build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}, but no GPU is visible"
             raise InvalidInputError(f"device {device!r} asked for, but this torch ({torch.__version__}) is {build}; "
-                                    "use device='cpu'")
+                                    f"{_available_text()}")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise InvalidInputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) visible")
+            raise InvalidInputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) visible; "
+                                    f"{_available_text()}")
         return dev
     if dev.type == "mps":
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-            raise InvalidInputError(f"device {device!r} asked for, but MPS is not available here; use device='cpu'")
+            raise InvalidInputError(f"device {device!r} asked for, but MPS is not available here; {_available_text()}")
         return dev
-    raise InvalidInputError(f"device type {dev.type!r} is not supported; use 'cpu', 'cuda' or 'mps'")
+    raise InvalidInputError(f"device type {dev.type!r} is not supported; use 'cpu', 'cuda' or 'mps' "
+                            f"({_available_text()})")
+
+
+def check_fits(need: int, what: str, *, device="cpu", max_bytes=None, advice: str = "") -> int:
+    """Refuse up front work whose estimated peak memory ``need`` (bytes) exceeds the limit.
+
+    The limit is ``max_bytes`` or, by default, half of :func:`available_memory_bytes` of ``device``.
+    Raises :class:`~polyloss.errors.SizeLimitError` with the size needed, the limit and ``advice``
+    ("{what} needs about X GiB on cpu (limit Y GiB, half of its available memory); {advice}").
+    Returns the limit.
+    """
+    from ._validate import integer
+    from .errors import SizeLimitError
+
+    dev = as_device(device)
+    limit = available_memory_bytes(dev) // 2 if max_bytes is None else integer("max_bytes", max_bytes, minimum=1)
+    if need > limit:
+        raise SizeLimitError(f"{what} needs about {_gib(need)} on {dev} (limit {_gib(limit)}"
+                             f"{', half of its available memory' if max_bytes is None else ''})"
+                             + (f"; {advice}" if advice else ""))
+    return limit
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n < 2**50 else f"{n / 2**30:.3g} GiB"
 
 
 _SHARED_BY = 1  # worker processes of this machine that share its memory (set in each local worker)

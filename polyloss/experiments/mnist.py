@@ -164,6 +164,8 @@ class MnistExperimentConfig:
         return cls(**{**stored, "widths": tuple(stored["widths"]), "index_widths": tuple(stored["index_widths"])})
 
     def __post_init__(self):
+        if isinstance(self.widths, (str, bytes)) or not hasattr(self.widths, "__iter__"):
+            raise InvalidInputError(f"widths must be a non-empty list of positive integers; got {self.widths!r}")
         widths = tuple(self.widths)
         if not widths:
             raise InvalidInputError("widths must be a non-empty list of positive integers, got ()")
@@ -173,6 +175,14 @@ class MnistExperimentConfig:
         integer("replicas", self.replicas, minimum=2)  # a correlation needs two replicas
         integer("epochs", self.epochs, minimum=0)
         integer("seed", self.seed, minimum=0)
+        integer("batch_size", self.batch_size, minimum=1)
+        from .._validate import real
+
+        real("learning_rate", self.learning_rate, minimum=0.0, open_minimum=True)
+        real("lr_decay", self.lr_decay, minimum=0.0)
+        if not isinstance(self.data, str) or not self.data:
+            raise InvalidInputError(f"data must be 'embedded' or the path of a folder of MNIST IDX files (a string); "
+                                    f"got {self.data!r}")
         integer("anneal_runs", self.anneal_runs, minimum=0)
         integer("block", self.block, minimum=1)
         if self.block % ALIGNED_REPLICAS:
@@ -727,6 +737,8 @@ def _run_locked(config, out, ds, executor, threads, device, progress, force) -> 
 def training_subset(n: int, k: int, seed: int) -> np.ndarray:
     """k of the n training rows, drawn without replacement with a fixed seed (the embedded set is sorted
     by digit, so a prefix would hold only zeros and ones)."""
+    n, k = integer("n", n, minimum=1), integer("k", k, minimum=1)
+    seed = integer("seed", seed, minimum=0)
     return np.sort(np.random.default_rng(derive_seed(seed, "subset")).permutation(n)[: min(k, n)])
 
 
@@ -746,7 +758,13 @@ def path_statistics(w1, w2, x, y) -> dict:
       (both 0 under assumption 3, independence of X and A).
     * ``relative_distance``: ``‖f - f_ρ‖ / ‖f‖`` over samples and logits, f_ρ = ρ x^T W_1 W_2 the
       ρ-averaged path polynomial (the paper's Eq. (2) [unverified]); ``averaged_accuracy``: the accuracy of argmax f_ρ.
+
+    Bad input (not real and finite, shapes that do not fit, no samples, labels outside 0..C-1) is
+    refused with :class:`~polyloss.errors.InvalidInputError` naming the argument.
     """
+    from ..numeric.network_hessian import _check_network
+
+    _check_network(w1, w2, x, y)
     x = np.asarray(x, dtype=np.float64)
     w1, w2 = np.asarray(w1, dtype=np.float64), np.asarray(w2, dtype=np.float64)
     z = x @ w1

@@ -62,15 +62,69 @@ MNIST_RAW_SIZES = {
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+def check_labels(name: str, y, n: int | None = None, classes: int = N_CLASSES) -> np.ndarray:
+    """``y`` as an int64 array of class labels ``0 … classes-1``, of length ``n`` if given.
+
+    Refused with :class:`~polyloss.errors.InvalidInputError`: None, strings, complex or fractional
+    numbers, a shape other than ``(n,)``, labels out of range.
+    """
+    if y is None or isinstance(y, (str, bytes)):
+        raise InvalidInputError(f"{name} must be integer class labels 0..{classes - 1}; got {y!r}")
+    try:
+        arr = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{name} must be integer class labels 0..{classes - 1} (a 1-d array)") from exc
+    if arr.dtype.kind not in "iu":
+        raise InvalidInputError(f"{name} must be integer class labels 0..{classes - 1}; got an array of dtype "
+                                f"{arr.dtype}")
+    if arr.ndim != 1 or (n is not None and len(arr) != n):
+        want = f"({n},)" if n is not None else "(n,)"
+        raise InvalidInputError(f"{name} must have shape {want} (one label per image); got {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() >= classes):
+        raise InvalidInputError(f"{name} must be class labels 0..{classes - 1}; got values from {arr.min()} to "
+                                f"{arr.max()}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_images(name: str, x, n_inputs: int | None = None) -> np.ndarray:
+    """``x`` as a real, finite array of shape ``(n, d)`` with ``n ≥ 1`` (``d = n_inputs`` if given); its
+    float dtype is kept. Refused with :class:`~polyloss.errors.InvalidInputError` otherwise."""
+    from .._validate import real_array
+
+    checked = real_array(name, x)
+    raw = np.asarray(x)
+    arr = raw if raw.dtype.kind == "f" else checked
+    if arr.ndim != 2 or (n_inputs is not None and arr.shape[1] != n_inputs):
+        want = f"(n, {n_inputs})" if n_inputs is not None else "(n, d)"
+        raise InvalidInputError(f"{name} must have shape {want}, one row per image; got {arr.shape}")
+    if arr.shape[0] == 0:
+        raise InvalidInputError(f"{name} holds no images (shape {arr.shape}): losses and accuracies over an empty "
+                                "set are undefined")
+    return arr
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Inputs (float32, shape (n, 100), pixels in [0, 1]) and integer labels 0..9, train and test."""
+    """Inputs (float32, shape (n, 100), pixels in [0, 1]) and integer labels 0..9, train and test.
+
+    Checked on construction (:class:`~polyloss.errors.InvalidInputError`): inputs real and finite, of
+    shape ``(n, d)`` with the same d for train and test and at least one image in each set; labels
+    integers 0..9, one per image.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
     name: str
+
+    def __post_init__(self):
+        x_train = check_images("x_train", self.x_train)
+        x_test = check_images("x_test", self.x_test, x_train.shape[1])
+        object.__setattr__(self, "x_train", x_train)
+        object.__setattr__(self, "x_test", x_test)
+        object.__setattr__(self, "y_train", check_labels("y_train", self.y_train, len(x_train)))
+        object.__setattr__(self, "y_test", check_labels("y_test", self.y_test, len(x_test)))
 
     @property
     def n_inputs(self) -> int:
@@ -86,7 +140,9 @@ def downsample(images) -> np.ndarray:
 
     Zero-pad to 30×30, average each 3×3 block: ``out[a, b] = (1/9) Σ_{i,j<3} pad[3a+i, 3b+j] / 255``.
     """
-    arr = np.asarray(images, dtype=np.float64)
+    from .._validate import real_array
+
+    arr = real_array("images", images)
     if arr.ndim == 2 and arr.shape[1] == 784:
         arr = arr.reshape(-1, 28, 28)
     if arr.ndim != 3 or arr.shape[1:] != (28, 28):
@@ -263,5 +319,5 @@ def load_data(data=None, *, verify: bool = True) -> Dataset:
     raise InvalidInputError(f"data must be None, 'embedded', a folder of MNIST IDX files or a Dataset; got {data!r}")
 
 
-__all__ = ["Dataset", "downsample", "embedded_mnist", "embedded_sample_path", "read_embedded_sample", "read_idx",
-           "load_mnist_folder", "load_data", "MNIST_MD5", "MNIST_EXTRA_FIX"]
+__all__ = ["Dataset", "check_images", "check_labels", "downsample", "embedded_mnist", "embedded_sample_path",
+           "read_embedded_sample", "read_idx", "load_mnist_folder", "load_data", "MNIST_MD5", "MNIST_EXTRA_FIX"]

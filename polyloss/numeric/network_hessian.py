@@ -182,9 +182,20 @@ def flatten(w1, w2, *, device="cpu"):
                       torch.as_tensor(np.asarray(w2), dtype=torch.float64).reshape(-1)]).to(device)
 
 
-def _check_network(w1, w2):
-    if np.ndim(w1) != 2 or np.ndim(w2) != 2 or np.shape(w1)[1] != np.shape(w2)[0]:
+def _check_network(w1, w2, x=None, y=None):
+    """Refuse (InvalidInputError, naming the argument) weights that are not real, finite and of shapes
+    (d, n_1), (n_1, C); and, when given, inputs x that are not a real, finite (n, d) array with n ≥ 1,
+    and labels y that are not n integers in 0 … C-1."""
+    from .._validate import real_array
+
+    w1, w2 = real_array("w1", w1), real_array("w2", w2)
+    if w1.ndim != 2 or w2.ndim != 2 or w1.shape[1] != w2.shape[0]:
         raise InvalidInputError(f"w1 must be (d, n_1) and w2 (n_1, 10); got {np.shape(w1)} and {np.shape(w2)}")
+    if x is not None or y is not None:
+        from .data import check_images, check_labels
+
+        x = check_images("x", x, w1.shape[0])
+        check_labels("y", y, len(x), classes=w2.shape[1])
 
 
 def loss_and_gradient_norm(w1, w2, x, y, *, device="cpu") -> tuple:
@@ -193,7 +204,7 @@ def loss_and_gradient_norm(w1, w2, x, y, *, device="cpu") -> tuple:
 
     from .._device import as_device
 
-    _check_network(w1, w2)
+    _check_network(w1, w2, x, y)
     dev = as_device(device)
     theta = flatten(w1, w2, device=dev)
     grad, value = tf.grad_and_value(flat_loss(x, y, np.shape(w1)[1], np.shape(w2)[1], device=dev))(theta)
@@ -209,6 +220,7 @@ def hvp_function(w1, w2, x, y, *, device="cpu"):
 
     from .._device import as_device
 
+    _check_network(w1, w2, x, y)
     dev = as_device(device)
     theta = flatten(w1, w2, device=dev)
     grad = tf.grad(flat_loss(x, y, np.shape(w1)[1], np.shape(w2)[1], device=dev))
@@ -242,7 +254,7 @@ def _dense_tensor(w1, w2, x, y, *, max_bytes, chunk: int, device):
 
     from .._device import as_device
 
-    _check_network(w1, w2)
+    _check_network(w1, w2, x, y)
     dev = as_device(device)
     chunk = integer("chunk", chunk, minimum=1)
     limit = _max_bytes(max_bytes, dev)
@@ -301,8 +313,8 @@ def dense_index(w1, w2, x, y, *, relative=None, absolute=None, max_bytes: int | 
 
 # ------------------------------------------------------------------------- G + R, independently
 def _parts(w1, w2, x, y):
+    _check_network(w1, w2, x, y)
     w1, w2 = np.asarray(w1, dtype=np.float64), np.asarray(w2, dtype=np.float64)
-    _check_network(w1, w2)
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
     z = x @ w1
     active = (z > 0).astype(np.float64)  # σ'(z), with σ'(0) = 0 as autograd takes it
@@ -421,7 +433,7 @@ def hessian_index(w1, w2, x, y, *, relative=None, absolute=None, method: str = "
 
     kind, t = threshold(relative, absolute)
     choice("method", method, ("auto", "dense", "lanczos"))
-    _check_network(w1, w2)
+    _check_network(w1, w2, x, y)
     dev = as_device(device)
     if method == "dense" or method == "auto" and dense_bytes(w1, w2, y) <= _max_bytes(max_bytes, dev):
         return dense_index(w1, w2, x, y, **{kind: t}, max_bytes=max_bytes, device=dev)

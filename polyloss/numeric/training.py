@@ -31,6 +31,20 @@ Memory: a call is refused up front (:class:`~polyloss.errors.SizeLimitError`) wh
 (:func:`training_bytes`: weights, data, one epoch's orders, and the larger of one SGD step and one
 chunk of the final evaluation) exceeds ``max_bytes``, by default half of the device's available memory.
 
+Divergence (a blow-up is never reported as success): a replica *diverges* when, after some epoch,
+its weights or its batch loss are not finite, or a weight exceeds :data:`MAX_ABS_WEIGHT` in size
+(1000 times the initial scale; the 5,000 paper-scale networks of results/ end below 3); or when, at
+the end, every hidden ReLU is off on every training image (the network outputs 0 and its loss is
+log 10; how a learning rate that is far too large usually ends, with finite weights), or its
+training loss exceeds its initial training loss by more than :data:`LOSS_MARGIN` nats. By default
+(``on_divergence="raise"``) :func:`train_replicas` then raises
+:class:`~polyloss.errors.TrainingDivergedError`, naming each diverged replica, the epoch after which
+it was detected and the reason; the error's ``result`` holds every replica (the healthy ones as
+well), flagged, and nothing is saved as the run's result (a rerun trains again).
+``on_divergence="mark"`` instead returns (and saves) the result with the flags
+(:attr:`ReplicaResult.diverged`, :attr:`ReplicaResult.divergence`). The checks do not change the
+arithmetic: a healthy run gives the same numbers as before them.
+
 R replicas train together: weights are stacked as ``W_1: (R, 100, n_1)``, ``W_2: (R, n_1, 10)`` and
 every step is three batched matrix products forward and three backward (``torch.bmm``), with the
 gradient written out by hand:
@@ -47,8 +61,8 @@ import numpy as np
 
 from .._random import as_generator, derive_seed
 from .._validate import choice, integer, real
-from ..errors import InvalidInputError, SizeLimitError
-from .data import N_CLASSES, N_INPUTS, load_data
+from ..errors import InvalidInputError, SizeLimitError, TrainingDivergedError
+from .data import N_CLASSES, N_INPUTS, check_labels, load_data
 
 DEFAULT_LEARNING_RATE = 0.1
 DEFAULT_LR_DECAY = 0.05
@@ -56,6 +70,17 @@ DEFAULT_BATCH_SIZE = 100
 EVAL_CHUNK = 2000  # images per chunk of the final evaluation (fixed: the sums depend on it)
 ALIGNED_REPLICAS = 16
 """Blocks of replicas starting at a multiple of this train bit for bit as in one call (module docstring)."""
+MAX_ABS_WEIGHT = 1e3
+"""A replica with a weight larger than this in size has diverged (initial weights are in [-1, 1])."""
+LOSS_MARGIN = 0.1
+"""A replica whose final training loss exceeds its initial one by more than this (nats) has diverged."""
+DIVERGENCE_REASONS = {
+    1: "its weights or its loss are not finite (NaN or inf)",
+    2: f"a weight exceeds {MAX_ABS_WEIGHT:g} in size",
+    3: "every hidden ReLU is off on every training image (the network outputs 0, loss log 10)",
+    4: f"its training loss rose by more than {LOSS_MARGIN} nats above its initial value",
+}
+"""Codes of :attr:`ReplicaResult.diverged_code` (0: healthy)."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +115,35 @@ class ReplicaResult:
     w1: np.ndarray | None = None  # (R, 100, n_1)
     w2: np.ndarray | None = None  # (R, n_1, 10)
     seconds: float = 0.0
+    diverged_epoch: np.ndarray | None = None  # (R,) int: epochs done when divergence was detected, -1 healthy
+    diverged_code: np.ndarray | None = None  # (R,) int: DIVERGENCE_REASONS key, 0 healthy
+    initial_train_loss: np.ndarray | None = None  # (R,) the training loss of the initial weights
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """Bool per replica: did it diverge (module docstring)? All False when no replica did."""
+        if self.diverged_code is None:
+            return np.zeros(len(self.train_loss), dtype=bool)
+        return np.asarray(self.diverged_code) > 0
+
+    @property
+    def divergence(self) -> list:
+        """One dict per diverged replica: ``replica`` (global number), ``epoch`` (epochs done when it was
+        detected), ``reason`` (words); empty when every replica is healthy."""
+        if self.diverged_code is None:
+            return []
+        first = self.config.first_replica
+        return [{"replica": first + r, "epoch": int(self.diverged_epoch[r]),
+                 "reason": DIVERGENCE_REASONS[int(code)]}
+                for r, code in enumerate(np.asarray(self.diverged_code)) if code > 0]
 
     def arrays(self) -> dict:
         out = {k: getattr(self, k) for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         if self.w1 is not None:
             out.update(w1=self.w1, w2=self.w2)
+        if self.diverged_code is not None and np.any(np.asarray(self.diverged_code) > 0):
+            out.update(diverged_epoch=self.diverged_epoch, diverged_code=self.diverged_code,
+                       initial_train_loss=self.initial_train_loss)
         return out
 
     METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
@@ -143,9 +192,20 @@ def _torch_dtype(name):
 
 
 def initial_weights(n_inputs: int, n_hidden: int, seed: int, replica: int, dtype: str = "float64"):
-    """Replica ``replica``'s initial (W_1, W_2), iid uniform on [-1, 1], from its own torch generator."""
+    """Replica ``replica``'s initial (W_1, W_2), iid uniform on [-1, 1], from its own torch generator.
+
+    Sizes that would not fit in memory are refused up front (:class:`~polyloss.errors.SizeLimitError`).
+    """
     import torch
 
+    n_inputs, n_hidden = integer("n_inputs", n_inputs, minimum=1), integer("n_hidden", n_hidden, minimum=1)
+    seed, replica = integer("seed", seed, minimum=0), integer("replica", replica, minimum=0)
+    choice("dtype", dtype, ("float32", "float64"))
+    if (n_inputs + N_CLASSES) * n_hidden > 1 << 24:  # large: check the memory (float64 draws, then the copy)
+        from .._device import check_fits
+
+        check_fits(16 * (n_inputs + N_CLASSES) * n_hidden, f"initial weights of width {n_hidden}",
+                   advice="use a smaller width")
     gen = torch.Generator().manual_seed(derive_seed(seed, "init", replica))
     w1 = torch.rand(n_inputs, n_hidden, generator=gen, dtype=torch.float64) * 2 - 1
     w2 = torch.rand(n_hidden, N_CLASSES, generator=gen, dtype=torch.float64) * 2 - 1
@@ -154,11 +214,14 @@ def initial_weights(n_inputs: int, n_hidden: int, seed: int, replica: int, dtype
 
 def epoch_order(seed: int, replica: int, epoch: int, n: int) -> np.ndarray:
     """The order in which replica ``replica`` visits the n training images in epoch ``epoch``."""
+    seed, replica = integer("seed", seed, minimum=0), integer("replica", replica, minimum=0)
+    epoch, n = integer("epoch", epoch, minimum=0), integer("n", n, minimum=0)
     return np.random.default_rng(derive_seed(seed, "order", replica, epoch)).permutation(n).astype(np.int64)
 
 
 def batches(n: int, batch_size: int):
     """Slices of one epoch: ``[0, B), [B, 2B), ...``, the last one holding the remainder."""
+    n, batch_size = integer("n", n, minimum=0), integer("batch_size", batch_size, minimum=1)
     return [slice(a, min(a + batch_size, n)) for a in range(0, n, batch_size)]
 
 
@@ -177,12 +240,9 @@ def sgd_step(w1, w2, x, onehot, lr):
     return loss
 
 
-def evaluate(w1, w2, x, y, *, chunk: int = EVAL_CHUNK, device=None):
-    """Mean cross-entropy and accuracy of every replica on (x, y); arrays of shape (R,).
-
-    ``w1``: (R, d, n_1), ``w2``: (R, n_1, 10) (torch or numpy); ``x``: (n, d); ``y``: (n,) labels.
-    ``device``: where the products run (default: where ``w1`` is; numpy arrays: the CPU).
-    """
+def _evaluate(w1, w2, x, y, *, chunk: int = EVAL_CHUNK, device=None, alive: bool = False):
+    """:func:`evaluate` without the checks; ``alive=True`` also returns, per replica, how many hidden
+    units are on (``z > 0``) for at least one of the inputs."""
     import torch
 
     from .._device import as_device
@@ -194,14 +254,88 @@ def evaluate(w1, w2, x, y, *, chunk: int = EVAL_CHUNK, device=None):
     y = _fresh(y, torch.long).to(dev)
     loss = torch.zeros(w1.shape[0], dtype=torch.float64, device=dev)
     correct = torch.zeros(w1.shape[0], dtype=torch.float64, device=dev)
+    on = torch.zeros(w1.shape[0], w1.shape[2], dtype=torch.bool, device=dev)
     with torch.no_grad():
         for a in range(0, len(y), chunk):
             xb, yb = x[a:a + chunk], y[a:a + chunk]
-            logits = torch.bmm(torch.relu(torch.matmul(xb, w1)), w2)
+            h = torch.relu(torch.matmul(xb, w1))
+            if alive:
+                on |= (h > 0).any(1)
+            logits = torch.bmm(h, w2)
+            del h
             logp = torch.log_softmax(logits, dim=2)
             loss -= logp[:, torch.arange(len(yb), device=dev), yb].sum(1).double()
             correct += (logits.argmax(2) == yb).sum(1).double()
-    return (loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
+    out = (loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
+    return out + (on.sum(1).cpu().numpy(),) if alive else out
+
+
+def evaluation_bytes(n_hidden: int, replicas: int, n: int, n_inputs: int = N_INPUTS, *, dtype: str = "float32",
+                     chunk: int = EVAL_CHUNK) -> int:
+    """Estimated peak memory (bytes) of :func:`evaluate`: the weights and the inputs with their labels
+    (copied to torch), and one chunk: ``R c (2 n_1 + 30)`` numbers, the arg-max (int64) and a copy of ``W_1``."""
+    item = 4 if dtype == "float32" else 8
+    R, d, h, k = replicas, n_inputs, n_hidden, N_CLASSES
+    c = min(chunk, n)
+    return int(R * (d + k) * h * item + n * d * item + n * 8 + R * c * (2 * h + 3 * k) * item + R * c * 8
+               + R * d * h * item)
+
+
+def _weights_array(name: str, w, dims: int = 3):
+    """A real, finite numpy array or CPU/GPU torch tensor of ``dims`` dimensions (checked, not copied)."""
+    import torch
+
+    if isinstance(w, torch.Tensor):
+        if w.is_complex() or not (w.is_floating_point() or w.dtype in (torch.int32, torch.int64)):
+            raise InvalidInputError(f"{name} must be a real array; got a torch tensor of dtype {w.dtype}")
+        if w.ndim == dims and w.numel() and not bool(torch.isfinite(w).all()):
+            raise InvalidInputError(f"{name} must be finite (it holds NaN or inf)")
+    else:
+        from .._validate import real_array
+
+        checked = real_array(name, w)
+        raw = np.asarray(w)
+        w = raw if raw.dtype.kind == "f" else checked  # float32 stays float32 (the arithmetic's precision)
+    if w.ndim != dims:
+        raise InvalidInputError(f"{name} must have {dims} dimensions, got shape {tuple(w.shape)}")
+    return w
+
+
+def evaluate(w1, w2, x, y, *, chunk: int = EVAL_CHUNK, device=None, max_bytes: int | None = None):
+    """Mean cross-entropy and accuracy of every replica on (x, y); arrays of shape (R,).
+
+    ``w1``: (R, d, n_1), ``w2``: (R, n_1, 10) (torch or numpy); ``x``: (n, d); ``y``: (n,) labels.
+    ``device``: where the products run (default: where ``w1`` is; numpy arrays: the CPU).
+
+    Refused with :class:`~polyloss.errors.InvalidInputError`: arrays that are not real and finite
+    (complex, NaN, inf, None, strings), shapes that do not fit together, labels outside 0..9, and an
+    empty set (n = 0: a mean over no images is undefined). Refused up front with
+    :class:`~polyloss.errors.SizeLimitError` when :func:`evaluation_bytes` exceeds ``max_bytes``
+    (default: half of the device's available memory).
+    """
+    import torch
+
+    from .._device import as_device, check_fits
+
+    w1 = _weights_array("w1", w1)
+    w2 = _weights_array("w2", w2)
+    x = _weights_array("x", x, dims=2)
+    chunk = integer("chunk", chunk, minimum=1)
+    R, d, h = w1.shape
+    if tuple(w2.shape) != (R, h, N_CLASSES):
+        raise InvalidInputError(f"w2 must have shape (R, n_1, {N_CLASSES}) = {(R, h, N_CLASSES)} to match w1 of shape "
+                                f"{tuple(w1.shape)}; got {tuple(w2.shape)}")
+    if x.shape[1] != d:
+        raise InvalidInputError(f"x must have shape (n, {d}) to match w1 of shape {tuple(w1.shape)}; got {tuple(x.shape)}")
+    if x.shape[0] == 0:
+        raise InvalidInputError("x holds no images (shape (0, d)): the mean loss over an empty set is undefined")
+    y = check_labels("y", y.cpu().numpy() if isinstance(y, torch.Tensor) else y, len(x))
+    dev = (w1.device if isinstance(w1, torch.Tensor) else torch.device("cpu")) if device is None else as_device(device)
+    dtype = "float64" if (w1.element_size() if isinstance(w1, torch.Tensor) else w1.itemsize) == 8 else "float32"
+    check_fits(evaluation_bytes(h, R, len(x), d, dtype=dtype, chunk=chunk),
+               f"evaluating {R} replicas of width {h} on {len(x)} images", device=dev, max_bytes=max_bytes,
+               advice="evaluate fewer replicas at a time, or pass a smaller chunk")
+    return _evaluate(w1, w2, x, y, chunk=chunk, device=dev)
 
 
 def training_bytes(n_hidden: int, replicas: int, n_train: int, n_test: int, n_inputs: int = N_INPUTS, *,
@@ -226,6 +360,27 @@ def training_bytes(n_hidden: int, replicas: int, n_train: int, n_test: int, n_in
     step = R * b * (d + 3 * h + 4 * k) * item
     evaluation = R * c * (2 * h + 3 * k) * item + R * c * 8 + R * d * h * item
     return int(weights + data + orders + max(step, evaluation))
+
+
+def _initial_train_loss(ds, n_hidden, seed, global_replicas, dtype, dev):
+    """The training loss of the replicas' initial weights (drawn again: a resumed run has lost them)."""
+    import torch
+
+    inits = [initial_weights(ds.n_inputs, n_hidden, seed, r, dtype) for r in global_replicas]
+    w1 = torch.stack([a for a, _ in inits]).to(dev)
+    w2 = torch.stack([b for _, b in inits]).to(dev)
+    return _evaluate(w1, w2, ds.x_train, ds.y_train)[0]
+
+
+def _diverged_error(result: ReplicaResult) -> TrainingDivergedError:
+    c, bad = result.config, result.divergence
+    lines = [f"replica {b['replica']} after epoch {b['epoch']}: {b['reason']}" for b in bad[:5]]
+    more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+    return TrainingDivergedError(
+        f"training diverged in {len(bad)} of {len(result.train_loss)} replicas (n_1 = {c.n_hidden}, learning_rate = "
+        f"{c.learning_rate:g}, lr_decay = {c.lr_decay:g}, batch {c.batch_size}): " + "; ".join(lines) + more
+        + ". Use a smaller learning_rate. Nothing was saved as the result; the error's .result holds every replica, "
+        "flagged, and on_divergence='mark' returns it instead of raising", diverged=bad, result=result)
 
 
 def _locks_out(function):
@@ -300,7 +455,7 @@ def _checkpoint(store, expect: dict, epochs: int):
 def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batch_size=DEFAULT_BATCH_SIZE,
                    learning_rate=DEFAULT_LEARNING_RATE, lr_decay=DEFAULT_LR_DECAY, keep_weights=False,
                    out=None, checkpoint_every=10, progress=True, dtype="float32", verify=True,
-                   first_replica=0, device="cpu", max_bytes=None) -> ReplicaResult:
+                   first_replica=0, device="cpu", max_bytes=None, on_divergence="raise") -> ReplicaResult:
     """Train ``replicas`` one-hidden-layer ReLU networks of width ``n_hidden`` on 10×10 MNIST, batched.
 
     Returns a :class:`ReplicaResult` with per-replica final ``train_loss``, ``test_loss`` (mean
@@ -319,6 +474,13 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
     data and products ("cpu", "cuda", ...); random numbers are drawn on the CPU whatever it is.
     ``max_bytes``: memory the call may use on the device (default: half of its available memory);
     a larger estimate (:func:`training_bytes`) is refused up front.
+
+    ``on_divergence``: ``"raise"`` (default) raises :class:`~polyloss.errors.TrainingDivergedError`
+    when any replica diverged (module docstring: non-finite or huge weights, every ReLU dead, the loss
+    above its start), naming each one with the epoch after which it was found and the reason; its
+    ``result`` holds every replica, flagged, and no result is saved in ``out``. ``"mark"`` returns (and
+    saves) the result with the flags instead (:attr:`ReplicaResult.diverged`,
+    :attr:`ReplicaResult.divergence`).
     """
     import time
 
@@ -336,6 +498,7 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
     learning_rate = real("learning_rate", learning_rate, minimum=0.0, open_minimum=True)
     lr_decay = real("lr_decay", lr_decay, minimum=0.0)
     choice("dtype", dtype, ("float32", "float64"))
+    choice("on_divergence", on_divergence, ("raise", "mark"))
     dev = as_device(device)
     if seed is None:
         if out is not None:
@@ -388,6 +551,18 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
         w2 = torch.stack([b for _, b in inits])
         del inits
     w1, w2 = w1.to(dev), w2.to(dev)
+    init_loss = None  # the training loss at the start, for the divergence check (module docstring)
+    if epochs > 0:
+        init_loss = (_evaluate(w1, w2, ds.x_train, ds.y_train)[0] if start_epoch == 0 else
+                     _initial_train_loss(ds, n_hidden, seed, global_replicas, dtype, dev))
+    bad_epoch = torch.full((replicas,), -1, dtype=torch.long, device=dev)  # epochs done when found, -1: none
+    bad_code = torch.zeros((replicas,), dtype=torch.long, device=dev)  # a DIVERGENCE_REASONS key, 0: healthy
+
+    def flag(code, epoch_done):
+        nonlocal bad_epoch, bad_code
+        new = (code > 0) & (bad_code == 0)
+        bad_epoch = torch.where(new, torch.full_like(bad_epoch, epoch_done), bad_epoch)
+        bad_code = torch.where(new, code, bad_code)
 
     x_train = _fresh(ds.x_train, tdt).to(dev)
     onehot_train = torch.nn.functional.one_hot(torch.as_tensor(ds.y_train), N_CLASSES).to(tdt).to(dev)
@@ -404,20 +579,32 @@ def train_replicas(n_hidden, replicas, *, epochs=200, seed=None, data=None, batc
         if progress:
             bar.set_postfix(batch_loss=f"{float(loss.mean()):.3f}", lr=f"{lr:.4f}")
         done = epoch + 1
+        with torch.no_grad():  # divergence after this epoch: non-finite, or a weight past the bound
+            size = torch.maximum(w1.abs().amax((1, 2)), w2.abs().amax((1, 2)))
+            nonfinite = ~torch.isfinite(size) | ~torch.isfinite(loss)
+            flag(torch.where(nonfinite, 1, torch.where(size > MAX_ABS_WEIGHT, 2, 0)), done)
         if store is not None and (done % checkpoint_every == 0) and done < epochs:
             store.save("checkpoint", {"w1": w1.cpu().numpy(), "w2": w2.cpu().numpy(), "epoch": done},
                        {"epoch": done})
     bar.close()
     del x_train, onehot_train
-    if not (torch.isfinite(w1).all() and torch.isfinite(w2).all()):
-        raise InvalidInputError(f"training diverged (non-finite weights) with learning_rate={learning_rate}; "
-                                "use a smaller learning rate")
-    train_loss, train_acc = evaluate(w1, w2, ds.x_train, ds.y_train)
-    test_loss, test_acc = evaluate(w1, w2, ds.x_test, ds.y_test)
+    train_loss, train_acc, alive = _evaluate(w1, w2, ds.x_train, ds.y_train, alive=True)
+    test_loss, test_acc = _evaluate(w1, w2, ds.x_test, ds.y_test)
+    if init_loss is not None:  # at the end: a non-finite loss, every ReLU dead, the loss above its start
+        end = np.where(~np.isfinite(train_loss), 1,
+                       np.where(alive == 0, 3, np.where(train_loss > init_loss + LOSS_MARGIN, 4, 0)))
+        flag(torch.as_tensor(end, dtype=torch.long).to(dev), epochs)
+    codes = bad_code.cpu().numpy()
+    flagged = bool((codes > 0).any())
     result = ReplicaResult(train_loss, test_loss, train_acc, test_acc, cfg,
                            w1.cpu().numpy().copy() if keep_weights else None,
                            w2.cpu().numpy().copy() if keep_weights else None,
-                           seconds=time.perf_counter() - t0)
+                           seconds=time.perf_counter() - t0,
+                           diverged_epoch=bad_epoch.cpu().numpy() if flagged else None,
+                           diverged_code=codes if flagged else None,
+                           initial_train_loss=np.asarray(init_loss, dtype=np.float64) if flagged else None)
+    if flagged and on_divergence == "raise":
+        raise _diverged_error(result)
     if store is not None:
         store.save("result", result.arrays(), {"seconds": result.seconds, "epochs_run": epochs - start_epoch})
     return result
@@ -452,11 +639,14 @@ def anneal_ternary(x, y, n_hidden, *, steps=20000, t_start=1.0, t_end=1e-3, valu
     n_hidden = integer("n_hidden", n_hidden, minimum=1)
     dev = as_device(device)
     rng = as_generator(seed)
-    vals = np.asarray(values, dtype=np.float64)
+    from .._validate import real_array
+    from .data import check_images
+
+    vals = real_array("values", values)
     if vals.ndim != 1 or len(vals) < 2 or len(np.unique(vals)) != len(vals):
         raise InvalidInputError(f"values must be at least two distinct numbers; got {values!r}")
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y)
+    x = np.asarray(check_images("x", x), dtype=np.float64)
+    y = check_labels("y", y, len(x))
     n, d = x.shape
     levels = len(vals)
     # random numbers: numpy, CPU, in the documented order
@@ -521,4 +711,5 @@ def anneal_ternary(x, y, n_hidden, *, steps=20000, t_start=1.0, t_end=1e-3, valu
 
 
 __all__ = ["TrainingConfig", "ReplicaResult", "train_replicas", "training_bytes", "ALIGNED_REPLICAS",
+           "evaluation_bytes", "MAX_ABS_WEIGHT", "LOSS_MARGIN", "DIVERGENCE_REASONS",
            "initial_weights", "epoch_order", "batches", "sgd_step", "evaluate", "anneal_ternary"]

@@ -191,33 +191,73 @@ class ReLUNetwork:
             f"got {x.shape}"
         )
 
-    def activations(self, weights, x) -> list:
+    def activation_bytes(self, batch: int) -> int:
+        """Estimated peak memory (bytes) of :meth:`activations` on ``batch`` inputs: the float64 input,
+        and every layer's pre-activation ``z_k`` and output ``h_k``, ``8 · batch · (n_0 + 2 Σ_{k≥1} n_k)``."""
+        return 8 * int(batch) * (self.widths[0] + 2 * sum(self.widths[1:]))
+
+    def activations(self, weights, x, *, max_bytes: int | None = None) -> list:
         """Pre-activations ``z_k = W_k^T h_{k-1}`` of every layer k = 1…H, each of shape ``(batch, n_k)``.
 
-        ``h_0 = x`` and ``h_k = σ(z_k)``; x is taken as 2-d (a 1-d x is a batch of one).
+        ``h_0 = x`` and ``h_k = σ(z_k)``; x is taken as 2-d (a 1-d x is a batch of one). An empty batch,
+        x of shape ``(0, n_0)``, gives arrays of shape ``(0, n_k)``. Refused up front
+        (:class:`~polyloss.errors.SizeLimitError`) when :meth:`activation_bytes` exceeds ``max_bytes``
+        (default: half of the available memory); complex, NaN or infinite x or weights are refused
+        (:class:`~polyloss.errors.InvalidInputError`), and so is a product that overflows float64.
         """
+        from .._device import check_fits
+
         weights = self.check_weights(weights)
         h, _ = self.check_input(x)
+        x_max = float(np.abs(h).max()) if h.size else 0.0
+        check_fits(self.activation_bytes(h.shape[0]), f"the forward pass of {h.shape[0]} inputs through widths "
+                   f"{self.widths}", max_bytes=max_bytes, advice="pass the inputs in smaller batches")
         zs = []
         for W in weights:
-            z = h @ W
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = h @ W
             zs.append(z)
             h = np.maximum(z, 0.0)
+        if not all(np.isfinite(z).all() for z in zs):
+            raise InvalidInputError(f"the forward pass through widths {self.widths} overflows float64 (the largest "
+                                    f"|x| is {x_max:.3g}, "
+                                    f"the largest |w| {max(float(np.abs(W).max()) for W in weights):.3g}); "
+                                    "rescale x or the weights")
         return zs
 
     def active_units(self, weights, x) -> list:
         """``[z_k > 0 for k = 1…H]``: which ReLUs are on (σ(0) = 0 counts as off), each ``(batch, n_k)`` bool."""
         return [z > 0.0 for z in self.activations(weights, x)]
 
-    def forward(self, weights, x):
-        """The plain forward pass ``σ(W_H^T σ(… σ(W_1^T x)))``: shape ``(batch,)``, or a float for 1-d x."""
+    def forward(self, weights, x, *, max_bytes: int | None = None):
+        """The plain forward pass ``σ(W_H^T σ(… σ(W_1^T x)))``: shape ``(batch,)``, or a float for 1-d x.
+
+        x of shape ``(n_0,)`` or ``(batch, n_0)``; an empty batch ``(0, n_0)`` gives an empty array
+        (shape ``(0,)``), as numpy's vectorised functions do. Bad input (complex, NaN, inf, None, a
+        string, a wrong shape) is refused with :class:`~polyloss.errors.InvalidInputError` naming the
+        argument; sizes as in :meth:`activations`.
+        """
         _, was_1d = self.check_input(x)
-        out = np.maximum(self.activations(weights, x)[-1][:, 0], 0.0)
+        out = np.maximum(self.activations(weights, x, max_bytes=max_bytes)[-1][:, 0], 0.0)
         return float(out[0]) if was_1d else out
 
-    def random_weights(self, rng=None, *, low: float = -1.0, high: float = 1.0) -> list:
-        """Weights uniform in ``[low, high]`` (the paper's initialisation), from ``rng`` (seed or Generator)."""
-        from .._random import as_generator
+    def random_weights(self, rng=None, *, low: float = -1.0, high: float = 1.0, max_bytes: int | None = None) -> list:
+        """Weights uniform in ``[low, high]`` (the paper's initialisation), from ``rng`` (seed or Generator).
 
+        ``low < high``, both finite. Refused up front (:class:`~polyloss.errors.SizeLimitError`) when the
+        ``8 N`` bytes of the N float64 weights exceed ``max_bytes`` (default: half of the available memory).
+        """
+        from .._device import check_fits
+        from .._random import as_generator
+        from .._validate import real
+
+        low = real("low", low)
+        high = real("high", high)
+        if not low < high:
+            raise InvalidInputError(f"low must be < high; got low={low!r}, high={high!r}")
+        if not np.isfinite(high - low):
+            raise InvalidInputError(f"high - low must be finite in float64; got low={low!r}, high={high!r}")
         gen = as_generator(rng)
+        check_fits(8 * self.size, f"the {self.size} float64 weights of widths {self.widths}", max_bytes=max_bytes,
+                   advice="use smaller widths")
         return [gen.uniform(low, high, size=shape) for shape in self.weight_shapes]
