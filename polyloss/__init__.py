@@ -22,6 +22,7 @@ from .errors import (
     SizeLimitError,
     StageError,
     TaskError,
+    TrainingDivergedError,
 )
 
 __version__ = "0.1.0"  # the one place it is written: the package metadata reads it (pyproject.toml)
@@ -45,7 +46,8 @@ _LAZY = {
 
 __all__ = sorted(_LAZY) + [
     "PolylossError", "InvalidInputError", "SizeLimitError", "LaTeXError", "ResumeError",
-    "DataError", "DamagedResultError", "TaskError", "MissingDependencyError", "StageError", "__version__",
+    "DataError", "DamagedResultError", "TaskError", "MissingDependencyError", "StageError",
+    "TrainingDivergedError", "__version__",
 ]
 
 
