@@ -152,9 +152,11 @@ def test_interrupted_run_resumes_to_the_same_result(tiny, tmp_path, monkeypatch)
     ((5, 2), {"device": "tpu"}, "device must be"),
     ((5, 2), {"device": 3}, "device must be a string"),
 ])
-def test_bad_input_is_refused(tiny, args, kwargs, match):
+def test_bad_input_is_refused(tiny, args, kwargs, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative out= lands here, not in the checkout
     with pytest.raises(InvalidInputError, match=match):
         train_replicas(*args, data=tiny, epochs=1, progress=False, **kwargs)
+    assert list(tmp_path.iterdir()) == []  # a refused call leaves no folder behind (not even its lock)
 
 
 @needs_no_cuda

@@ -395,16 +395,28 @@ def _locks_out(function):
         out = kwargs.get("out")
         if out is None:
             return function(*args, **kwargs)
+        from pathlib import Path
+
         from ..store import folder_lock
 
-        with folder_lock(out):
-            try:
-                return function(*args, **kwargs)
-            except Exception as exc:
-                if type(exc).__name__ == "TrainingDivergedError" or (isinstance(exc, InvalidInputError)
-                                                                      and "diverged" in str(exc)):
-                    _drop_checkpoint(out)
-                raise
+        folder = Path(out)
+        existed = folder.exists()
+        try:
+            with folder_lock(out):
+                try:
+                    return function(*args, **kwargs)
+                except Exception as exc:
+                    if type(exc).__name__ == "TrainingDivergedError" or (isinstance(exc, InvalidInputError)
+                                                                          and "diverged" in str(exc)):
+                        _drop_checkpoint(out)
+                    raise
+        except Exception:
+            # a call refused before it wrote anything leaves no folder behind (only the lock was made)
+            if not existed and folder.is_dir() and {q.name for q in folder.iterdir()} <= {".polyloss.lock"}:
+                for q in folder.iterdir():
+                    q.unlink(missing_ok=True)
+                folder.rmdir()
+            raise
 
     return wrapper
 
