@@ -18,17 +18,45 @@ HELP = ("print the path polynomial of a bias-free ReLU network (Eq. 1), or with 
         "derivation of its spin-glass Hamiltonian")
 
 
+_Q_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_Q_PATTERN = rf"\s*({_Q_NUMBER})(?:\s*/\s*({_Q_NUMBER}))?\s*"
+Q_MAX_CHARS = 100
+"""Longest ``--q`` text accepted."""
+Q_MAX_EXPONENT = 300
+"""Largest decimal exponent of ``--q`` (and of each part of ``a/b``): |log10 q| stays near 300 or less."""
+
+
 def _q_value(text: str):
-    """argparse type for ``--q``: ``default``, or a real number (``1``, ``0.5``, ``1/3``), kept exact."""
+    """argparse type for ``--q``: ``default``, or a non-zero real number kept exact: an integer, a decimal
+    (``0.5``, ``2.5e-3``) or a quotient of two of them (``1/3``). Nothing else is evaluated (no ``2**9``,
+    no names), the text is at most :data:`Q_MAX_CHARS` characters and each part's size at most
+    10^:data:`Q_MAX_EXPONENT`, so a huge or malformed value is refused at once, never computed."""
+    import re
+
     if text == "default":
         return text
+    usage = "expected 'default' or a non-zero number such as 1, -2, 0.5, 2.5e-3 or 1/3"
+    if len(text) > Q_MAX_CHARS:
+        raise argparse.ArgumentTypeError(f"{usage}; got {len(text)} characters (at most {Q_MAX_CHARS})")
+    match = re.fullmatch(_Q_PATTERN, text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{usage}; got {text!r}")
     import sympy
 
-    try:
-        value = sympy.Rational(text)
-    except (TypeError, ValueError, SyntaxError):
-        raise argparse.ArgumentTypeError(
-            f"expected 'default' or a number such as 1, 0.5 or 1/3; got {text!r}") from None
+    from decimal import Decimal
+
+    parts = []
+    for part in match.groups():
+        if part is None:
+            continue
+        number = Decimal(part)  # digits and exponent only: nothing is computed
+        if number and abs(number.adjusted()) > Q_MAX_EXPONENT:  # adjusted(): floor(log10 |number|)
+            raise argparse.ArgumentTypeError(f"{usage}; got {text!r}: each number's size must lie within "
+                                             f"1e-{Q_MAX_EXPONENT}..1e{Q_MAX_EXPONENT}")
+        parts.append(sympy.Rational(part) if number else sympy.Integer(0))
+    if len(parts) == 2 and parts[1] == 0:
+        raise argparse.ArgumentTypeError(f"q = {text}: division by zero")
+    value = parts[0] / parts[1] if len(parts) == 2 else parts[0]
     if value == 0:
         raise argparse.ArgumentTypeError(f"q must be non-zero; got {text!r}")
     return value
@@ -62,6 +90,11 @@ def run(args) -> int:
     from ..errors import InvalidInputError
     from ..symbolic.network import ReLUNetwork
 
+    latex = None
+    if args.latex is not None:
+        from ..cli import check_output_file
+
+        latex = check_output_file("--latex", args.latex)  # before any work
     net = ReLUNetwork(args.widths)
     if args.steps:
         from ..documents.derivation import derivation_document, derivation_text
@@ -70,8 +103,8 @@ def run(args) -> int:
         loss = args.loss or "none"
         derivation = derive_hamiltonian(net, loss=None if loss == "none" else loss, Lambda=args.Lambda)
         print(derivation_text(derivation))  # plain text: Unicode symbols, no LaTeX (that is --latex)
-        if args.latex:
-            path = derivation_document(derivation).write(args.latex)
+        if latex is not None:
+            path = derivation_document(derivation).write(latex)
             print(f"wrote {path}", file=sys.stderr)
         return 0
 
@@ -81,7 +114,7 @@ def run(args) -> int:
 
     pp = path_polynomial(net, q=args.q, max_paths=args.max_paths)
     print(pp.text(max_terms=args.max_terms))
-    if args.latex:
-        path = pp.document(max_terms=args.max_terms).write(args.latex)
+    if latex is not None:
+        path = pp.document(max_terms=args.max_terms).write(latex)
         print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -8,21 +8,28 @@ HELP = ("minima reached by SGD/GD/annealing on the spherical H-spin glass, per L
 
 
 def configure(parser):
-    from ..cli import add_execution_options, parse_int_list
+    from ..cli import (MAX_CHUNK, MAX_PIECES, MAX_RUNS, MAX_STEPS, add_execution_options, finite_float, int_in,
+                       parse_int_list, seed_int)
 
-    parser.add_argument("--H", type=int, default=3, help="order H of the spin glass (default 3)")
+    parser.add_argument("--H", type=int_in(2, 20), default=3, help="order H of the spin glass, 2..20 (default 3)")
     parser.add_argument("--Lambda", type=parse_int_list, default=(25, 50, 100), metavar="L1,L2,...",
                         help="dimensions, e.g. 25,50,100 (default; the paper: 25,50,100,250,500); part of the "
                              "run folder's configuration")
-    parser.add_argument("--runs", type=int, default=100, help="random starts per Lambda (default 100; paper 1000)")
+    parser.add_argument("--runs", type=int_in(1, MAX_RUNS), default=100,
+                        help=f"random starts per Lambda, at most {MAX_RUNS:,} (default 100; paper 1000)")
     parser.add_argument("--method", choices=("sgd", "gd", "anneal"), default="sgd",
                         help="descent: the authors' SGD (default), gradient descent, Langevin annealing")
-    parser.add_argument("--P", type=int, default=10, help="SGD: number of coupling pieces (default 10)")
-    parser.add_argument("--steps", type=int, default=None, help="descent steps (default: method's own)")
-    parser.add_argument("--lr", type=float, default=None, help="constant step size (default: method's schedule)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of couplings, starts and noise (default 0)")
-    parser.add_argument("--chunk", type=int, default=200,
-                        help="runs per task (the unit of work and of resumption, default 200)")
+    parser.add_argument("--P", type=int_in(1, MAX_PIECES), default=10,
+                        help=f"SGD: number of coupling pieces, at most {MAX_PIECES} (default 10)")
+    parser.add_argument("--steps", type=int_in(0, MAX_STEPS), default=None,
+                        help=f"descent steps, at most {MAX_STEPS:,} (default: method's own)")
+    parser.add_argument("--lr", type=finite_float(0.0, open_minimum=True), default=None,
+                        help="constant step size, a finite number > 0 (default: method's schedule)")
+    parser.add_argument("--seed", type=seed_int, default=0,
+                        help="seed of couplings, starts and noise, 0..2^63-1 (default 0)")
+    parser.add_argument("--chunk", type=int_in(1, MAX_CHUNK), default=200,
+                        help=f"runs per task (the unit of work and of resumption), at most {MAX_CHUNK:,} "
+                             "(default 200)")
     parser.add_argument("--redraw", action="store_true", help="new couplings for every run")
     parser.add_argument("--no-refine", action="store_true", help="skip Newton refinement and indices")
     parser.add_argument("--precision", choices=("float64", "float32", "mixed"), default="float64",
@@ -39,11 +46,12 @@ def configure(parser):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..cli import executor_from_args
+    from ..cli import check_output_folder, executor_from_args
     from ..execution import describe_executor
     from ..experiments.spinglass_minima import spinglass_minima
     from ..figures.spinglass import save_minima_histogram
 
+    check_output_folder("--out", args.out)  # before any work
     with executor_from_args(args) as executor:
         if not args.quiet:
             print(f"polyloss spinglass: tasks run on {describe_executor(executor)}, device {args.device}",

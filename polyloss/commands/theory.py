@@ -12,10 +12,12 @@ def configure(parser):
 
 
 def run(args) -> int:
+    from ..cli import check_output_folder
     from ..symbolic.latex import compile_pdf
     from ..documents.theory import write_theory
 
-    for path in write_theory(args.out):
+    out = check_output_folder("--out", args.out)  # before any work
+    for path in write_theory(out):
         print(path)
         if args.pdf:
             print(compile_pdf(path))

@@ -24,15 +24,17 @@ HELP = "train many small ReLU networks on 10x10 MNIST; loss distributions, corre
 
 
 def configure(parser):
-    from ..cli import add_execution_options, non_negative_int, parse_int_list, positive_int
+    from ..cli import (MAX_EPOCHS, MAX_REPLICAS, add_execution_options, int_in, parse_int_list, positive_int,
+                       seed_int)
 
     parser.add_argument("--scale", choices=("smoke", "default", "paper"), default="default",
                         help="preset sizes (default: widths 25,50,100, 48 networks, 30 epochs); "
                              "the options below override it")
     parser.add_argument("--widths", type=parse_int_list, help="hidden-layer widths n_1, e.g. 25,50,100")
-    parser.add_argument("--replicas", type=positive_int, help="networks per width (at least 2)")
-    parser.add_argument("--epochs", type=non_negative_int, help="SGD epochs")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed (default 0)")
+    parser.add_argument("--replicas", type=int_in(2, MAX_REPLICAS),
+                        help=f"networks per width, 2..{MAX_REPLICAS:,}")
+    parser.add_argument("--epochs", type=int_in(0, MAX_EPOCHS), help=f"SGD epochs, 0..{MAX_EPOCHS:,}")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed, 0..2^63-1 (default 0)")
     parser.add_argument("--lr", type=float, default=None, metavar="ETA",
                         help="initial SGD learning rate η_0 (default 0.1; epoch e uses η_0/(1 + 0.05 e)); a run "
                              "whose networks diverge (non-finite or huge weights, every ReLU dead, the loss above "
@@ -43,7 +45,8 @@ def configure(parser):
     parser.add_argument("--index-widths", type=parse_int_list,
                         help="widths whose solutions get an exact Hessian spectrum, e.g. 10,25 (need not be "
                              "among --widths; default: the preset's, 10,25; paper scale 10,25,50,100)")
-    parser.add_argument("--index-replicas", type=positive_int, help="how many solutions per index width")
+    parser.add_argument("--index-replicas", type=int_in(1, MAX_REPLICAS),
+                        help=f"how many solutions per index width, at most {MAX_REPLICAS:,}")
     parser.add_argument("--index-samples", type=positive_int, help="training images the Hessian is taken on")
     parser.add_argument("--no-index", action="store_true", help="skip the Hessian spectra")
     parser.add_argument("--anneal-width", type=positive_int,
@@ -63,11 +66,12 @@ def configure(parser):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..cli import executor_from_args
+    from ..cli import check_output_folder, executor_from_args
     from ..errors import DataError
     from ..experiments.mnist import (PAPER_INDEX, REPORT_THRESHOLDS, MnistExperimentConfig,
                                      run_mnist_experiment, write_report)
 
+    check_output_folder("--out", args.out)  # before any work
     changes = {k: v for k, v in (("widths", args.widths), ("replicas", args.replicas), ("epochs", args.epochs),
                                  ("index_replicas", args.index_replicas), ("index_samples", args.index_samples),
                                  ("block", args.block), ("learning_rate", args.lr)) if v is not None}
