@@ -50,6 +50,15 @@ class TrainingDivergedError(PolylossError, ArithmeticError):
         self.result = result
 
 
+class UnresolvedCountError(PolylossError, ArithmeticError):
+    """A count (e.g. a Hessian index) could not be resolved to the asked precision from matrix-vector
+    products alone; ``estimate`` holds the unresolved estimate with its interval. No number was guessed."""
+
+    def __init__(self, message: str, *, estimate=None):
+        super().__init__(message)
+        self.estimate = estimate
+
+
 class TaskError(PolylossError, RuntimeError):
     """A task of a sweep raised: ``key`` names it; the original exception is its ``__cause__``.
 
@@ -96,4 +105,5 @@ __all__ = [
     "FolderInUseError",
     "MissingDependencyError",
     "StageError",
+    "UnresolvedCountError",
 ]

@@ -51,24 +51,36 @@ either kind.
   (default: half of the device's available memory). All eigenvalues, ascending (LAPACK ``syevd``).
 * :func:`gauss_newton_and_residual`, :func:`residual_blocks`: G, R and the B_j from the formulas
   above in numpy (an independent computation, for the tests and the docs).
-* :func:`lanczos_index`: stochastic Lanczos quadrature (Ubaru, Chen & Saad 2017): for Rademacher
-  probes v, m Lanczos steps (full reorthogonalisation) give T = Q diag(θ) Q^T and the quadrature
-  ``v^T 1{H < -t} v / v^T v ≈ Σ_j Q_{0j}^2 1{θ_j < -t}``, averaged over probes. Only Hessian-vector
-  products are needed (memory O(N m)); validated against the dense count on small networks.
+* :func:`lanczos_index` (:func:`count_below` on the Hessian-vector product): the index from products
+  alone, as a :class:`CountEstimate` with an interval and a status, never a bare guess. Stochastic
+  Lanczos quadrature (Ubaru, Chen and Saad 2017) with Gaussian probes v and m steps of full
+  reorthogonalisation gives the Gauss rule (θ_j, τ_j²) of ``vᵀ 1{H < c} v / vᵀv`` and the estimate
+  ``(N/P) Σ_p Σ_j τ_pj² 1[θ_pj < c]`` (:func:`slq_count`); each probe's value is bracketed by the
+  Chebyshev–Markov–Stieltjes inequalities of its Gauss and Gauss–Radau rules (Golub and Meurant 2010,
+  Ch. 6; :func:`gauss_bracket`, :func:`radau_bracket`); the number of Ritz values below c is a certain
+  lower bound (Cauchy interlacing); the pooled ratio over probes is exactly Beta-distributed, which
+  gives a confidence set for the integer count; :func:`structural_ceiling` caps it. When the count is
+  known to be at most ``exact_limit``, ``scipy.sparse.linalg.eigsh`` on a ``LinearOperator`` counts it
+  exactly (:func:`eigsh_count`). Near zero, where many eigenvalues crowd around the cut-off, the status
+  is "unresolved" and :func:`hessian_index` raises :class:`~polyloss.errors.UnresolvedCountError`.
+  The earlier estimator reported the bare quadrature average: near the crowd its error is a bias
+  (issue 13: 0.098 and 0.120 at 8 and 32 probes against an exact 0.064, 2,750 parameters).
 
 ``device=``: where the Hessian-vector products run (float64; "cpu", "cuda", ...). On the CPU the
 eigenvalues are numpy's (``numpy.linalg.eigvalsh``); on another device ``torch.linalg.eigvalsh`` runs
 there. The Lanczos recurrence itself (vectors of length N) runs in numpy on the CPU, and its
-Rademacher probes are drawn there, so a seed gives the same probes on every device.
+Gaussian probes are drawn there, so a seed gives the same probes on every device.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from .._random import derive_seed
 from .._validate import choice, integer, real
-from ..errors import InvalidInputError, SizeLimitError
+from ..errors import InvalidInputError, SizeLimitError, UnresolvedCountError
 
 DENSE_CHUNK = 64  # Hessian columns per vmapped batch of products
 RELATIVE_THRESHOLDS = 10.0 ** np.arange(-7.0, -0.75, 0.5)
@@ -366,58 +378,457 @@ def gauss_newton_and_residual(w1, w2, x, y, *, chunk: int = 256) -> tuple:
 
 
 # ------------------------------------------------------------------------------------------ Lanczos
+# Stochastic Lanczos quadrature for the count #{i : λ_i < c}, with brackets and a confidence set.
+#
+# For a unit vector v, the spectral measure μ_v = Σ_i (u_iᵀv)² δ_{λ_i} has total mass 1 and
+# μ_v((-∞, c)) = vᵀ 1{H < c} v. m steps of Lanczos from v (exact arithmetic; here full
+# reorthogonalisation) give the Jacobi matrix T_m = S diag(θ) Sᵀ of μ_v, i.e. the m-point Gauss rule
+# with nodes θ_j and weights τ_j² = S_{1j}² (Golub and Meurant 2010, Ch. 6; Ubaru, Chen and Saad 2017).
+EXACT_LIMIT = 500
+"""Default of ``exact_limit``: the exact (eigsh) path is taken when the count is known to be at most this."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CountEstimate:
+    """How many eigenvalues of a symmetric N×N operator lie below a cut-off, with an interval.
+
+    * ``status``: "exact" (eigsh found every eigenvalue below the cut; ``interval`` is a point unless an
+      eigenvalue lies within its accuracy of the cut), "resolved" (a stochastic estimate whose
+      confidence interval is no wider than the tolerance), or "unresolved" (the interval is wider: the
+      count is *not* known to that precision; ``reason`` says whether more Lanczos steps / a dense
+      Hessian or more probes would help). An unresolved estimate is not a number to use.
+    * ``count``: the estimate (float; the stochastic Lanczos quadrature count, or the exact count);
+      ``interval``: ``(lo, hi)`` integers holding the true count with probability at least
+      ``confidence`` (exact path: with certainty, up to the solver's accuracy); ``index``,
+      ``index_interval``: the same divided by ``n``.
+    * ``bracket``: ``N·(R_lo, R_hi)``, the quadrature brackets pooled over probes (deterministic bounds
+      on the probes' quadratic forms; their width does not shrink with more probes);
+      ``interlacing``: the number of Ritz values below the cut, a certain lower bound (Cauchy interlacing).
+    * ``cut``: ``(c_lo, c_hi)``, the cut-off ``c`` as an interval (a relative cut-off ``-t·max|λ|``
+      with ``max|λ|`` from the extreme Ritz value and its residual; a point for an absolute one).
+    """
+
+    status: str
+    method: str
+    n: int
+    count: float
+    interval: tuple
+    confidence: float
+    cut: tuple
+    bracket: tuple | None = None
+    interlacing: int | None = None
+    probes: int = 0
+    steps: int = 0
+    reason: str = ""
+
+    @property
+    def index(self) -> float:
+        """The normalised index ``count / n``."""
+        return self.count / self.n
+
+    @property
+    def index_interval(self) -> tuple:
+        """``interval / n``."""
+        return self.interval[0] / self.n, self.interval[1] / self.n
+
+    @property
+    def resolved(self) -> bool:
+        """True unless the status is "unresolved"."""
+        return self.status != "unresolved"
+
+    def __str__(self) -> str:
+        lo, hi = self.index_interval
+        text = (f"{self.status}: index {self.index:.4g} (count {self.count:.6g} of {self.n}); "
+                f"interval [{lo:.4g}, {hi:.4g}] (counts {self.interval[0]}..{self.interval[1]}")
+        text += f", {self.confidence:.0%} confidence)" if self.method == "lanczos" else ")"
+        return text + (f"; {self.reason}" if self.reason else "")
+
+
+def _lanczos(matvec, n: int, v0: np.ndarray, steps: int):
+    """``(alpha, beta, beta_next)``: m = min(steps, n) Lanczos steps with full reorthogonalisation (twice,
+    Kahan–Parlett) from v0. ``beta_next`` is the norm of the residual after the last step (the Ritz
+    residuals are ``beta_next · |s_mj|``); 0 when an invariant subspace was reached (then the Gauss
+    rule *is* the spectral measure of v0, and the steps stop early)."""
+    m = min(steps, n)
+    basis = np.empty((m, n))
+    basis[0] = v0 / np.linalg.norm(v0)
+    alpha, beta = [], []
+    size = 0.0
+    for j in range(m):
+        w = np.asarray(matvec(basis[j]), dtype=np.float64)
+        a = float(w @ basis[j])
+        alpha.append(a)
+        q = basis[: j + 1]
+        w = w - q.T @ (q @ w)
+        w = w - q.T @ (q @ w)
+        b = float(np.linalg.norm(w))
+        size = max(size, abs(a), b)
+        if not np.isfinite(b) or not np.isfinite(a):
+            raise InvalidInputError("the operator returned NaN or inf (its products must be finite)")
+        if b <= 1e-12 * size or j == n - 1:
+            return np.array(alpha), np.array(beta), 0.0
+        if j == m - 1:
+            return np.array(alpha), np.array(beta), b
+        beta.append(b)
+        basis[j + 1] = w / b
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def lanczos(matvec, n: int, v0: np.ndarray, steps: int):
     """m-step Lanczos with full reorthogonalisation: (alpha, beta) of the tridiagonal T (float64)."""
-    q = v0 / np.linalg.norm(v0)
-    basis = [q]
-    alpha, beta = [], []
-    for j in range(min(steps, n)):
-        w = matvec(basis[-1])
-        a = float(w @ basis[-1])
-        alpha.append(a)
-        Q = np.array(basis)
-        w = w - Q.T @ (Q @ w)
-        w = w - Q.T @ (Q @ w)  # twice is enough (Kahan–Parlett)
-        b = float(np.linalg.norm(w))
-        if j == min(steps, n) - 1 or b < 1e-12 * max(1.0, abs(a)):
+    alpha, beta, _ = _lanczos(matvec, n, np.asarray(v0, dtype=np.float64), steps)
+    return alpha, beta
+
+
+def gauss_rule(alpha, beta):
+    """``(nodes θ, weights τ²)`` of the Gauss rule of the Jacobi matrix tridiag(beta, alpha, beta)
+    (Golub–Welsch: eigenvalues, and first components of the eigenvectors squared); nodes ascending,
+    weights summing to 1."""
+    theta, vecs = np.linalg.eigh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))
+    return theta, vecs[0] ** 2
+
+
+def gauss_bracket(nodes, weights, cut: float, *, exact: bool = False) -> tuple:
+    """``(lower, point, upper)`` for ``μ((-∞, c))`` from an m-point Gauss rule of μ.
+
+    Chebyshev–Markov–Stieltjes inequalities (Szegő, "Orthogonal Polynomials", Thm 3.41.1 [unverified
+    locator]; Golub and Meurant 2010, Ch. 6): for each node θ_j (ascending),
+    ``Σ_{l<j} τ_l² ≤ μ((-∞, θ_j)) ≤ μ((-∞, θ_j]) ≤ Σ_{l≤j} τ_l²``. With J = #{θ_j < c}, monotonicity
+    gives ``Σ_{l<J-1} τ_l² ≤ μ((-∞, c)) ≤ Σ_{l≤J} τ_l²`` (indices from 0: all nodes below c but the
+    closest, up to and including the first node at or above c); ``point`` = ``Σ_{l<J} τ_l²`` (the
+    quadrature). ``exact``: the rule is μ itself (Lanczos reached an invariant subspace).
+    """
+    nodes = np.asarray(nodes)
+    cum = np.concatenate([[0.0], np.cumsum(weights)])  # cum[j] = Σ_{l<j}
+    j = int(np.searchsorted(nodes, cut, side="left"))  # #{θ < c}
+    point = cum[j]
+    if exact:
+        return point, point, point
+    return cum[max(j - 1, 0)], point, (cum[j + 1] if j < len(nodes) else 1.0)
+
+
+def radau_bracket(alpha, beta, beta_next: float, cut: float):
+    """``(lower, upper)`` for ``μ((-∞, c))`` from the Gauss–Radau rule with a node prescribed at c, or
+    None where it cannot be formed (c at a Gauss node, or ``beta_next == 0``).
+
+    m Lanczos steps and the next residual norm ``β_m`` fix the moments of μ up to degree 2m. The
+    (m+1)-point rule exact to that degree with one node at c is the Jacobi matrix ``J_m`` bordered by
+    ``β_m`` and ``α̃ = c + δ_m``, ``(J_m - cI) δ = β_m² e_m`` (Golub 1973; Golub and Meurant 2010,
+    Ch. 6). The Markov–Stieltjes inequalities for this canonical representation through c give
+    ``Σ_{x_l<c} w_l ≤ μ((-∞, c)) ≤ Σ_{x_l≤c} w_l``: the bracket is as wide as the rule's weight at c,
+    the Christoffel function ``1 / Σ_{k≤m} p_k(c)²`` — the most mass any measure with these moments can
+    put at c. It is small when c lies in a gap of the spectrum, even next to a heavy cluster, where the
+    Gauss bracket (:func:`gauss_bracket`) still spans the cluster's node.
+    """
+    m = len(alpha)
+    if beta_next <= 0.0:
+        return None
+    jm = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
+    shifted = jm - cut * np.eye(m)
+    try:
+        delta = np.linalg.solve(shifted, beta_next ** 2 * np.eye(m)[-1])
+    except np.linalg.LinAlgError:
+        return None
+    if not np.isfinite(delta).all():
+        return None
+    bordered = np.zeros((m + 1, m + 1))
+    bordered[:m, :m] = jm
+    bordered[m, m - 1] = bordered[m - 1, m] = beta_next
+    bordered[m, m] = cut + delta[-1]
+    nodes, vecs = np.linalg.eigh(bordered)
+    weights = vecs[0] ** 2
+    at = int(np.argmin(np.abs(nodes - cut)))
+    size = max(np.abs(nodes).max(), abs(cut), 1e-300)
+    if abs(nodes[at] - cut) > 1e-8 * size:  # the prescribed node was not reproduced: do not trust it
+        return None
+    lower = float(weights[:at].sum())
+    return lower, lower + float(weights[at])
+
+
+def _beta_count_interval(n: int, probes: int, r_lo: float, r_hi: float, confidence: float) -> tuple:
+    """Integers k with ``Beta(Pk/2, P(N-k)/2)`` compatible with ``R ∈ [r_lo, r_hi]`` at the level.
+
+    For Gaussian probes v_p, ``Σ_p v_pᵀ 1{H<c} v_p ~ χ²_{Pk}`` and the rest ``~ χ²_{P(N-k)}``,
+    independent, so the pooled ratio ``R = Σ_p v_pᵀ 1{H<c} v_p / Σ_p ‖v_p‖²`` is exactly
+    ``Beta(Pk/2, P(N-k)/2)``. The set {k : F_k(r_hi) ≥ α/2 and 1 - F_k(r_lo⁻) ≥ α/2} holds the true k with
+    probability ≥ 1 - α whenever ``r_lo ≤ R ≤ r_hi`` (a Clopper–Pearson-style inversion); F_k is
+    stochastically increasing in k, so the set is an interval, found by bisection.
+    """
+    from scipy.stats import beta as beta_dist
+
+    half = (1.0 - confidence) / 2
+
+    def cdf_hi(k):  # P(R ≤ r_hi | k)
+        if k == 0:
+            return 1.0
+        if k == n:
+            return 1.0 if r_hi >= 1.0 else 0.0
+        return float(beta_dist.cdf(r_hi, probes * k / 2, probes * (n - k) / 2))
+
+    def sf_lo(k):  # P(R ≥ r_lo | k)
+        if k == 0:
+            return 1.0 if r_lo <= 0.0 else 0.0
+        if k == n:
+            return 1.0
+        return float(beta_dist.sf(r_lo, probes * k / 2, probes * (n - k) / 2))
+
+    lo, hi = 0, n  # smallest k with sf_lo(k) ≥ half (sf_lo increasing; sf_lo(n) = 1)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if sf_lo(mid) >= half else (mid + 1, hi)
+    k_lo = lo
+    lo, hi = 0, n  # largest k with cdf_hi(k) ≥ half (cdf_hi decreasing; cdf_hi(0) = 1)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if cdf_hi(mid) >= half else (lo, mid - 1)
+    return k_lo, lo
+
+
+def slq_count(matvec, n: int, *, relative=None, absolute=None, steps: int = 80, probes: int = 8,
+              confidence: float = 0.95, tolerance: float = 0.02, ceiling: int | None = None,
+              seed=None) -> CountEstimate:
+    """Stochastic Lanczos quadrature for ``k = #{i : λ_i < c}`` of a symmetric operator, with an interval.
+
+    ``matvec``: ``v -> H v`` (numpy float64 vectors of length ``n``). The cut-off: ``absolute=t`` is
+    ``c = -t``; ``relative=t`` is ``c = -t · max|λ|`` (exactly one, ``t > 0``). For each of ``probes``
+    Gaussian probes ``v_p ~ N(0, I_N)`` (not Rademacher: the interval below needs Gaussian probes),
+    ``steps`` Lanczos steps with full reorthogonalisation give the Gauss rule (θ_j, τ_j²) of
+    ``μ_p = Σ_i (u_iᵀ v_p)² δ_{λ_i} / ‖v_p‖²``, and
+
+    * the estimate ``k̂ = N · Σ_p ‖v_p‖² Σ_j τ_{pj}² 1[θ_{pj} < c] / Σ_p ‖v_p‖²`` — Ubaru, Chen and
+      Saad (2017)'s ``(N/P) Σ_p Σ_j τ_{pj}² 1[θ_{pj} < c]`` with each probe weighted by ``‖v_p‖²``
+      (``≈ N``), so that the pooled ratio has an exact distribution;
+    * the per-probe bracket of :func:`gauss_bracket` intersected with that of :func:`radau_bracket`
+      (Chebyshev–Markov–Stieltjes inequalities of the Gauss and the Gauss–Radau rule), pooled the same
+      way: ``R_lo ≤ R ≤ R_hi`` surely (``bracket = N·(R_lo, R_hi)``);
+    * the interval: the integers k compatible with ``R ~ Beta(Pk/2, P(N-k)/2)`` and ``R ∈ [R_lo, R_hi]``
+      at level ``confidence`` (:func:`_beta_count_interval`; coverage ≥ ``confidence`` exactly, not
+      asymptotically; assumptions: Gaussian probes, the brackets of exact-arithmetic Lanczos, which
+      full reorthogonalisation reproduces to rounding), intersected with the certain bounds
+      ``interlacing ≤ k`` (Cauchy interlacing: ``T_m = QᵀHQ`` with orthonormal Q, so
+      ``λ_j ≤ θ_j``, and j Ritz values below c mean at least j eigenvalues below c) and ``k ≤ ceiling``
+      (when given, e.g. :func:`structural_ceiling`). If the certain lower bound exceeds the statistical
+      upper end, the certain bound wins (the interval becomes that point).
+
+    A relative cut-off uses ``max|λ| ∈ [L, L + r]``: L the largest |Ritz value| over all probes (a
+    lower bound: Ritz values lie in [λ_min, λ_max]) and r its residual ``β_m |s_{mj}|`` (an eigenvalue
+    lies within r of it; assumed to be the extreme one, which Lanczos finds first, Kaniel–Paige–Saad).
+    The count is bracketed over that range of cut-offs.
+
+    ``status`` "resolved" when ``(hi - lo)/N ≤ tolerance``, else "unresolved" (never a guess): near
+    zero, where many eigenvalues crowd around the cut-off, a Gauss node there carries the weight of the
+    whole crowd and the bracket cannot shrink without many more steps (``reason`` says so); when the
+    bracket is narrow and the interval wide, more probes help.
+    """
+    from .._random import as_generator
+
+    kind, t = threshold(relative, absolute)
+    n = integer("n", n, minimum=1)
+    steps = integer("steps", steps, minimum=2)
+    probes = integer("probes", probes, minimum=1)
+    confidence = real("confidence", confidence, minimum=0.0, maximum=1.0, open_minimum=True)
+    if confidence >= 1.0:
+        raise InvalidInputError(f"confidence must be < 1 (a level such as 0.95), got {confidence!r}")
+    tolerance = real("tolerance", tolerance, minimum=0.0, maximum=1.0, open_minimum=True)
+    if ceiling is not None:
+        ceiling = integer("ceiling", ceiling, minimum=0, maximum=n)
+    rng = as_generator(derive_seed(0 if seed is None else seed, "slq-gauss"))
+    rules, norms, scale, resid = [], [], 0.0, 0.0
+    for _ in range(probes):
+        v = rng.standard_normal(n)
+        alpha, beta, beta_next = _lanczos(matvec, n, v, steps)
+        exhausted = beta_next == 0.0
+        theta, vecs = np.linalg.eigh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))
+        rules.append((theta, vecs[0] ** 2, exhausted, (alpha, beta, beta_next)))
+        norms.append(float(v @ v))
+        j = int(np.argmax(np.abs(theta)))
+        if abs(theta[j]) > scale:  # the extreme Ritz value and its residual β_m |s_mj|
+            scale = float(abs(theta[j]))
+            resid = abs(beta_next * vecs[-1, j])
+    if kind == "relative":
+        cut_lo, cut_hi = -t * (scale + resid), -t * scale
+    else:
+        cut_lo = cut_hi = -t
+    weights = np.array(norms) / np.sum(norms)
+    lows, points, highs, interlaced = [], [], [], 0
+    slack = 64 * np.finfo(float).eps * max(steps, 1) * max(scale, 1e-300)
+    for theta, w, exhausted, recurrence in rules:
+        low = gauss_bracket(theta, w, cut_lo, exact=exhausted)[0]
+        high = gauss_bracket(theta, w, cut_hi, exact=exhausted)[2]
+        radau_lo, radau_hi = radau_bracket(*recurrence, cut_lo), radau_bracket(*recurrence, cut_hi)
+        if radau_lo is not None:  # both brackets hold: keep the tighter ends
+            low = max(low, radau_lo[0])
+        if radau_hi is not None:
+            high = min(high, radau_hi[1])
+        lows.append(low)
+        points.append(gauss_bracket(theta, w, 0.5 * (cut_lo + cut_hi), exact=exhausted)[1])
+        highs.append(max(high, low))
+        interlaced = max(interlaced, int(np.searchsorted(theta, cut_lo - slack, side="left")))
+    r_lo = float(np.clip(weights @ np.array(lows) - 1e-12, 0.0, 1.0))
+    r_hi = float(np.clip(weights @ np.array(highs) + 1e-12, 0.0, 1.0))
+    r_pt = float(weights @ np.array(points))
+    k_lo, k_hi = _beta_count_interval(n, probes, r_lo, r_hi, confidence)
+    if ceiling is not None:
+        k_hi = min(k_hi, ceiling)
+    k_lo = max(k_lo, interlaced)
+    k_hi = max(k_hi, k_lo)
+    width = (k_hi - k_lo) / n
+    if width <= tolerance:
+        status, reason = "resolved", ""
+    else:
+        status = "unresolved"
+        quadrature = r_hi - r_lo
+        if quadrature > tolerance / 2:
+            reason = (f"the quadrature bracket alone spans {quadrature:.3g} of the index at {steps} steps: "
+                      "many eigenvalues lie close to the cut-off; more steps, the exact path (eigsh) or a dense "
+                      "Hessian can resolve it, more probes cannot")
+        else:
+            reason = (f"the sampling interval at {probes} probes is wider than the tolerance {tolerance:g}; "
+                      "more probes narrow it")
+    return CountEstimate(status=status, method="lanczos", n=n, count=n * r_pt, interval=(k_lo, k_hi),
+                         confidence=confidence, cut=(cut_lo, cut_hi), bracket=(n * r_lo, n * r_hi),
+                         interlacing=interlaced, probes=probes, steps=steps, reason=reason)
+
+
+def eigsh_count(matvec, n: int, *, relative=None, absolute=None, bound: int = EXACT_LIMIT, start: int = 8,
+                seed=None, largest: float | None = None, maxiter: int = 100) -> CountEstimate:
+    """The exact count ``#{i : λ_i < c}`` from the smallest eigenvalues (``scipy.sparse.linalg.eigsh``,
+    ARPACK's implicitly restarted Lanczos, ``which='SA'``, on a ``LinearOperator`` of ``matvec``).
+
+    Asks for ``k = start`` eigenvalues, doubling (up to ``bound + 1``) while all of them lie below the
+    cut-off: the count is complete once the largest of them is at or above it. Starting small matters:
+    a Hessian has a large cluster of (exactly) zero eigenvalues, and asking ARPACK for many of them does
+    not converge. A relative cut-off ``c = -t·max|λ|`` takes ``max|λ| = max(λ_max, -λ_min)`` with
+    ``λ_max`` from one more ``eigsh`` (``which='LA'``) unless ``largest`` is given. Eigenvalues within
+    ``1e-10 · max|λ|`` of the cut are in the interval but not in ``count``. Status "exact"; "unresolved"
+    when ARPACK does not converge within ``maxiter`` restarts or the count exceeds ``bound``.
+    Assumption: eigenvalues below the cut are simple, or ARPACK's restarts found every copy (a Krylov
+    space from one vector holds one direction per distinct eigenvalue, so an exactly repeated
+    eigenvalue can be undercounted; generic Hessians have none). Small operators (n ≤ 2k + 2, where
+    ARPACK cannot run) are made dense column by column.
+    """
+    from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, eigsh
+
+    from .._random import as_generator
+
+    kind, t = threshold(relative, absolute)
+    n = integer("n", n, minimum=1)
+    bound = integer("bound", bound, minimum=0, maximum=n)
+    start = integer("start", start, minimum=1)
+    maxiter = integer("maxiter", maxiter, minimum=1)
+    rng = as_generator(derive_seed(0 if seed is None else seed, "eigsh"))
+    op = LinearOperator((n, n), matvec=lambda v: np.asarray(matvec(np.asarray(v, dtype=np.float64).ravel())),
+                        dtype=np.float64)
+    k = min(start, bound + 1, n)
+    top = None if largest is None else real("largest", largest)
+
+    def unresolved(reason):
+        return CountEstimate(status="unresolved", method="eigsh", n=n, count=float("nan"), interval=(0, n),
+                             confidence=1.0, cut=(float("nan"),) * 2, reason=reason)
+
+    while True:
+        complete = n <= 2 * k + 2
+        if complete:
+            dense = np.column_stack([op.matvec(e) for e in np.eye(n)])
+            vals = np.linalg.eigvalsh((dense + dense.T) / 2)
+            top = vals[-1] if top is None else top
+        else:
+            vals, failure = None, None
+            for ncv in (None, min(n, 4 * k + 20)):  # ARPACK's default basis, then a larger one
+                try:
+                    vals = np.sort(eigsh(op, k=k, which="SA", v0=rng.standard_normal(n), tol=0, ncv=ncv,
+                                         maxiter=maxiter, return_eigenvectors=False))
+                    if kind == "relative" and top is None:
+                        top = float(eigsh(op, k=1, which="LA", v0=rng.standard_normal(n), tol=0, maxiter=maxiter,
+                                          return_eigenvectors=False)[0])
+                    break
+                except (ArpackNoConvergence, ArpackError) as exc:
+                    failure = exc
+            if vals is None:
+                return unresolved(f"eigsh did not converge for k={k} within {maxiter} restarts ({failure})")
+        if not np.isfinite(vals).all():
+            raise InvalidInputError("the operator returned NaN or inf (its products must be finite)")
+        scale = max(abs(float(top if top is not None else vals[-1])), -float(vals[0]), 0.0)
+        cut = -t * scale if kind == "relative" else -t
+        if complete or vals[-1] >= cut:
             break
-        beta.append(b)
-        basis.append(w / b)
-    return np.array(alpha), np.array(beta)
+        if k > bound:
+            return unresolved(f"more than {bound} eigenvalues lie below the cut-off (the bound of the exact path)")
+        k = min(2 * k, bound + 1, n)
+    accuracy = 1e-10 * max(scale, abs(cut))
+    count = int(np.searchsorted(vals, cut, side="left"))
+    lo = int(np.searchsorted(vals, cut - accuracy, side="left"))
+    hi = int(np.searchsorted(vals, cut + accuracy, side="left"))
+    reason = "" if lo == hi else f"{hi - lo} eigenvalue(s) within {accuracy:.2g} of the cut-off"
+    return CountEstimate(status="exact", method="dense" if complete else "eigsh", n=n,
+                         count=float(count), interval=(lo, hi), confidence=1.0, cut=(cut, cut), reason=reason)
+
+
+def count_below(matvec, n: int, *, relative=None, absolute=None, method: str = "auto", steps: int = 80,
+                probes: int = 8, confidence: float = 0.95, tolerance: float = 0.02,
+                exact_limit: int = EXACT_LIMIT, ceiling: int | None = None, seed=None) -> CountEstimate:
+    """``#{i : λ_i < c}`` of a symmetric operator from products ``v -> H v`` alone, never a guess.
+
+    ``method``: "lanczos" (:func:`slq_count`, an estimate with a confidence interval), "exact"
+    (:func:`eigsh_count`, ``k`` up to ``min(exact_limit, ceiling)``), or "auto": the Lanczos estimate
+    first, then the exact path whenever its interval's upper end is at most ``exact_limit``, starting
+    from the interval's lower end; if the exact path does not converge, the Lanczos estimate stands.
+    The result's ``status`` is "exact", "resolved" or "unresolved" (:class:`CountEstimate`).
+    """
+    choice("method", method, ("auto", "lanczos", "exact"))
+    exact_limit = integer("exact_limit", exact_limit, minimum=0)
+    kind, t = threshold(relative, absolute)
+    n = integer("n", n, minimum=1)
+    if ceiling is not None:
+        ceiling = integer("ceiling", ceiling, minimum=0, maximum=n)
+    if method == "exact":
+        return eigsh_count(matvec, n, **{kind: t}, bound=min(exact_limit, n if ceiling is None else ceiling),
+                           seed=seed)
+    est = slq_count(matvec, n, **{kind: t}, steps=steps, probes=probes, confidence=confidence,
+                    tolerance=tolerance, ceiling=ceiling, seed=seed)
+    if method == "auto" and est.interval[1] <= exact_limit:
+        exact = eigsh_count(matvec, n, **{kind: t}, bound=est.interval[1], start=est.interval[0] + 1, seed=seed)
+        if exact.status == "exact":
+            return exact
+        return dataclasses.replace(est, reason=(est.reason + "; " if est.reason else "") + exact.reason)
+    return est
 
 
 def lanczos_index(w1, w2, x, y, *, relative=None, absolute=None, steps: int = 80, probes: int = 8,
-                  seed=None, device="cpu") -> float:
-    """Stochastic Lanczos quadrature estimate of the normalised index at a stated threshold.
+                  confidence: float = 0.95, tolerance: float = 0.02, method: str = "auto",
+                  exact_limit: int = EXACT_LIMIT, seed=None, device="cpu") -> CountEstimate:
+    """The Hessian index of one network from Hessian-vector products alone (:func:`count_below`): a
+    :class:`CountEstimate` whose ``index`` is the normalised index, ``index_interval`` its interval and
+    ``status`` "exact", "resolved" or "unresolved" (then it is not a number to use).
 
-    ``relative=t``: below ``-t · max|θ|`` over the Ritz values θ (which approach the extreme
-    eigenvalues quickly), the rule of :func:`dense_index`; ``absolute=t``: below ``-t``. Exactly one.
-    Statistical error about ``1/sqrt(probes · N)`` plus the quadrature's resolution near zero (shrinks
-    as ``steps`` grows).
+    ``relative=t``: count ``λ < -t · max|λ|``; ``absolute=t``: ``λ < -t``; exactly one, as in
+    :func:`dense_index`. The count is at most :func:`structural_ceiling` (Weyl's inequality, module
+    docstring), which bounds the interval and, when within ``exact_limit`` (default 500), sends
+    ``method="auto"`` straight to the exact path (``eigsh``, ``which='SA'``). ``method="lanczos"``: the
+    stochastic Lanczos quadrature estimate with its interval (:func:`slq_count`: Gaussian probes, full
+    reorthogonalisation, Chebyshev–Markov–Stieltjes brackets, Cauchy interlacing, an exact Beta
+    confidence set), ``"exact"``: eigsh only.
+
+    The older version of this function returned the bare quadrature average (Rademacher probes): its
+    error near zero, where the Gauss node next to the cut-off carries the weight of the crowd of
+    near-zero eigenvalues, is a bias that more probes do not remove (issue 13: 0.098 and 0.120 at 8 and
+    32 probes against an exact 0.064 on 2,750 parameters).
     """
     import torch
 
     from .._device import as_device
 
     kind, t = threshold(relative, absolute)
-    steps = integer("steps", steps, minimum=2)
-    probes = integer("probes", probes, minimum=1)
     _check_network(w1, w2)
-    hvp, n = hvp_function(w1, w2, x, y, device=device)
     dev = as_device(device)
+    hvp, n = hvp_function(w1, w2, x, y, device=dev)
 
     def matvec(v):
-        return hvp(torch.as_tensor(v).to(dev)).cpu().numpy()
+        return hvp(torch.as_tensor(np.ascontiguousarray(v), dtype=torch.float64).to(dev)).cpu().numpy()
 
-    rng = np.random.default_rng(derive_seed(0 if seed is None else seed, "slq"))
-    nodes, weights = [], []
-    for _ in range(probes):
-        alpha, beta = lanczos(matvec, n, rng.choice([-1.0, 1.0], size=n), steps)
-        theta, vecs = np.linalg.eigh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))
-        nodes.append(theta)
-        weights.append(vecs[0] ** 2)
-    cut = -t * max(np.abs(th).max() for th in nodes) if kind == "relative" else -t
-    return float(np.mean([w[th < cut].sum() for th, w in zip(nodes, weights)]))
+    ceiling = min(structural_ceiling(np.shape(w1)[1], np.shape(w2)[1]), n)
+    return count_below(matvec, n, **{kind: t}, method=method, steps=steps, probes=probes, confidence=confidence,
+                       tolerance=tolerance, exact_limit=exact_limit, ceiling=ceiling, seed=seed)
 
 
 def hessian_index(w1, w2, x, y, *, relative=None, absolute=None, method: str = "auto",
@@ -437,7 +848,11 @@ def hessian_index(w1, w2, x, y, *, relative=None, absolute=None, method: str = "
     dev = as_device(device)
     if method == "dense" or method == "auto" and dense_bytes(w1, w2, y) <= _max_bytes(max_bytes, dev):
         return dense_index(w1, w2, x, y, **{kind: t}, max_bytes=max_bytes, device=dev)
-    return lanczos_index(w1, w2, x, y, **{kind: t}, seed=seed, device=dev, **lanczos_options)
+    est = lanczos_index(w1, w2, x, y, **{kind: t}, seed=seed, device=dev, **lanczos_options)
+    if not est.resolved:
+        raise UnresolvedCountError(f"the Hessian index at {kind}={t:g} is not resolved from Hessian-vector "
+                                   f"products: {est}", estimate=est)
+    return est.index
 
 
 def replica_indices(w1, w2, x, y, *, relative=None, absolute=None, method: str = "auto", progress: bool = False,
@@ -454,6 +869,7 @@ def replica_indices(w1, w2, x, y, *, relative=None, absolute=None, method: str =
 
 
 __all__ = ["dense_hessian", "hessian_spectrum", "dense_index", "dense_bytes", "lanczos_index", "hessian_index",
+           "CountEstimate", "count_below", "slq_count", "eigsh_count", "gauss_bracket", "radau_bracket", "gauss_rule",
            "replica_indices", "hvp_function", "normalised_index", "index_curve", "threshold", "structural_ceiling",
            "gauss_newton_and_residual", "residual_blocks", "loss_and_gradient_norm", "RELATIVE_THRESHOLDS",
            "ABSOLUTE_THRESHOLDS"]
