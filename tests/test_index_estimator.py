@@ -143,12 +143,26 @@ def test_the_exact_path_equals_the_count(kind, t):
     lam = np.concatenate([-np.geomspace(0.05, 1.0, 15), -np.geomspace(1e-4, 1e-2, 5), np.geomspace(0.01, 10, 380)])
     a, _ = conjugate(lam, 13)
     truth = int((lam < -t * (np.abs(lam).max() if kind == "relative" else 1.0)).sum())
-    est = eigsh_count(lambda z: a @ z, lam.size, **{kind: t}, bound=40, start=4, seed=0)  # k doubles: 4, 8, …
+    est = eigsh_count(lambda z: a @ z, lam.size, **{kind: t}, bound=40, start=4, seed=0,  # k doubles: 4, 8, …
+                      max_products=20000)
     assert est.status == "exact" and est.count == truth and est.interval == (truth, truth)
     assert normalised_index(lam, **{kind: t}) == est.index
     small = eigsh_count(lambda z: a[:20, :20] @ z, 20, **{kind: t}, bound=15, start=15)  # too small for ARPACK: dense
     assert small.method == "dense" and small.count == normalised_index(np.linalg.eigvalsh(a[:20, :20]),
                                                                        **{kind: t}) * 20
+
+
+def test_the_exact_path_says_when_it_cannot_certify_the_count():
+    """A crowd just above the count: ARPACK cannot converge the eigenvalue that closes the count within
+    its budget, and says so; it never returns the eigenvalues it did find as a count."""
+    lam = network_like(13, n=400)
+    a, _ = conjugate(lam, 13)
+    for kwargs in (dict(max_products=60), dict(maxiter=5)):
+        est = eigsh_count(lambda z: a @ z, lam.size, absolute=1e-3, bound=40, seed=0, **kwargs)
+        assert est.status == "unresolved" and not est.resolved and est.interval == (0, lam.size)
+        assert "budget" in est.reason or "did not converge" in est.reason
+    est = eigsh_count(lambda z: a @ z, lam.size, absolute=0.5, bound=3, seed=0)  # 7 below: over the bound
+    assert est.status == "unresolved" and "more than 3" in est.reason
 
 
 def test_relative_cut_off_uses_the_extreme_ritz_value():

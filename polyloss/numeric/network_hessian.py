@@ -691,7 +691,8 @@ def slq_count(matvec, n: int, *, relative=None, absolute=None, steps: int = 80, 
 
 
 def eigsh_count(matvec, n: int, *, relative=None, absolute=None, bound: int = EXACT_LIMIT, start: int = 8,
-                seed=None, largest: float | None = None, maxiter: int = 100) -> CountEstimate:
+                seed=None, largest: float | None = None, maxiter: int = 100,
+                max_products: int | None = None) -> CountEstimate:
     """The exact count ``#{i : λ_i < c}`` from the smallest eigenvalues (``scipy.sparse.linalg.eigsh``,
     ARPACK's implicitly restarted Lanczos, ``which='SA'``, on a ``LinearOperator`` of ``matvec``).
 
@@ -701,7 +702,9 @@ def eigsh_count(matvec, n: int, *, relative=None, absolute=None, bound: int = EX
     not converge. A relative cut-off ``c = -t·max|λ|`` takes ``max|λ| = max(λ_max, -λ_min)`` with
     ``λ_max`` from one more ``eigsh`` (``which='LA'``) unless ``largest`` is given. Eigenvalues within
     ``1e-10 · max|λ|`` of the cut are in the interval but not in ``count``. Status "exact"; "unresolved"
-    when ARPACK does not converge within ``maxiter`` restarts or the count exceeds ``bound``.
+    when ARPACK does not converge within ``maxiter`` restarts or ``max_products`` products (default
+    ``2n + 2000``: beyond about 2n a dense Hessian, n products, is the cheaper exact count), or the
+    count exceeds ``bound``.
     Assumption: eigenvalues below the cut are simple, or ARPACK's restarts found every copy (a Krylov
     space from one vector holds one direction per distinct eigenvalue, so an exactly repeated
     eigenvalue can be undercounted; generic Hessians have none). Small operators (n ≤ 2k + 2, where
@@ -716,9 +719,20 @@ def eigsh_count(matvec, n: int, *, relative=None, absolute=None, bound: int = EX
     bound = integer("bound", bound, minimum=0, maximum=n)
     start = integer("start", start, minimum=1)
     maxiter = integer("maxiter", maxiter, minimum=1)
+    budget = 2 * n + 2000 if max_products is None else integer("max_products", max_products, minimum=1)
     rng = as_generator(derive_seed(0 if seed is None else seed, "eigsh"))
-    op = LinearOperator((n, n), matvec=lambda v: np.asarray(matvec(np.asarray(v, dtype=np.float64).ravel())),
-                        dtype=np.float64)
+    used = [0]
+
+    class _OverBudget(Exception):
+        pass
+
+    def counted(v):
+        used[0] += 1
+        if used[0] > budget:
+            raise _OverBudget
+        return np.asarray(matvec(np.asarray(v, dtype=np.float64).ravel()))
+
+    op = LinearOperator((n, n), matvec=counted, dtype=np.float64)
     k = min(start, bound + 1, n)
     top = None if largest is None else real("largest", largest)
 
@@ -729,7 +743,7 @@ def eigsh_count(matvec, n: int, *, relative=None, absolute=None, bound: int = EX
     while True:
         complete = n <= 2 * k + 2
         if complete:
-            dense = np.column_stack([op.matvec(e) for e in np.eye(n)])
+            dense = np.column_stack([np.asarray(matvec(e)) for e in np.eye(n)])
             vals = np.linalg.eigvalsh((dense + dense.T) / 2)
             top = vals[-1] if top is None else top
         else:
@@ -744,6 +758,9 @@ def eigsh_count(matvec, n: int, *, relative=None, absolute=None, bound: int = EX
                     break
                 except (ArpackNoConvergence, ArpackError) as exc:
                     failure = exc
+                except _OverBudget:
+                    return unresolved(f"eigsh needed more than {budget} products for k={k} (the budget "
+                                      "max_products; a dense Hessian needs n)")
             if vals is None:
                 return unresolved(f"eigsh did not converge for k={k} within {maxiter} restarts ({failure})")
         if not np.isfinite(vals).all():
