@@ -855,7 +855,10 @@ def hessian_index(w1, w2, x, y, *, relative=None, absolute=None, method: str = "
 
     "auto" is dense when :func:`dense_bytes` is within ``max_bytes`` (default: half of the device's
     available memory, so the choice can differ between machines; pass ``max_bytes`` or ``method`` for
-    a choice that does not).
+    a choice that does not). Otherwise :func:`lanczos_index` (``lanczos_options``: ``steps``, ``probes``,
+    ``confidence``, ``tolerance``, ``exact_limit``, its ``method``): its exact count, or its estimate
+    when resolved; an unresolved one raises :class:`~polyloss.errors.UnresolvedCountError` (holding the
+    estimate and its interval) rather than return a number that is not known.
     """
     from .._device import as_device
 
