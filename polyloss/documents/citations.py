@@ -23,6 +23,8 @@ AUTHORS = {
     "lecun1998": "LeCun et al. (1998)",
     "raschka2018": "Raschka (2018)",
     "cartwright2013": "Cartwright and Sturmfels (2013)",
+    "golub2010": "Golub and Meurant (2010)",
+    "ubaru2017": "Ubaru, Chen and Saad (2017)",
 }
 
 
@@ -99,6 +101,8 @@ _IN_PROSE = (
     ("lecun1998", r"LeCun et al\.,? \(?1998\)?"),
     ("raschka2018", r"Raschka,? \(?2018\)?"),
     ("cartwright2013", r"Cartwright and Sturmfels,? \(?2013\)?"),
+    ("golub2010", r"Golub and Meurant,? \(?2010\)?"),
+    ("ubaru2017", r"Ubaru,? Chen,? and Saad,? \(?2017\)?"),
 )
 
 
