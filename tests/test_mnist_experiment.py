@@ -279,7 +279,7 @@ def test_cli_writes_results_and_refuses_bad_input(tmp_path, capsys):
     same = MnistExperimentConfig.preset("smoke", widths=(3,), replicas=3, epochs=1, anneal_width=3)
     run_mnist_experiment(same, tmp_path / "here", progress=False)
     assert npz_bytes(out) == npz_bytes(tmp_path / "here") and len(npz_bytes(out)) == 1 + 2 + 2 + 1 + 1  # + dataset
-    for argv, match in [(["--widths", "25,0"], "positive integers"), (["--replicas", "-3"], "positive integer"),
+    for argv, match in [(["--widths", "25,0"], "positive integers"), (["--replicas", "-3"], "--replicas"),
                         (["--data", str(tmp_path / "missing")], "no such folder"),
                         (["--epochs", "2"], "different configuration"), (["--block", "10"], "multiple of 16"),
                         (["--index-widths", "5,0"], "positive integers"), (["--anneal-width", "7"], "anneal_width"),

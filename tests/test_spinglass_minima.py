@@ -131,7 +131,8 @@ def test_command_line_in_this_process_and_in_two_workers(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["spinglass", "--Lambda", "6", "--runs", "0", "--out", str(tmp_path / "bad"), "--quiet"])
     assert exc.value.code == 2
-    assert "runs must be an integer >= 1, got 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--runs" in err and "got '0'" in err
 
 
 def test_bad_input():
