@@ -162,6 +162,9 @@ def check_output_file(option: str, path, *, suffixes=None, default_suffix: str |
         raise InvalidInputError(f"{option} {text}: is a folder; give a file name, e.g. "
                                 f"{os.path.join(text, 'out' + (default_suffix or ''))}")
     target = Path(text)
+    if os.path.lexists(target) and not os.path.isfile(target):
+        raise InvalidInputError(f"{option} {text}: exists and is not a regular file (a device, pipe, socket "
+                                "or broken link); give a file name")
     if default_suffix and not target.suffix:
         target = target.with_name(target.name + default_suffix)
         if os.path.isdir(target):
