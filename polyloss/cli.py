@@ -86,6 +86,7 @@ EXIT_BROKEN_PIPE = 141
 def main(argv=None) -> int:
     """Run the command line ``polyloss ARGV``; return 0 or raise :class:`SystemExit` with the status
     listed in this module's docstring. Every exception is turned into one line on standard error."""
+    _open_missing_streams()
     try:
         parser = build_parser()  # imports the subcommands (sympy, numpy, ...): Ctrl-C may land here
         args = parser.parse_args(argv)  # exits 2 with a usage message on malformed options
@@ -111,11 +112,19 @@ def main(argv=None) -> int:
     return 0
 
 
+def _open_missing_streams() -> None:
+    """A command started with standard output or error closed (``2>&-``) has ``sys.stderr is None``;
+    what writes there (progress bars, messages) writes to /dev/null instead of failing."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+
+
 def _exit(status: int, message: str):
     try:
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
-    except (OSError, ValueError):  # standard error closed too: the status says it
+    except (OSError, ValueError, AttributeError):  # standard error closed (or None): the status says it
         pass
     raise SystemExit(status)
 

@@ -509,3 +509,25 @@ def test_ctrl_c_during_start_up(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == cli.EXIT_INTERRUPTED, (proc.returncode, err)
     assert err.startswith("polyloss: interrupted") and err.count("\n") == 1, err
+
+
+def test_closed_standard_error_is_not_a_crash(workdir, monkeypatch, capsys):
+    """``polyloss ... 2>&-``: Python sets sys.stderr to None; the progress bar and the error line go nowhere,
+    the status still says what happened."""
+    monkeypatch.setattr(sys, "stderr", None)
+    status, out, _ = run_cli(["theory", "--out", "afile"], capsys)
+    assert status == 2
+    monkeypatch.setattr(sys, "stderr", None)
+    status, out, _ = run_cli(["spinglass", "--Lambda", "3", "--runs", "1", "--steps", "2", "--workers", "0",
+                              "--out", "sg"], capsys)
+    assert status == 0
+    assert (workdir / "sg" / "spinglass_minima.png").is_file()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_on_standard_output_is_one_line(tmp_path):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*_POLYLOSS, "derive", "--widths", "3,2,1"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, cwd=tmp_path, env=_env(), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "polyloss: error: No space left on device\n"
