@@ -53,7 +53,7 @@ CASES = {
         (["--widths", "3,2,1", "--latex", "/proc/polyloss.tex"], "--latex"),
         (["--widths", "3,2,1", "--latex", "{file}/x.tex"], "is a file, not a folder"),
         (["--widths", "3,2,1", "--latex", "{dir}"], "is a folder"),
-        (["--widths", "3,2,1", "--latex", "/dev/null"], "not a regular file"),
+        (["--widths", "3,2,1", "--latex", "{fifo}"], "not a regular file"),
         (["--widths", "3,2,1", "--latex", ""], "--latex needs a path"),
         (["--widths", "2,2,1", "--steps", "--latex", "{dir}"], "is a folder"),
         (["--widths", "2,2,1", "--steps", "--latex", "/proc/self/x.tex"], "--latex"),
@@ -81,7 +81,7 @@ CASES = {
         (["--plot", "{file}/fig.png"], "is a file, not a folder"),
         (["--plot", "/proc/fig.png"], "--plot"),
         (["--plot", "fig.xyz"], "unsupported format"),
-        (["--plot", "/dev/null"], "not a regular file"),  # never /dev/null.png either
+        (["--plot", "{fifo}"], "not a regular file"),  # never {fifo}.png either
         (["--plot", "{dir}/sub"], "--plot"),  # {dir}/sub.png is made a folder by the test below
         (["--latex", "{dir}"], "--latex"),
         (["--latex", "/proc/x.tex"], "--latex"),
@@ -185,7 +185,7 @@ _DEFAULTS = {
 
 
 def _argv(command, args, tmp_path):
-    args = [a.format(file=tmp_path / "afile", dir=tmp_path / "adir") for a in args]
+    args = [a.format(file=tmp_path / "afile", dir=tmp_path / "adir", fifo=tmp_path / "afifo") for a in args]
     if command is None:
         return args
     given = {a.split("=")[0] for a in args if a.startswith("--")}
@@ -234,6 +234,7 @@ def workdir(tmp_path, monkeypatch):
     (tmp_path / "afile").write_text("a file, not a folder\n")
     (tmp_path / "adir").mkdir()
     (tmp_path / "adir" / "sub.png").mkdir()  # for --plot {dir}/sub: sub.png is a folder
+    os.mkfifo(tmp_path / "afifo")  # a special file to refuse (never /dev/null: a regression would replace it)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
