@@ -140,7 +140,7 @@ def test_plan_prints_its_tasks_costs_and_status(tmp_path):
 def test_bad_executors_and_duplicate_keys_are_refused():
     with pytest.raises(InvalidInputError, match="executor must be"):
         make_plan().run(executor=object())
-    with pytest.raises(InvalidInputError, match="at least 1|>= 1|in 1\.\."):
+    with pytest.raises(InvalidInputError, match=r"at least 1|>= 1|in 1\.\."):
         make_plan().run(executor=0)
     with pytest.raises(InvalidInputError, match="unique"):
         Plan("toy", toy_task, {}, [Task("a"), Task("a")])
