@@ -297,3 +297,15 @@ def test_a_missing_device_is_refused_up_front(tmp_path, capsys):
         main(["spinglass", "--Lambda", "6", "--runs", "2", "--device", "cuda", "--workers", "0",
               "--out", str(tmp_path / "cli"), "--quiet"])
     assert exc.value.code == 2 and "polyloss: error: device 'cuda'" in capsys.readouterr().err
+
+
+def test_a_Lambda_whose_couplings_cannot_fit_is_refused_before_any_folder(tmp_path):
+    from polyloss._device import available_memory_bytes
+    from polyloss.errors import SizeLimitError
+    from polyloss.numeric.spinglass import largest_Lambda
+
+    # a Λ whose couplings need more than twice the memory available now (a margin for a shared machine)
+    too_big = largest_Lambda(3, 2 * available_memory_bytes("cpu")) + 1
+    with pytest.raises(SizeLimitError, match=f"Lambda = {too_big}"):
+        spinglass_minima((6, too_big), runs=2, out=tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()

@@ -271,6 +271,7 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     if full_steps is not None:
         full_steps = integer("full_steps", full_steps, minimum=0)
     device = str(as_device(device))
+    _refuse_what_cannot_fit(Lambdas, H, precision, device)
     if out is not None and seed is None and (Path(out) / "config.json").exists():
         seed = read_config(out).get("seed")  # resume a seedless run
     seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
@@ -294,6 +295,26 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     E_0, E_inf = _thresholds(H)
     return SpinGlassMinimaResult(H=H, config=config, E_0=E_0, E_inf=E_inf,
                                  seconds={lam: float("nan") for lam in Lambdas}, **parts)
+
+
+def _refuse_what_cannot_fit(Lambdas, H: int, precision: str, device: str) -> None:
+    """Refuse, before any folder or task exists, a Λ whose packed couplings alone exceed the device's
+    available memory (in float32 when the precision allows it: a bound no run can beat). The tasks keep
+    their own, tighter check of everything they allocate."""
+    import torch
+
+    from .._device import available_memory_bytes
+    from ..errors import SizeLimitError
+    from ..numeric.spinglass import coupling_bytes
+
+    dtype = torch.float64 if precision == "float64" else torch.float32
+    available = available_memory_bytes(device)
+    for lam in Lambdas:
+        need = coupling_bytes(lam, H, dtype)
+        if need > available:
+            raise SizeLimitError(f"Lambda = {lam} (H = {H}) needs {need / 2**30:.3g} GiB for its packed couplings "
+                                 f"alone ({dtype}), more than the {available / 2**30:.2f} GiB available on "
+                                 f"{device}; use a smaller Lambda")
 
 
 def minima_plan(config: dict, out=None, *, threads: int | None = 1, device: str = "cpu", force: bool = False) -> Plan:
