@@ -42,7 +42,8 @@ class FolderInUseError(PolylossError, RuntimeError):
 
 class TrainingDivergedError(PolylossError, ArithmeticError):
     """Training blew up: ``diverged`` lists each failed replica (``replica``, ``epoch``, ``reason``),
-    ``result`` holds the whole result (the healthy replicas too), flagged per replica."""
+    ``result`` holds the whole result (the healthy replicas too), flagged per replica;
+    ``train_replicas(..., on_divergence="mark")`` returns that result instead of raising."""
 
     def __init__(self, message: str, *, diverged: list | None = None, result=None):
         super().__init__(message)

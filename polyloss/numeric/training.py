@@ -379,8 +379,7 @@ def _diverged_error(result: ReplicaResult) -> TrainingDivergedError:
     return TrainingDivergedError(
         f"training diverged in {len(bad)} of {len(result.train_loss)} replicas (n_1 = {c.n_hidden}, learning_rate = "
         f"{c.learning_rate:g}, lr_decay = {c.lr_decay:g}, batch {c.batch_size}): " + "; ".join(lines) + more
-        + ". Use a smaller learning_rate. Nothing was saved as the result; the error's .result holds every replica, "
-        "flagged, and on_divergence='mark' returns it instead of raising", diverged=bad, result=result)
+        + ". Use a smaller learning rate; nothing was saved as the result", diverged=bad, result=result)
 
 
 def _locks_out(function):
