@@ -56,3 +56,7 @@ def test_the_committed_paper_report_has_one_minus_sign():
         pytest.skip("results/paper is not part of this tree (an sdist)")
     outside_code = re.sub(r"`[^`]*`|\]\([^)]*\)", "", summary.read_text())
     assert not re.findall(r"(?<![\w.\-])-(?=\.?\d)", outside_code)
+
+
+def test_infinities_read_as_the_symbol():
+    assert (plain_text(sympy.oo), plain_text(-sympy.oo)) == ("∞", "−∞")

@@ -94,11 +94,6 @@ def plain_words(text: str) -> str:
     return re.sub(r"(?<![A-Za-z])(" + "|".join(_NAMES) + r")(?![A-Za-z])", lambda m: _NAMES[m.group(1)], text)
 
 
-def _plain(expr) -> str:
-    """:func:`plain_text`, with ∞ for sympy's ``oo``."""
-    return "∞" if expr == sympy.oo else plain_text(expr)
-
-
 # --- facts of a step, as (LaTeX, plain text) pairs -----------------------------------------------
 _SHOW_TERMS = 24
 
@@ -137,7 +132,7 @@ def step_facts(step: Step, derivation: Derivation) -> list:
     elif step.name == "uniformity":
         tbar, c, added, total = ch["uniform multiplicity"], ch["c"], ch["tuples added"], ch["tuples"]
         out.append((rf"Here $\bar t = \Psi/\Lambda^H = {tex(tbar)}$ and $c = {tex(c)}$.",
-                    f"t̄ = Ψ/Λ^H = {plain_text(tbar)}; c = {_plain(c)}"))
+                    f"t̄ = Ψ/Λ^H = {plain_text(tbar)}; c = {plain_text(c)}"))
         if added:
             out.append((rf"${added}$ of the $\Lambda^H = {total}$ ordered tuples are carried by no path and are added.",
                         f"{added} of the Λ^H = {total} ordered tuples are carried by no path and are added"))

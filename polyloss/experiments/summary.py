@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from .. import __version__
+from ..display import markdown_table  # noqa: F401  (the report's tables; re-exported for the stages)
 from ..store import atomic_write_text
 
 SCALE_TEXT = {
@@ -168,13 +169,6 @@ def _md_table_to_html(table: str) -> str:
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows[1:])
     after = "".join(f"<p>{html.escape(p.strip())}</p>" for p in rest if p.strip())
     return f"<table border=1 cellpadding=4><tr>{head}</tr>{body}</table>{after}"
-
-
-def markdown_table(header, rows) -> str:
-    """A Markdown table from a header and rows of cells."""
-    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _duration(seconds: float) -> str:

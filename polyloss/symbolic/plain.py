@@ -35,6 +35,12 @@ class _PlainPrinter(StrPrinter):
     def _print_Symbol(self, expr):
         return symbol_text(expr.name)
 
+    def _print_Infinity(self, expr):
+        return "∞"
+
+    def _print_NegativeInfinity(self, expr):
+        return "−∞"
+
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.as_base_exp()
         if exp == sympy.Rational(1, 2):
