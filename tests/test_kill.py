@@ -82,12 +82,10 @@ def test_kill_9_at_random_points_then_resume_gives_the_same_bytes(tmp_path):
     # what a kill in the middle of a write leaves, and a stray one: temporaries, never pieces
     (folder / ".Lambda=6_chunk=0000.npz.k9k9k9.tmp").write_bytes(b"PK\x03\x04 half a zip")
     (folder / ".Lambda=8_chunk=0003.json.k9k9k9.tmp").write_bytes(b'{"key": "Lambda=8_chunk=0003"')
-    before = len(_pieces(folder))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = spinglass_minima(LAMBDAS, out=folder, **SG)
     assert not [w for w in caught if "computed again" in str(w.message)]  # no piece was damaged by a kill
-    assert before <= TASKS
     assert _files(folder) == _files(reference)  # byte for byte, every piece
     assert RunStore.open(folder).keys() == RunStore.open(reference).keys()
     clean = SpinGlassMinimaResult.load(reference)

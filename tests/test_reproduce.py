@@ -137,7 +137,7 @@ def test_bad_stage_and_scale_are_refused(tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr and "--only" in out.stderr
     out = subprocess.run([sys.executable, "-m", "polyloss", "reproduce", "--seed", "-1", "--out", str(tmp_path)],
                          capture_output=True, text=True)
-    assert out.returncode == 2 and "Traceback" not in out.stderr and "--seed" in out.stderr
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "argument --seed:" in out.stderr and "'-1'" in out.stderr
 
 
 _ROOT = Path(__file__).resolve().parents[1]

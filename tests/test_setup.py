@@ -83,12 +83,12 @@ def test_run_sh_waits_120_s_for_the_apt_lock_by_default():
 def test_a_held_apt_lock_is_waited_for_then_the_setup_goes_on_without_latex(shim):
     bindir, log, env = shim
     _locked_apt(bindir, log)
-    out = _source("setup_latex; echo CONTINUED", {**env, "APT_LOCK_TIMEOUT": "1"})
+    out = _source("setup_latex; echo CONTINUED", {**env, "APT_LOCK_TIMEOUT": "3"})  # whole seconds: room to retry
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "CONTINUED"
     calls = log.read_text().splitlines()
     assert len(calls) >= 2, calls  # it tried again while the lock was held
-    assert all("-o DPkg::Lock::Timeout=1" in c and c.split()[2] == "update" for c in calls), calls
+    assert all("-o DPkg::Lock::Timeout=3" in c and c.split()[2] == "update" for c in calls), calls
     assert "waiting" in out.stderr and LOCKED in out.stderr
     assert 'PDF not compiled: pdflatex not found' in out.stderr
     assert not (bindir / "pdflatex").exists()
