@@ -114,7 +114,6 @@ def test_the_old_bias_is_gone_at_8_and_at_32_probes():
     for probes in (8, 32):
         est = slq_count(lambda z: a @ z, lam.size, absolute=1e-3, steps=30, probes=probes, seed=probes)
         assert est.interval[0] <= truth <= est.interval[1], (probes, est, truth)
-        assert est.bracket[0] - 1e-9 <= truth * 1.0 or est.interval[0] <= truth
         points[probes] = est.count
     # the point estimate (the old quadrature average) is off by far more than sampling at 32 probes:
     # a bias, which is why the result carries the bracket and the interval
