@@ -97,10 +97,8 @@ def test_bibliography_page_lists_exactly_the_bib_entries():
 
 
 def _render_all():
-    try:
-        from polyloss.documents.theory import render_all
-    except ImportError:
-        from polyloss.theory import render_all
+    from polyloss.documents.theory import render_all
+
     return render_all()
 
 

@@ -1,13 +1,14 @@
 """`polyloss complexity`: the thresholds table, the figure, the LaTeX document, clear errors.
 
-Oracles: threshold values (H = 3, 4) computed outside polyloss with a standalone mpmath script (30 digits:
-quadrature of the integral defining I_1, root finding for Θ_{k,H}(-E_k) = 0) from the formulas of
-Auffinger, Ben Arous and Černý (2013) as Choromanska et al. (2015), Sec. 4, print them; pdflatex compiles the written document; the PNG is a
-real image of the requested file name.
+Oracles: threshold values (H = 3, 4) computed outside polyloss with mpmath (30 digits: quadrature of the
+integral defining I_1, root finding for Θ_{k,H}(-E_k) = 0; :func:`_theta_mpmath` below is that computation)
+from the formulas of Auffinger, Ben Arous and Černý (2013) as Choromanska et al. (2015), Sec. 4 [unverified],
+print them; pdflatex compiles the written document; the PNG is a real image of the requested file name.
 """
 
 from __future__ import annotations
 
+import mpmath as mp
 import pytest
 
 from polyloss.cli import main
@@ -51,6 +52,22 @@ def test_bad_input_is_one_line_exit_2(argv, message, capsys):
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def _theta_mpmath(u, H: int, k: int):
+    """Θ_{k,H}(u) below −E_∞, written out independently of polyloss: ½ log(H−1) − (H−2)u²/(4(H−1)) − (k+1) I_1(u),
+    I_1(u) = (2/E_∞²) ∫_u^{−E_∞} √(z² − E_∞²) dz, E_∞ = 2√((H−1)/H), by mpmath quadrature."""
+    with mp.workdps(30):
+        e_inf = 2 * mp.sqrt(mp.mpf(H - 1) / H)
+        i1 = 2 / e_inf**2 * mp.quad(lambda z: mp.sqrt(z**2 - e_inf**2), [u, -e_inf])
+        return mp.log(H - 1) / 2 - (H - 2) * mp.mpf(u) ** 2 / (4 * (H - 1)) - (k + 1) * i1
+
+
+def test_the_independent_oracle_finds_the_printed_thresholds():
+    for k, E_k in enumerate((1.65699836, 1.65287320, 1.65025313, 1.64839902)):
+        with mp.workdps(30):
+            root = mp.findroot(lambda e: _theta_mpmath(-e, 3, k), (1.6331, 1.7), solver="anderson")
+        assert abs(float(root) - E_k) < 5e-9, (k, root)
+
+
 def test_index_k_points_are_stated_above_minus_E_k(capsys):
     """Θ_{k,H}(u) < 0 for u < −E_k (and > 0 just above): index-k points lie *above* −ΛE_k.
 
@@ -64,6 +81,7 @@ def test_index_k_points_are_stated_above_minus_E_k(capsys):
     th = energy_thresholds(3, 2, dps=20)
     for k in range(3):
         E_k = float(th.E[k])
+        assert _theta_mpmath(-E_k - 1e-3, 3, k) < 0 < _theta_mpmath(-E_k + 1e-3, 3, k)  # independent of polyloss
         assert theta(-E_k - 1e-3, 3, k) < 0 < theta(-E_k + 1e-3, 3, k)
     assert main(["complexity", "--H", "3", "--kmax", "2"]) == 0
     out = capsys.readouterr().out

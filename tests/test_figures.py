@@ -180,6 +180,7 @@ def test_one_notation_in_every_text(name):
         assert "E_inf" not in text and "E∞" not in text and "E₀" not in text, text  # mathtext E_\infty, E_0
         assert "per weight" not in text.lower(), text
         assert not _HYPHEN_MINUS.search(_MATH.sub("", text)), f"ASCII hyphen as a minus in {text!r}"
+        assert "E_" not in _MATH.sub("", text), f"E_ outside mathtext (a literal underscore) in {text!r}"
 
 
 def test_a_negative_correlation_is_written_with_the_minus_sign():
