@@ -30,6 +30,7 @@ __version__ = "0.1.0"  # the one place it is written: the package metadata reads
 # public name -> module that defines it (imported on first use)
 _LAZY = {
     "ReLUNetwork": "polyloss.symbolic.network",
+    "Mixture": "polyloss.mixture",
     "path_polynomial": "polyloss.symbolic.paths",
     "derive_hamiltonian": "polyloss.symbolic.hamiltonian",
     "Formula": "polyloss.symbolic.formula",
