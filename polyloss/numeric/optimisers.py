@@ -19,6 +19,10 @@ Every step is a tangent step followed by the retraction ``R(v) = √Λ v/‖v‖
 :func:`refine` polishes end points to critical points with safeguarded Riemannian Newton steps and
 reports which converged (‖P∇L‖ < tol) and their index from the exact tangent Hessian.
 
+Pure and mixed models alike (:class:`~polyloss.numeric.spinglass.SphericalSpinGlass` with ``H`` an int or
+a mixture ``{p: a_p²}``): the steps use only the model's gradient, Hessian and retraction, and SGD's
+pieces split every degree of a mixture (:meth:`SphericalSpinGlass.split`).
+
 Devices and precision: every tensor of the computation stays on the model's device and in its
 dtype (the replicas are converted to them on entry); the Langevin noise is drawn on the CPU in float64 from a seeded
 generator and then moved, so a seed gives the same noise on every device. A float32 model (or
@@ -289,9 +293,9 @@ def _check_pieces(pieces, model, P: int) -> list:
     if len(pieces) != P:
         raise InvalidInputError(f"pieces has {len(pieces)} models but P={P}")
     for i, piece in enumerate(pieces):
-        if not isinstance(piece, SphericalSpinGlass) or (piece.Lambda, piece.H) != (model.Lambda, model.H):
+        if not isinstance(piece, SphericalSpinGlass) or (piece.Lambda, piece.mixture) != (model.Lambda, model.mixture):
             raise InvalidInputError(f"pieces[{i}] must be a SphericalSpinGlass with Lambda={model.Lambda}, "
-                                    f"H={model.H} (from model.split(P)), got {_short(piece)}")
+                                    f"H={model.mixture} (from model.split(P)), got {_short(piece)}")
     return pieces
 
 

@@ -1,6 +1,6 @@
-"""The spherical H-spin glass of the paper (Choromanska et al. 2015, Sec. 3), batched over replicas, in torch.
+"""The spherical H-spin glass of the paper (Choromanska et al. 2015, Sec. 3), pure or mixed, batched over replicas, in torch.
 
-Hamiltonian (the paper's Sec. 3 after the assumption chain [equation number unverified]; ABC's ``H_{N,p}`` with ``N = Λ``, ``p = H``)::
+Pure Hamiltonian (the paper's Sec. 3 after the assumption chain [equation number unverified]; ABC's ``H_{N,p}`` with ``N = Λ``, ``p = H``)::
 
     L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H = 1}^{Λ} X_{i_1..i_H} w_{i_1} ⋯ w_{i_H},   ‖w‖² = Λ,
 
@@ -8,11 +8,23 @@ Hamiltonian (the paper's Sec. 3 after the assumption chain [equation number unve
 Λ, ``u = L/Λ`` (:meth:`SphericalSpinGlass.energy`); :func:`convert_energy` maps to the other
 conventions in use (ABC's total ``H_{N,p}``, the authors' code, symmetric or sorted couplings).
 
-Storage. Only the symmetrisation ``S = sym(X)`` matters. With ``c = Λ^{-(H-1)/2}`` the Euclidean
+Mixed Hamiltonian (Auffinger and Ben Arous 2013, Ann. Probab. 41, arXiv:1110.5872): for a mixture
+``ξ(x) = Σ_p a_p² x^p`` with ``ξ(1) = 1`` (:class:`polyloss.mixture.Mixture`; ``H`` given as a mapping
+``{p: a_p²}``)::
+
+    L(w) = Σ_p a_p L_p(w),   L_p independent pure p-spin glasses as above (degree 1: L_1 = Σ_i X_i w_i),
+
+so ``E[L(w) L(w')] = Λ Σ_p a_p² (w·w'/Λ)^p = Λ ξ(w·w'/Λ)``. A pure model is the one-component
+mixture; each component keeps the storage below, and the model sums their energies, gradients and
+Hessians. Euler's relation ``w·∇L_p = p L_p`` holds per component only: the energy is
+``L = Σ_p w·∇(a_p L_p)/p``, and the radial term ``w·∇L/Λ`` of the Riemannian Hessian is no longer a
+multiple of the energy.
+
+Storage (per component of degree H). Only the symmetrisation ``S = sym(X)`` matters. With ``c = Λ^{-(H-1)/2}`` the Euclidean
 gradient is ``∂_i L = c H Σ_J n_J S_{i,J} w^J`` over multisets ``J`` of size ``H-1`` (``n_J`` its number
 of orderings, ``w^J = Π_{j∈J} w_j``). The model stores the packed matrix
 
-    M[J, i] = c H n_J S_{i,J}        (rows: the C(Λ+H-2, H-1) multisets J, in colex order),
+    M[J, i] = a_H c H n_J S_{i,J}        (rows: the C(Λ+H-2, H-1) multisets J, in colex order; a_H = 1 when pure),
 
 so the gradient of a batch is one matrix product ``∇L = f(w) @ M`` with features ``f_J(w) = w^J``,
 and ``L = w·∇L / H`` (Euler). For H = 3 the rows are the pairs j ≤ k: half of the dense (Λ², Λ).
@@ -21,11 +33,12 @@ Sampling without a Λ^H temporary (``sampler="direct"``, the default): for each 
 H the coefficient ``Y_K = Σ_{t ∈ orbit(K)} X_t`` is a sum of ``n_K = H!/Π_j m_j!`` iid N(0, 1), hence
 N(0, n_K); it is drawn once and written to the H' entries ``M[K∖{i}, i] = c m_i(K) Y_K`` (one per
 distinct ``i ∈ K``). ``sampler="dense"`` draws the Λ^H ordered tensor and symmetrises it (same law;
-for tests and small Λ).
+for tests and small Λ). A mixture draws each degree from its own seed,
+``derive_seed(seed, "couplings", "degree", p)``; a pure model draws from ``derive_seed(seed, "couplings")``.
 
 Riemannian quantities on the sphere of radius √Λ (Auffinger, Ben Arous and Černý 2013): gradient
 ``P ∇L`` with ``P = I - w w^T/Λ``; Hessian ``P (∇²L - (w·∇L/Λ) I) P`` on the (Λ-1)-dimensional tangent space
-(``w·∇L = H L``); index = number of negative tangent eigenvalues.
+(``w·∇L = H L`` for a pure model only); index = number of negative tangent eigenvalues.
 
 Shapes: every method takes ``w`` of shape ``(B, Λ)`` (a batch of replicas) and returns a leading
 batch axis; a single point of shape ``(Λ,)`` gives results without the batch axis.
@@ -50,6 +63,7 @@ from .._device import as_device, available_memory_bytes
 from .._random import derive_seed
 from .._validate import choice, integer, real_array
 from ..errors import InvalidInputError, SizeLimitError
+from ..mixture import Mixture, as_mixture
 
 __all__ = ["SphericalSpinGlass", "coupling_bytes", "largest_Lambda", "convert_energy", "CONVENTIONS",
            "MAX_H", "MAX_PIECES"]
@@ -68,20 +82,30 @@ _SPLIT_ELEMENTS = 1 << 15  # elements per block of split()'s arithmetic (a few b
 
 # ----------------------------------------------------------------------------------------- sizes
 def _n_multisets(n: int, r: int) -> int:
-    """Number of multisets of size r from n values, C(n + r - 1, r)."""
-    return math.comb(n + r - 1, r)
+    """Number of multisets of size r from n values, C(n + r - 1, r) (0 for r < 0)."""
+    return math.comb(n + r - 1, r) if r >= 0 else 0
 
 
-def coupling_bytes(Lambda: int, H: int, dtype=torch.float64) -> int:
-    """Bytes of the packed couplings: C(Λ+H-2, H-1) · Λ entries (H = 3: Λ²(Λ+1)/2)."""
+def _mixture(H) -> Mixture:
+    """``H`` (an int degree, a mapping {p: a_p²} or a Mixture) as a Mixture, degrees at most MAX_H."""
+    return as_mixture(H, name="H")
+
+
+def coupling_bytes(Lambda: int, H, dtype=torch.float64) -> int:
+    """Bytes of the packed couplings: C(Λ+H-2, H-1) · Λ entries (H = 3: Λ²(Λ+1)/2).
+
+    ``H`` may be a mixture ({p: a_p²} or a Mixture): the sum of the bytes of its degrees (degree 1: Λ).
+    """
     Lambda = integer("Lambda", Lambda, minimum=1)
-    H = integer("H", H, minimum=2, maximum=MAX_H)
-    return _n_multisets(Lambda, H - 1) * Lambda * torch.empty((), dtype=dtype).element_size()
+    mixture = _mixture(H)
+    size = torch.empty((), dtype=dtype).element_size()
+    return sum(_n_multisets(Lambda, p - 1) * Lambda for p in mixture.degrees) * size
 
 
-def largest_Lambda(H: int, memory_bytes: int, dtype=torch.float64) -> int:
-    """The largest Λ whose packed couplings fit in ``memory_bytes`` (computed from :func:`coupling_bytes`)."""
-    H = integer("H", H, minimum=2, maximum=MAX_H)
+def largest_Lambda(H, memory_bytes: int, dtype=torch.float64) -> int:
+    """The largest Λ whose packed couplings fit in ``memory_bytes`` (computed from :func:`coupling_bytes`;
+    ``H`` an int degree or a mixture)."""
+    H = _mixture(H)
     memory_bytes = integer("memory_bytes", memory_bytes, minimum=1, maximum=2**80)
     lo, hi = 1, 2
     while coupling_bytes(hi, H, dtype) <= memory_bytes:
@@ -105,6 +129,23 @@ def _float_dtype(name: str, dtype):
     return dtype
 
 
+def mixture_to_config(mixture: Mixture):
+    """The JSON value of a degree in a run folder's configuration: the int H for a pure model (as
+    before mixtures existed), ``{"p": a_p², ...}`` (floats) for a mixture; :func:`mixture_from_config`
+    reads it back."""
+    return mixture.degree if mixture.is_pure else {str(p): w for p, w in mixture.as_dict().items()}
+
+
+def mixture_from_config(value) -> Mixture:
+    """The Mixture of :func:`mixture_to_config`'s value (an int, or a mapping with degree keys as text)."""
+    if isinstance(value, dict):
+        try:
+            value = {int(p): w for p, w in value.items()}
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"H: a mixture's degrees must be integers, got {value!r}") from None
+    return _mixture(value)
+
+
 # ----------------------------------------------------------------------------------- conventions
 CONVENTIONS = {
     "per_lambda": "u = L/Λ, L = Λ^{-(H-1)/2} Σ_{ordered} X w^H, X iid N(0,1) (polyloss; the paper's figures)",
@@ -113,6 +154,8 @@ CONVENTIONS = {
     "symmetric": "(Λ^{-(H-1)/2}/H!) Σ_{ordered} J w^H, J symmetric, N(0,1) per distinct tuple: L/√(H!)",
     "sorted": "Λ^{-(H-1)/2} Σ_{i_1<…<i_H} J w^H, J iid N(0,1): L/√(H!) (exact without repeated indices)",
 }
+#: the conventions a mixed model has (the others are defined through one pure degree H)
+MIXTURE_CONVENTIONS = ("per_lambda", "total")
 
 
 def _convention_factor(name: str, Lambda: int, H: int) -> float:
@@ -126,18 +169,29 @@ def _convention_factor(name: str, Lambda: int, H: int) -> float:
     return 1.0 / math.sqrt(math.factorial(H))  # symmetric, sorted
 
 
-def convert_energy(value, *, from_: str = "per_lambda", to: str = "total", Lambda: int, H: int):
+def convert_energy(value, *, from_: str = "per_lambda", to: str = "total", Lambda: int, H):
     """Convert an energy between the conventions of :data:`CONVENTIONS`.
 
     The couplings of the "symmetric" and "sorted" conventions are ``J = √(H!) sym(X)`` of the
     ordered iid tensor ``X`` (iid N(0,1) on distinct tuples), which gives ``L/√(H!)`` exactly for
     "symmetric" and, for "sorted", exactly when X vanishes on tuples with a repeated index (to
     relative order 1/Λ in law otherwise). Works on floats, numpy arrays and tensors.
+
+    ``H`` may be a mixture ({p: a_p²} or a Mixture): it has only the conventions "per_lambda" and
+    "total" (``u = L/Λ``); "authors", "symmetric" and "sorted" are defined through one degree H and are
+    refused for it.
     """
     choice("from_", from_, tuple(CONVENTIONS))
     choice("to", to, tuple(CONVENTIONS))
     Lambda = integer("Lambda", Lambda, minimum=1)
-    H = integer("H", H, minimum=2, maximum=MAX_H)
+    mixture = _mixture(H)
+    if not mixture.is_pure:
+        for arg, name in (("from_", from_), ("to", to)):
+            if name not in MIXTURE_CONVENTIONS:
+                raise InvalidInputError(
+                    f"{arg}={name!r} is a convention of a pure degree H; the mixture H={mixture} has only "
+                    f"{' and '.join(map(repr, MIXTURE_CONVENTIONS))} (u = L/Lambda and L itself)")
+    H = mixture.max_degree
     factor = _convention_factor(to, Lambda, H) / _convention_factor(from_, Lambda, H)
     if torch.is_tensor(value):
         if value.is_complex():
@@ -149,77 +203,44 @@ def convert_energy(value, *, from_: str = "per_lambda", to: str = "total", Lambd
     return float(arr) * factor if arr.ndim == 0 and not isinstance(value, np.ndarray) else arr * factor
 
 
-# --------------------------------------------------------------------------------------- model
-class SphericalSpinGlass:
-    """Spherical H-spin glass ``L(w) = Λ^{-(H-1)/2} Σ X_{i_1..i_H} w_{i_1}⋯w_{i_H}`` on ‖w‖² = Λ.
+# ------------------------------------------------------------------------- one degree of the field
+class _Component:
+    """One degree p of the field, ``a_p L_p``: the packed matrix ``M[J, i] = a_p c p n_J S_{i,J}`` and its
+    index tables (colex multisets). A pure model has one component with ``a_p = 1``.
 
-    Parameters
-    ----------
-    Lambda, H : int
-        Dimension Λ ≥ 2 and order H ≥ 2 (ABC's N and p).
-    seed : None or int
-        Seed of the couplings (``None``: fresh entropy; the seed used is kept in ``self.seed``).
-    couplings : tensor of shape (Λ,)*H, optional
-        An ordered-tuple tensor X to use instead of sampling (it is symmetrised; L is unchanged).
-    dtype : torch.float64 or torch.float32, of the stored couplings (drawn in float64, then rounded).
-    device : "cpu", "cuda", "cuda:N", "mps" or a torch.device (checked by :func:`polyloss._device.as_device`:
-        a device this machine lacks is refused with InvalidInputError). Random numbers are drawn on the
-        CPU and moved there.
-    sampler : "direct" (no Λ^H temporary) or "dense" (ordered tensor, then symmetrised; same law).
-    memory_limit : int, optional
-        Bytes allowed for the couplings (default: half of the device's free memory,
-        :func:`polyloss._device.available_memory_bytes`); SizeLimitError beyond it.
+    Degree 1 (a linear field ``Σ_i X_i w_i``, only inside a mixture) has one row (the empty multiset),
+    features ``f = 1`` and a zero Hessian.
     """
 
-    def __init__(self, Lambda, H, *, seed=None, couplings=None, dtype=torch.float64, device="cpu",
-                 sampler="direct", memory_limit=None):
-        self.Lambda = integer("Lambda", Lambda, minimum=2)
-        self.H = integer("H", H, minimum=2, maximum=MAX_H)
-        _float_dtype("dtype", dtype)
-        choice("sampler", sampler, ("direct", "dense"))
-        self.dtype, self.device = dtype, as_device(device)
-        self.seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
-        self.memory_limit = (int(0.5 * available_memory_bytes(self.device)) if memory_limit is None
-                             else integer("memory_limit", memory_limit, minimum=1))
-        self.scale = self.Lambda ** (-(self.H - 1) / 2)  # c = Λ^{-(H-1)/2}
-        need = coupling_bytes(self.Lambda, self.H, dtype)
-        _check_size(f"the packed couplings for Lambda={self.Lambda}, H={self.H} ({dtype})", need,
-                    self.memory_limit)
+    def __init__(self, Lambda: int, p: int, weight, dtype, device):
+        self.Lambda, self.p, self.dtype, self.device = Lambda, p, dtype, device
+        self.weight = weight  # a_p² as given (1 for a pure model)
+        self.amplitude = math.sqrt(float(weight))  # a_p
+        self.scale = Lambda ** (-(p - 1) / 2)  # c = Λ^{-(p-1)/2}
+        self.M = None
         self._build_index()
-        if couplings is not None:
-            X = _real_tensor("couplings", couplings, dtype, self.device)
-            if tuple(X.shape) != (self.Lambda,) * self.H:
-                raise InvalidInputError(f"couplings must have shape {(self.Lambda,) * self.H} "
-                                        f"(ordered tuples, Lambda^H), got {tuple(X.shape)}")
-            _check_finite("couplings", X)
-            self.sampler = "given"
-            self.M = self._pack_dense(X)
-        elif sampler == "dense":
-            self.sampler = "dense"
-            self._check_dense("the dense ordered couplings")
-            gen = torch.Generator().manual_seed(derive_seed(self.seed, "couplings", "dense"))
-            X = torch.randn((self.Lambda,) * self.H, generator=gen, dtype=torch.float64)
-            self.M = self._pack_dense(X.to(dtype=dtype, device=self.device))
-        else:
-            self.sampler = "direct"
-            self.M = self._sample_packed(derive_seed(self.seed, "couplings"), variance=1.0)
+
+    def with_matrix(self, M: torch.Tensor) -> "_Component":
+        """The same degree (sharing the index tables) with couplings ``M`` (its dtype becomes M's)."""
+        other = object.__new__(_Component)
+        other.__dict__.update(self.__dict__)
+        other.M, other.dtype = M, M.dtype
+        return other
 
     # ---------------------------------------------------------------------------- structure
     def _build_index(self):
-        """Colex enumeration of multisets of size r = 1..H-1: row = (parent row at r-1, last element)."""
-        Lam, dev = self.Lambda, self.device
+        """Colex enumeration of multisets of size r = 1..p-1: row = (parent row at r-1, last element)."""
+        Lam, dev, H = self.Lambda, self.device, self.p
         self._parent, self._last = [None], [None]
-        for r in range(1, self.H):
+        for r in range(1, H):
             counts = torch.tensor([_n_multisets(v + 1, r - 1) for v in range(Lam)], dtype=torch.int64)
             last = torch.repeat_interleave(torch.arange(Lam), counts)
             starts = torch.cumsum(counts, 0) - counts
             parent = torch.arange(int(counts.sum())) - torch.repeat_interleave(starts, counts)
             self._parent.append(parent.to(dev))
             self._last.append(last.to(dev))
-        self._binom = torch.tensor([[math.comb(x, k) for k in range(self.H + 1)]
-                                    for x in range(Lam + self.H + 1)], dtype=torch.int64, device=dev)
-        self._fact = torch.tensor([math.factorial(k) for k in range(self.H + 1)], dtype=torch.float64,
-                                  device=dev)
+        self._binom = torch.tensor([[math.comb(x, k) for k in range(H + 1)]
+                                    for x in range(Lam + H + 1)], dtype=torch.int64, device=dev)
 
     def _elements(self, r: int, rows: torch.Tensor) -> torch.Tensor:
         """The sorted elements (len(rows), r) of the multisets ``rows`` of size r."""
@@ -251,33 +272,31 @@ class SphericalSpinGlass:
 
     @property
     def n_rows(self) -> int:
-        """Number of packed rows, C(Λ+H-2, H-1)."""
-        return _n_multisets(self.Lambda, self.H - 1)
+        """Number of packed rows, C(Λ+p-2, p-1)."""
+        return _n_multisets(self.Lambda, self.p - 1)
+
+    @property
+    def feature_rows(self) -> int:
+        """Rows of the Hessian's features, C(Λ+p-3, p-2) (0 for degree 1)."""
+        return _n_multisets(self.Lambda, self.p - 2)
 
     @property
     def nbytes(self) -> int:
         return self.M.numel() * self.M.element_size()
 
-    def __repr__(self):
-        return (f"SphericalSpinGlass(Lambda={self.Lambda}, H={self.H}, seed={self.seed}, "
-                f"sampler={self.sampler!r}, dtype={self.dtype}, {self.nbytes / 2**20:.1f} MiB)")
-
     # ------------------------------------------------------------------------------ couplings
-    def _check_dense(self, what):
-        nbytes = self.Lambda ** self.H * 8 * 2
-        _check_size(f"{what} for Lambda={self.Lambda}, H={self.H}", nbytes, self.memory_limit)
-
     def _pack_dense(self, X: torch.Tensor) -> torch.Tensor:
-        """M[J, i] = c H n_J sym(X)_{J, i} from an ordered tensor X (Λ,)*H."""
+        """M[J, i] = a_p c p n_J sym(X)_{J, i} from an ordered tensor X (Λ,)*p."""
         S = _symmetrise(X)
-        r = self.H - 1
+        r = self.p - 1
         E = self._elements(r, torch.arange(self.n_rows, device=self.device))
         gathered = S[tuple(E[:, t] for t in range(r))] if r else S.unsqueeze(0)
         n_J = self._orderings(E).to(self.dtype)
-        return (self.scale * self.H) * n_J[:, None] * gathered
+        M = (self.scale * self.p) * n_J[:, None] * gathered
+        return M if self.weight == 1 else self.amplitude * M
 
     def _sample_packed(self, seed: int, variance: float) -> torch.Tensor:
-        """Packed couplings of an ordered model with iid N(0, variance) X, drawn per multiset K."""
+        """Packed couplings of an ordered model with iid N(0, variance) X (times a_p), drawn per multiset K."""
         return self._sample_packed_many([seed], variance)[0]
 
     def _sample_packed_many(self, seeds, variance: float) -> list:
@@ -285,9 +304,10 @@ class SphericalSpinGlass:
 
         The multisets, multiplicities and target entries of a block are worked out once and serve
         every seed; each seed has its own generator, read in the same blocks, so the numbers do not
-        depend on how many matrices are drawn together.
+        depend on how many matrices are drawn together. The weight a_p² multiplies the variance.
         """
-        Lam, H, r = self.Lambda, self.H, self.H - 1
+        Lam, H, r = self.Lambda, self.p, self.p - 1
+        variance = variance * self.weight
         Ms = [torch.zeros((self.n_rows, Lam), dtype=self.dtype, device=self.device) for _ in seeds]
         flats = [M.view(-1) for M in Ms]
         gens = [torch.Generator().manual_seed(seed) for seed in seeds]
@@ -318,29 +338,247 @@ class SphericalSpinGlass:
                     flat.index_copy_(0, targets[p], (mult[:, p] * Y).to(self.dtype))
         return Ms
 
-    def dense_couplings(self) -> torch.Tensor:
-        """The symmetric ordered-tuple tensor S = sym(X) of shape (Λ,)*H (for tests; refused when large).
-
-        ``L(w) = Λ^{-(H-1)/2} Σ_{ordered} S w^H`` holds exactly; with ``couplings=X`` given, S = sym(X).
-        """
-        self._check_dense("dense_couplings()")
-        Lam, r = self.Lambda, self.H - 1
-        grids = torch.meshgrid(*([torch.arange(Lam, device=self.device)] * self.H), indexing="ij")
+    def dense(self) -> torch.Tensor:
+        """The symmetric ordered-tuple tensor S = sym(X) of shape (Λ,)*p (without the factor a_p)."""
+        Lam, r = self.Lambda, self.p - 1
+        grids = torch.meshgrid(*([torch.arange(Lam, device=self.device)] * self.p), indexing="ij")
         t = torch.stack([g.reshape(-1) for g in grids], 1)
         J = torch.sort(t[:, :r], dim=1).values
         rows = self._rank(J) if r else torch.zeros(t.shape[0], dtype=torch.int64, device=self.device)
         n_J = self._orderings(J).to(self.dtype)
-        S = self.M[rows, t[:, r]] / (self.scale * self.H * n_J)
-        return S.reshape((Lam,) * self.H)
+        S = self.M[rows, t[:, r]] / (self.scale * self.p * n_J)
+        S = S if self.weight == 1 else S / self.amplitude
+        return S.reshape((Lam,) * self.p)
+
+    # ----------------------------------------------------------------------------- evaluation
+    def _features(self, wT: torch.Tensor, r: int) -> torch.Tensor:
+        """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, laid out (C(Λ+r-1, r), B) from wT = wᵀ (Λ, B).
+
+        Row gathers of contiguous replicas are the cache-friendly way round; the product uses f.T.
+        """
+        f = torch.ones((1, wT.shape[1]), dtype=wT.dtype, device=wT.device)
+        for level in range(1, r + 1):
+            f = f.index_select(0, self._parent[level])
+            f.mul_(wT.index_select(0, self._last[level]))
+        return f
+
+    def _egrad(self, w: torch.Tensor) -> torch.Tensor:
+        """∇(a_p L_p)(w) = f(w) @ M, (B, Λ)."""
+        B, r = w.shape[0], self.p - 1
+        wT = w.T.contiguous()
+        step = max(1, max(_FEATURE_BYTES, self.nbytes // 64) // (2 * B * self.M.element_size()))
+        if step >= self.n_rows:
+            return self._features(wT, r).T @ self.M
+        # blocks of rows keep the feature temporaries small beside the couplings
+        f_prev = self._features(wT, r - 1)
+        parent, last = self._parent[r], self._last[r]
+        g = torch.zeros((B, self.Lambda), dtype=self.dtype, device=self.device)
+        for start in range(0, self.n_rows, step):
+            f = f_prev.index_select(0, parent[start:start + step])
+            f.mul_(wT.index_select(0, last[start:start + step]))
+            g.addmm_(f.T, self.M[start:start + step])
+        return g
+
+    def _ehess(self, w: torch.Tensor):
+        """∇²(a_p L_p)(w), (B, Λ, Λ), or None for degree 1 (a linear field has none).
+
+        ∂_l ∂_i L = Σ_{J'} w^{J'} m_l(J'+l) M[J'+l, i] over multisets J' of size p-2, in blocks of J'.
+        """
+        if self.p < 2:
+            return None
+        Lam, B, r = self.Lambda, w.shape[0], self.p - 2
+        f = self._features(w.T.contiguous(), r).T  # (B, n2)
+        n2 = f.shape[1]
+        out = torch.zeros((B, Lam * Lam), dtype=self.dtype, device=self.device)
+        step = max(1, _CHUNK_BYTES // (Lam * Lam * self.M.element_size()))
+        ell = torch.arange(Lam, device=self.device)
+        for start in range(0, n2, step):
+            rows = torch.arange(start, min(n2, start + step), device=self.device)
+            Jp = self._elements(r, rows)  # (ch, r)
+            K = torch.cat([Jp[:, None, :].expand(-1, Lam, -1),
+                           ell[None, :, None].expand(rows.numel(), -1, 1)], 2)
+            K = torch.sort(K, dim=2).values  # (ch, Λ, r+1)
+            mult = (1 + (Jp[:, :, None] == ell[None, None, :]).sum(1)).to(self.dtype)  # (ch, Λ)
+            G = self.M[self._rank(K)] * mult[..., None]  # (ch, Λ, Λ)
+            out += f[:, start:start + rows.numel()] @ G.reshape(rows.numel(), Lam * Lam)
+        return out.reshape(B, Lam, Lam)
+
+
+# --------------------------------------------------------------------------------------- model
+class SphericalSpinGlass:
+    """Spherical spin glass on ‖w‖² = Λ: pure, ``L(w) = Λ^{-(H-1)/2} Σ X_{i_1..i_H} w_{i_1}⋯w_{i_H}``, or
+    mixed, ``L = Σ_p a_p L_p`` with independent pure components (``E[L(w)L(w')] = Λ ξ(w·w'/Λ)``).
+
+    Parameters
+    ----------
+    Lambda : int
+        Dimension Λ ≥ 2 (ABC's N).
+    H : int, mapping or Mixture
+        An int H ≥ 2 is the pure H-spin glass (ABC's p). A mapping ``{p: a_p²}`` of positive weights
+        summing to 1 (or a :class:`polyloss.mixture.Mixture`, see :func:`polyloss.mixture.as_mixture`)
+        is the mixture ``ξ(x) = Σ_p a_p² x^p``; degree 1 (a linear field) is allowed in it.
+    seed : None or int
+        Seed of the couplings (``None``: fresh entropy; the seed used is kept in ``self.seed``). A
+        mixture draws degree p from ``derive_seed(seed, "couplings", "degree", p)``.
+    couplings : tensor of shape (Λ,)*H, optional
+        An ordered-tuple tensor X to use instead of sampling (it is symmetrised; L is unchanged). For a
+        mixture, a mapping ``{p: X_p}`` with one tensor of shape (Λ,)*p per degree of the mixture
+        (``L = Σ_p a_p Λ^{-(p-1)/2} Σ X_p w^p``).
+    dtype : torch.float64 or torch.float32, of the stored couplings (drawn in float64, then rounded).
+    device : "cpu", "cuda", "cuda:N", "mps" or a torch.device (checked by :func:`polyloss._device.as_device`:
+        a device this machine lacks is refused with InvalidInputError). Random numbers are drawn on the
+        CPU and moved there.
+    sampler : "direct" (no Λ^H temporary) or "dense" (ordered tensor, then symmetrised; same law).
+    memory_limit : int, optional
+        Bytes allowed for the couplings (default: half of the device's free memory,
+        :func:`polyloss._device.available_memory_bytes`); SizeLimitError beyond it.
+
+    Attributes: ``mixture`` (a :class:`~polyloss.mixture.Mixture`, the one-entry ``{H: 1}`` when pure)
+    and ``H``: the degree of a pure model; for a mixture its largest degree (``mixture.max_degree``),
+    which fixes the polynomial degree of L (critical-point bounds), not its covariance.
+    """
+
+    def __init__(self, Lambda, H, *, seed=None, couplings=None, dtype=torch.float64, device="cpu",
+                 sampler="direct", memory_limit=None):
+        self.Lambda = integer("Lambda", Lambda, minimum=2)
+        self.mixture = _mixture(H)
+        self.H = self.mixture.max_degree
+        _float_dtype("dtype", dtype)
+        choice("sampler", sampler, ("direct", "dense"))
+        self.dtype, self.device = dtype, as_device(device)
+        self.seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
+        self.memory_limit = (int(0.5 * available_memory_bytes(self.device)) if memory_limit is None
+                             else integer("memory_limit", memory_limit, minimum=1))
+        need = coupling_bytes(self.Lambda, self.mixture, dtype)
+        _check_size(f"the packed couplings for Lambda={self.Lambda}, H={self.mixture} ({dtype})", need,
+                    self.memory_limit)
+        comps = [_Component(self.Lambda, p, w, dtype, self.device) for p, w in self.mixture.weights]
+        if couplings is not None:
+            given = self._given_couplings(couplings)
+            self.sampler = "given"
+            for c in comps:
+                c.M = c._pack_dense(given[c.p])
+        elif sampler == "dense":
+            self.sampler = "dense"
+            self._check_dense("the dense ordered couplings")
+            for c in comps:
+                gen = torch.Generator().manual_seed(derive_seed(self.seed, "couplings", "dense", *self._keys(c.p)))
+                X = torch.randn((self.Lambda,) * c.p, generator=gen, dtype=torch.float64)
+                c.M = c._pack_dense(X.to(dtype=dtype, device=self.device))
+        else:
+            self.sampler = "direct"
+            for c in comps:
+                c.M = c._sample_packed(derive_seed(self.seed, "couplings", *self._keys(c.p)), variance=1.0)
+        self._components = comps
+
+    def _keys(self, p: int) -> tuple:
+        """Keys that make the seed of degree p: none for a pure model (its stream is the historical one)."""
+        return () if self.mixture.is_pure else ("degree", p)
+
+    def _given_couplings(self, couplings) -> dict:
+        """``couplings`` as {p: checked ordered tensor (Λ,)*p} for every degree p of the mixture."""
+        if self.mixture.is_pure:
+            given = {self.H: couplings}
+        else:
+            if not isinstance(couplings, dict) or sorted(couplings) != list(self.mixture.degrees):
+                raise InvalidInputError(
+                    f"couplings of the mixture H={self.mixture} must be a dict {{p: X_p}} with one ordered "
+                    f"tensor of shape (Lambda,)*p for each degree p in {self.mixture.degrees}; got "
+                    f"{_short(couplings)}")
+            given = couplings
+        out = {}
+        for p, value in given.items():
+            name = "couplings" if self.mixture.is_pure else f"couplings[{p}]"
+            X = _real_tensor(name, value, self.dtype, self.device)
+            if tuple(X.shape) != (self.Lambda,) * p:
+                raise InvalidInputError(f"{name} must have shape {(self.Lambda,) * p} "
+                                        f"(ordered tuples, Lambda^{p}), got {tuple(X.shape)}")
+            _check_finite(name, X)
+            out[p] = X
+        return out
+
+    # ---------------------------------------------------------------------------- structure
+    def _pure(self, what: str) -> _Component:
+        """The only component of a pure model (InvalidInputError for a mixture, naming ``what``)."""
+        if not self.mixture.is_pure:
+            raise InvalidInputError(f"{what} is defined for a pure model; H={self.mixture} is a mixture of degrees "
+                                    f"{self.mixture.degrees}, which stores one packed matrix per degree")
+        return self._components[0]
+
+    @property
+    def M(self) -> torch.Tensor:
+        """The packed coupling matrix of a pure model (a mixture has one per degree: :meth:`packed`)."""
+        return self._pure("model.M").M
+
+    def packed(self) -> dict:
+        """``{p: M_p}``: the packed matrix of each degree, ``M_p[J, i] = a_p c_p p n_J S^{(p)}_{i,J}``."""
+        return {c.p: c.M for c in self._components}
+
+    @property
+    def scale(self) -> float:
+        """c = Λ^{-(H-1)/2} of a pure model."""
+        return self._pure("model.scale").scale
+
+    def _elements(self, r: int, rows: torch.Tensor) -> torch.Tensor:
+        """The sorted elements (len(rows), r) of the multisets ``rows`` of size r (pure model)."""
+        return self._pure("_elements")._elements(r, rows)
+
+    def _sample_packed(self, seed: int, variance: float) -> torch.Tensor:
+        """Packed couplings of an ordered model with iid N(0, variance) X (pure model)."""
+        return self._pure("_sample_packed")._sample_packed(seed, variance)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of packed rows, C(Λ+H-2, H-1) (a mixture: summed over its degrees)."""
+        return sum(c.n_rows for c in self._components)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.nbytes for c in self._components)
+
+    @property
+    def _itemsize(self) -> int:
+        return torch.empty((), dtype=self.dtype).element_size()
+
+    @property
+    def _feature_rows(self) -> int:
+        """Largest Hessian feature count over the degrees, C(Λ+H-3, H-2)."""
+        return max(c.feature_rows for c in self._components)
+
+    def __repr__(self):
+        return (f"SphericalSpinGlass(Lambda={self.Lambda}, H={self.mixture}, seed={self.seed}, "
+                f"sampler={self.sampler!r}, dtype={self.dtype}, {self.nbytes / 2**20:.1f} MiB)")
+
+    def _with_components(self, comps, **changes) -> "SphericalSpinGlass":
+        """A model sharing this one's settings and index tables, with components ``comps``."""
+        other = object.__new__(SphericalSpinGlass)
+        other.__dict__.update(self.__dict__)
+        other.__dict__.update(changes)
+        other._components = comps
+        return other
+
+    # ------------------------------------------------------------------------------ couplings
+    def _check_dense(self, what):
+        nbytes = sum(self.Lambda ** p for p in self.mixture.degrees) * 8 * 2
+        _check_size(f"{what} for Lambda={self.Lambda}, H={self.mixture}", nbytes, self.memory_limit)
+
+    def dense_couplings(self):
+        """The symmetric ordered-tuple tensor S = sym(X) of shape (Λ,)*H (for tests; refused when large).
+
+        ``L(w) = Λ^{-(H-1)/2} Σ_{ordered} S w^H`` holds exactly; with ``couplings=X`` given, S = sym(X).
+        A mixture gives ``{p: S_p}``, one tensor per degree, with ``L = Σ_p a_p Λ^{-(p-1)/2} Σ S_p w^p``.
+        """
+        self._check_dense("dense_couplings()")
+        if self.mixture.is_pure:
+            return self._components[0].dense()
+        return {c.p: c.dense() for c in self._components}
 
     def resample(self, seed=None) -> "SphericalSpinGlass":
         """A new instance with fresh couplings (direct sampler), sharing this one's index tables (cheap)."""
-        other = object.__new__(SphericalSpinGlass)
-        other.__dict__.update(self.__dict__)
-        other.seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
-        other.sampler = "direct"
-        other.M = other._sample_packed(derive_seed(other.seed, "couplings"), variance=1.0)
-        return other
+        seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
+        comps = [c.with_matrix(c._sample_packed(derive_seed(seed, "couplings", *self._keys(c.p)), variance=1.0))
+                 for c in self._components]
+        return self._with_components(comps, seed=seed, sampler="direct")
 
     def split(self, P, *, seed=None, dtype=None) -> list["SphericalSpinGlass"]:
         """P models whose couplings sum to this one's, each with ordered couplings iid N(0, 1/P).
@@ -348,7 +586,8 @@ class SphericalSpinGlass:
         The authors' SGD (the paper's experiments section, their code ``sgd.lua``) uses P independent Gaussian pieces
         ``X^{(s)}`` of variance 1/P whose sum is the instance. Conditional Gaussian construction:
         piece ``s = M/P + Z_s - mean(Z)``, ``Z_s`` iid with the law of a model of variance 1/P; the
-        pieces are then jointly distributed as the ``X^{(s)}`` given their sum ``M``.
+        pieces are then jointly distributed as the ``X^{(s)}`` given their sum ``M``. A mixture splits
+        every degree so (``Z_s`` of degree p from ``derive_seed(seed, "degree", p, s)``).
 
         ``seed``: of the ``Z_s`` (default derived from the model's seed). ``dtype``: of the pieces
         returned (default the model's); they are computed in the model's dtype and rounded, one at a
@@ -360,35 +599,23 @@ class SphericalSpinGlass:
         """
         P = integer("P (the number of coupling pieces)", P, minimum=1, maximum=MAX_PIECES)
         out_dtype = self.dtype if dtype is None else _float_dtype("dtype", dtype)
-        _check_size(f"{P} SGD pieces of Lambda={self.Lambda}, H={self.H}", (P + 1) * self.nbytes + P * 8192,
+        _check_size(f"{P} SGD pieces of Lambda={self.Lambda}, H={self.mixture}", (P + 1) * self.nbytes + P * 8192,
                     self.memory_limit)
         base = derive_seed(self.seed, "pieces") if seed is None else integer("seed", seed, minimum=0)
-        Z = self._sample_packed_many([derive_seed(base, s) for s in range(P)], variance=1.0 / P)
-        # piece s = (M/P + Z_s) - mean, mean = (((0 + Z_0) + Z_1) + ...)/P: the same operations, in the
-        # same order, as on whole matrices, done block by block in place (Z_s becomes piece s)
-        flat_M, flat_Z = self.M.view(-1), [z.view(-1) for z in Z]
-        n, step = flat_M.numel(), _SPLIT_ELEMENTS
-        total = torch.empty(min(step, n), dtype=self.dtype, device=self.device)
-        share = torch.empty_like(total)
-        for b0 in range(0, n, step):
-            b1 = min(n, b0 + step)
-            mean, m_over_P = total[:b1 - b0], share[:b1 - b0]
-            mean.zero_()
-            for z in flat_Z:
-                mean.add_(z[b0:b1])
-            mean.div_(P)
-            torch.div(flat_M[b0:b1], P, out=m_over_P)
-            for z in flat_Z:
-                z[b0:b1].add_(m_over_P).sub_(mean)
-        del total, share, flat_Z
+        parts = []  # per component: its P pieces
+        for c in self._components:
+            keys = self._keys(c.p)
+            Z = c._sample_packed_many([derive_seed(base, *keys, s) for s in range(P)], variance=1.0 / P)
+            _split_in_place(c.M, Z, P)
+            part = []
+            for s in range(P):  # the float64 matrix is released as soon as it is copied
+                part.append(c.with_matrix(Z[s].to(out_dtype)))
+                Z[s] = None
+            parts.append(part)
         pieces = []
         for s in range(P):
-            piece = object.__new__(SphericalSpinGlass)
-            piece.__dict__.update(self.__dict__)
-            piece.sampler = f"piece {s + 1}/{P}"
-            piece.M, Z[s] = Z[s].to(out_dtype), None  # the float64 matrix is released as soon as it is copied
-            piece.dtype = out_dtype
-            pieces.append(piece)
+            pieces.append(self._with_components([part[s] for part in parts], sampler=f"piece {s + 1}/{P}",
+                                                dtype=out_dtype))
         return pieces
 
     def astype(self, dtype) -> "SphericalSpinGlass":
@@ -396,10 +623,8 @@ class SphericalSpinGlass:
         dtype = _float_dtype("dtype", dtype)
         if dtype == self.dtype:
             return self
-        other = object.__new__(SphericalSpinGlass)
-        other.__dict__.update(self.__dict__)
-        other.M, other.dtype = self.M.to(dtype), dtype
-        return other
+        return self._with_components([c.with_matrix(c.M.to(dtype)) for c in self._components], dtype=dtype)
+
 
     # ------------------------------------------------------------------------------- evaluation
     # Public methods check their points once (:meth:`_as_batch`: real, finite, nonzero rows, the right
@@ -427,75 +652,68 @@ class SphericalSpinGlass:
 
     def _check_batch_size(self, what: str, B: int, floats_per_point: int, extra: int = 0) -> None:
         """Refuse (SizeLimitError) work on B points needing ``floats_per_point`` floats each, before it starts."""
-        _check_size(f"{what} of {B} points (Lambda={self.Lambda}, H={self.H})",
-                    B * floats_per_point * self.M.element_size() + extra, self.memory_limit)
+        _check_size(f"{what} of {B} points (Lambda={self.Lambda}, H={self.mixture})",
+                    B * floats_per_point * self._itemsize + extra, self.memory_limit)
 
-    def _features(self, wT: torch.Tensor, r: int) -> torch.Tensor:
-        """f_J(w) = Π_{j∈J} w_j for all multisets J of size r, laid out (C(Λ+r-1, r), B) from wT = wᵀ (Λ, B).
-
-        Row gathers of contiguous replicas are the cache-friendly way round; the product uses f.T.
-        """
-        f = torch.ones((1, wT.shape[1]), dtype=wT.dtype, device=wT.device)
-        for level in range(1, r + 1):
-            f = f.index_select(0, self._parent[level])
-            f.mul_(wT.index_select(0, self._last[level]))
-        return f
+    def _gradient_floats(self, vectors: int) -> int:
+        """Floats per point of a gradient: the features and ``vectors`` (B, Λ) arrays (one more per extra degree)."""
+        return self._feature_rows + (vectors + len(self._components) - 1) * self.Lambda
 
     def euclidean_gradient(self, w) -> torch.Tensor:
-        """∇L(w) = f(w) @ M, shape (B, Λ): one matrix product for the whole batch."""
+        """∇L(w) = Σ_p f_p(w) @ M_p, shape (B, Λ): one matrix product per degree for the whole batch."""
         w, single = self._as_batch(w)
-        self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 2 * self.Lambda)
+        self._check_batch_size("the gradient", w.shape[0], self._gradient_floats(2))
         g = _check_result("the Euclidean gradient", self._egrad(w), self.dtype)
         return g[0] if single else g
 
     def _egrad(self, w: torch.Tensor) -> torch.Tensor:
-        B, r = w.shape[0], self.H - 1
-        wT = w.T.contiguous()
-        step = max(1, max(_FEATURE_BYTES, self.nbytes // 64) // (2 * B * self.M.element_size()))
-        if step >= self.n_rows:
-            return self._features(wT, r).T @ self.M
-        # blocks of rows keep the feature temporaries small beside the couplings
-        f_prev = self._features(wT, r - 1)
-        parent, last = self._parent[r], self._last[r]
-        g = torch.zeros((B, self.Lambda), dtype=self.dtype, device=self.device)
-        for start in range(0, self.n_rows, step):
-            f = f_prev.index_select(0, parent[start:start + step])
-            f.mul_(wT.index_select(0, last[start:start + step]))
-            g.addmm_(f.T, self.M[start:start + step])
+        comps = self._components
+        g = comps[0]._egrad(w)
+        for c in comps[1:]:
+            g = g + c._egrad(w)
         return g
 
     def hamiltonian(self, w) -> torch.Tensor:
-        """L(w) (total, not per Λ), shape (B,); computed as w·∇L / H (Euler's identity)."""
+        """L(w) (total, not per Λ), shape (B,); computed as Σ_p w·∇(a_p L_p)/p (Euler's identity per degree)."""
         w, single = self._as_batch(w)
-        self._check_batch_size("L(w)", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 2 * self.Lambda)
+        self._check_batch_size("L(w)", w.shape[0], self._gradient_floats(2))
         L = _check_result("L(w)", self._ham(w), self.dtype)
         return L[0] if single else L
 
     def _ham(self, w: torch.Tensor) -> torch.Tensor:
-        return (w * self._egrad(w)).sum(1) / self.H
+        comps = self._components
+        L = (w * comps[0]._egrad(w)).sum(1) / comps[0].p
+        for c in comps[1:]:
+            L = L + (w * c._egrad(w)).sum(1) / c.p
+        return L
 
     def energy(self, w) -> torch.Tensor:
         """Energy per Λ, u = L(w)/Λ (the quantity the paper's histograms show), shape (B,)."""
         return self.hamiltonian(w) / self.Lambda
 
     def energy_and_gradient(self, w):
-        """(u, Riemannian gradient) from one matrix product; shapes (B,), (B, Λ)."""
+        """(u, Riemannian gradient) from one matrix product per degree; shapes (B,), (B, Λ)."""
         w, single = self._as_batch(w)
-        self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 3 * self.Lambda)
+        self._check_batch_size("the gradient", w.shape[0], self._gradient_floats(3))
         u, rg = self._energy_grad(w)
         _check_result("the energy", u, self.dtype)
         _check_result("the gradient", rg, self.dtype)
         return (u[0], rg[0]) if single else (u, rg)
 
     def _energy_grad(self, w: torch.Tensor):
-        g = self._egrad(w)
-        u = (w * g).sum(1) / (self.H * self.Lambda)
+        comps = self._components
+        g = comps[0]._egrad(w)
+        u = (w * g).sum(1) / (comps[0].p * self.Lambda)
+        for c in comps[1:]:
+            g_p = c._egrad(w)
+            u = u + (w * g_p).sum(1) / (c.p * self.Lambda)
+            g = g + g_p
         return u, _project_tangent(w, g)
 
     def gradient(self, w) -> torch.Tensor:
         """Riemannian gradient P ∇L with P = I - w w^T/‖w‖² (= I - w w^T/Λ on the sphere), (B, Λ)."""
         w, single = self._as_batch(w)
-        self._check_batch_size("the gradient", w.shape[0], _n_multisets(self.Lambda, self.H - 2) + 3 * self.Lambda)
+        self._check_batch_size("the gradient", w.shape[0], self._gradient_floats(3))
         g = _check_result("the gradient", self._rgrad(w), self.dtype)
         return g[0] if single else g
 
@@ -503,7 +721,8 @@ class SphericalSpinGlass:
         return _project_tangent(w, self._egrad(w))
 
     def euclidean_hessian(self, w) -> torch.Tensor:
-        """∇²L(w), (B, Λ, Λ): ∂_l ∂_i L = Σ_{J'} w^{J'} m_l(J'+l) M[J'+l, i] over multisets J' of size H-2.
+        """∇²L(w), (B, Λ, Λ): ∂_l ∂_i L = Σ_{J'} w^{J'} m_l(J'+l) M[J'+l, i] over multisets J' of size H-2
+        (summed over the degrees p ≥ 2 of a mixture; degree 1 has none).
 
         Computed in blocks of J' as dense products (no Λ^H tensor): B Λ² C(Λ+H-3, H-2) multiply-adds.
         Refused up front (SizeLimitError) when the B Λ² result would not fit in ``memory_limit``.
@@ -514,26 +733,16 @@ class SphericalSpinGlass:
         return out[0] if single else out
 
     def _check_hessian_size(self, what: str, B: int, copies: int) -> None:
-        n2 = _n_multisets(self.Lambda, self.H - 2)
-        self._check_batch_size(what, B, copies * self.Lambda ** 2 + n2 + self.Lambda, extra=3 * _CHUNK_BYTES)
+        self._check_batch_size(what, B, copies * self.Lambda ** 2 + self._feature_rows + self.Lambda,
+                               extra=3 * _CHUNK_BYTES)
 
     def _ehess(self, w: torch.Tensor) -> torch.Tensor:
-        Lam, B, r = self.Lambda, w.shape[0], self.H - 2
-        f = self._features(w.T.contiguous(), r).T  # (B, n2)
-        n2 = f.shape[1]
-        out = torch.zeros((B, Lam * Lam), dtype=self.dtype, device=self.device)
-        step = max(1, _CHUNK_BYTES // (Lam * Lam * self.M.element_size()))
-        ell = torch.arange(Lam, device=self.device)
-        for start in range(0, n2, step):
-            rows = torch.arange(start, min(n2, start + step), device=self.device)
-            Jp = self._elements(r, rows)  # (ch, r)
-            K = torch.cat([Jp[:, None, :].expand(-1, Lam, -1),
-                           ell[None, :, None].expand(rows.numel(), -1, 1)], 2)
-            K = torch.sort(K, dim=2).values  # (ch, Λ, r+1)
-            mult = (1 + (Jp[:, :, None] == ell[None, None, :]).sum(1)).to(self.dtype)  # (ch, Λ)
-            G = self.M[self._rank(K)] * mult[..., None]  # (ch, Λ, Λ)
-            out += f[:, start:start + rows.numel()] @ G.reshape(rows.numel(), Lam * Lam)
-        return out.reshape(B, Lam, Lam)
+        out = None
+        for c in self._components:
+            A = c._ehess(w)
+            if A is not None:
+                out = A if out is None else out + A
+        return out
 
     def hessian(self, w, *, basis: str = "tangent") -> torch.Tensor:
         """Riemannian Hessian of L (Auffinger, Ben Arous and Černý 2013): P (∇²L - (w·∇L/Λ) I) P.
@@ -553,7 +762,7 @@ class SphericalSpinGlass:
 
     def _hess(self, w: torch.Tensor, basis: str = "tangent") -> torch.Tensor:
         A = self._ehess(w)
-        s = (w * self._egrad(w)).sum(1) / (w * w).sum(1)  # w·∇L/Λ on the sphere
+        s = (w * self._egrad(w)).sum(1) / (w * w).sum(1)  # w·∇L/Λ on the sphere (not H L/Λ for a mixture)
         A = A - s[:, None, None] * torch.eye(self.Lambda, dtype=self.dtype, device=self.device)
         if basis == "ambient":
             n = w / w.norm(dim=1, keepdim=True)
@@ -589,14 +798,14 @@ class SphericalSpinGlass:
         return k[0] if single else k
 
     def _index_chunk(self) -> int:
-        per_point = (6 * self.Lambda ** 2 + _n_multisets(self.Lambda, self.H - 2)) * self.M.element_size()
+        per_point = (6 * self.Lambda ** 2 + self._feature_rows) * self._itemsize
         return max(1, _CHUNK_BYTES // per_point)
 
     def _index(self, w: torch.Tensor) -> torch.Tensor:
         step = self._index_chunk()
         _check_size(f"the Hessians of a chunk of {min(step, w.shape[0])} points (Lambda={self.Lambda})",
-                    min(step, w.shape[0]) * (6 * self.Lambda ** 2 + _n_multisets(self.Lambda, self.H - 2))
-                    * self.M.element_size() + 3 * _CHUNK_BYTES, self.memory_limit)
+                    min(step, w.shape[0]) * (6 * self.Lambda ** 2 + self._feature_rows)
+                    * self._itemsize + 3 * _CHUNK_BYTES, self.memory_limit)
         return torch.cat([(torch.linalg.eigvalsh(_check_result("the Hessian", self._hess(w[s:s + step]), self.dtype))
                            < 0).sum(1) for s in range(0, w.shape[0], step)])
 
@@ -615,7 +824,7 @@ class SphericalSpinGlass:
         Refused up front (SizeLimitError) when the B Λ draws would not fit in ``memory_limit``.
         """
         B = integer("B", B, minimum=1)
-        _check_size(f"random_points(B={B}) at Lambda={self.Lambda}", B * self.Lambda * (16 + 2 * self.M.element_size()),
+        _check_size(f"random_points(B={B}) at Lambda={self.Lambda}", B * self.Lambda * (16 + 2 * self._itemsize),
                     self.memory_limit)
         if generator is None:
             generator = torch.Generator().manual_seed(
@@ -629,6 +838,32 @@ class SphericalSpinGlass:
 
 
 # ----------------------------------------------------------------------------------- helpers
+def _split_in_place(M: torch.Tensor, Z: list, P: int) -> None:
+    """Z_s ← M/P + Z_s - (Σ_s Z_s)/P for every s, in blocks of ``_SPLIT_ELEMENTS`` entries, in place.
+
+    The same operations, in the same order, as on whole matrices: mean = (((0 + Z_0) + Z_1) + ...)/P.
+    """
+    flat_M, flat_Z = M.view(-1), [z.view(-1) for z in Z]
+    n, step = flat_M.numel(), _SPLIT_ELEMENTS
+    total = torch.empty(min(step, n), dtype=M.dtype, device=M.device)
+    share = torch.empty_like(total)
+    for b0 in range(0, n, step):
+        b1 = min(n, b0 + step)
+        mean, m_over_P = total[:b1 - b0], share[:b1 - b0]
+        mean.zero_()
+        for z in flat_Z:
+            mean.add_(z[b0:b1])
+        mean.div_(P)
+        torch.div(flat_M[b0:b1], P, out=m_over_P)
+        for z in flat_Z:
+            z[b0:b1].add_(m_over_P).sub_(mean)
+
+
+def _short(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _real_tensor(name: str, value, dtype, device) -> torch.Tensor:
     """``value`` (a tensor, array, sequence or number) as a real tensor of ``dtype`` on ``device``.
 
