@@ -1,19 +1,25 @@
 """All critical points of small spherical spin-glass instances, and Monte Carlo counts over instances.
 
 The model (Choromanska et al. 2015, Sec. 3; Auffinger, Ben Arous and Černý 2013): ``L(w) = Λ^{-(H-1)/2} Σ_{i_1..i_H} X_{i_1..i_H} w_{i_1} … w_{i_H}`` on the
-sphere ``‖w‖² = Λ``; energies are quoted per Λ, ``u = L/Λ``. A critical point is a zero of the
+sphere ``‖w‖² = Λ``, or a mixture ``L = Σ_p a_p L_p`` of such fields of several degrees (Auffinger and
+Ben Arous 2013, arXiv:1110.5872; :class:`~polyloss.numeric.spinglass.SphericalSpinGlass` with ``H`` a
+mapping ``{p: a_p²}``); energies are quoted per Λ, ``u = L/Λ``. A critical point is a zero of the
 Riemannian gradient ``P∇L`` (``P = I - w wᵀ/Λ``); its index is the number of negative eigenvalues of
 the Riemannian Hessian ``P(∇²L - (w·∇L/Λ) I)P`` on the (Λ-1)-dimensional tangent space.
 
-* Λ = 2, exactly: ``w = √2 (cos θ, sin θ)`` turns ``L`` into a binary form of degree H in
-  ``(c, s) = (cos θ, sin θ)``, ``L = √2 Σ_a A_a c^a s^{H-a}`` (``A_a`` sums the couplings of the
-  tuples with ``a`` indices equal to 1). ``dL/dθ`` is again a binary form of degree H; its zeros are the
-  real roots of a polynomial of degree ≤ H in ``t = tan θ`` (for ``|t| ≤ 1``) and in ``r = cot θ`` (for
-  ``|r| ≤ 1``), found with ``numpy.roots`` and polished by Newton in θ. Each root gives ``±w``. The index
-  is 1 where ``d²L/dθ² < 0`` (a maximum), else 0.
+* Λ = 2, exactly: on ``w = √2 (cos θ, sin θ)`` a field of degree p is a binary form of degree p in
+  ``(cos θ, sin θ)``, so ``L(θ) = Σ_{|k| ≤ P} c_k e^{ikθ}`` is a trigonometric polynomial of degree
+  ``P = max p`` (the largest degree of a mixture; P = H when pure). Its ``2P + 1`` coefficients are
+  read off exactly (to rounding) by a discrete Fourier transform of ``L`` at ``4(P+1)`` equally spaced
+  angles (no aliasing below half that number). ``dL/dθ = Σ i k c_k e^{ikθ}`` vanishes exactly where
+  ``z = e^{iθ}`` is a root of modulus 1 of the polynomial ``q(z) = Σ_k i k c_k z^{k+P}`` of degree
+  ``2P`` (``numpy.roots``), polished by Newton in θ; so an instance has at most ``2P`` critical
+  points. The index is 1 where ``d²L/dθ² < 0`` (a maximum), else 0.
 * Λ ≥ 3: Riemannian Newton from many random starts, ``(P Hess P + w wᵀ/Λ) v = -P∇L``,
   ``w ← √Λ (w+v)/‖w+v‖``, on the model's Euclidean gradient and Hessian; converged points are
-  deduplicated and closed under the symmetry ``L(-w) = (-1)^H L(w)`` (critical points come in ± pairs).
+  deduplicated and, when every degree has the same parity, closed under the symmetry
+  ``L(-w) = (-1)^H L(w)`` (critical points come in ± pairs; a mixture of odd and even degrees has no
+  such symmetry, and its points are only deduplicated).
   (The step is that of ``optimisers.refine``; the search keeps its own loop because converged starts
   leave the batch and it stops after 5 steps without a new convergence: 1.5-2.7× faster over the
   default starts, see benchmarks/bench_critical_search.py.)
@@ -21,10 +27,11 @@ the Riemannian Hessian ``P(∇²L - (w·∇L/Λ) I)P`` on the (Λ-1)-dimensional
   for the alternating sum: a Morse function on a closed manifold has ``Σ_k (-1)^k Crt_k`` equal to its
   Euler characteristic) ``Σ_k (-1)^k Crt_k = χ(S^{Λ-1}) = 1 + (-1)^{Λ-1}``.
 
-A generic instance has at most ``2((H-1)^Λ - 1)/(H-2)`` critical points (``2Λ`` for H = 2), twice the
+A generic pure instance has at most ``2((H-1)^Λ - 1)/(H-2)`` critical points (``2Λ`` for H = 2), twice the
 number of eigenvectors of a generic symmetric tensor (Cartwright & Sturmfels, *The number of eigenvalues
-of a tensor*, Linear Algebra Appl. 438 (2013)); that bound sizes the default number of starts and refuses
-instances too large to enumerate.
+of a tensor*, Linear Algebra Appl. 438 (2013)); a mixture has the bound of :func:`max_critical_points`
+(derived here). That bound sizes the default number of starts and refuses instances too large to
+enumerate.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import torch
 from .. import _validate as V
 from .._random import as_generator, derive_seed
 from ..errors import InvalidInputError, SizeLimitError
+from ..mixture import Mixture, as_mixture
 
 __all__ = ["CriticalPoints", "CountStatistics", "critical_points", "count_statistics", "max_critical_points"]
 
@@ -58,7 +66,8 @@ class CriticalPoints:
     """The critical points of one instance.
 
     Attributes:
-        Lambda, H: the instance's size and degree.
+        Lambda, H: the instance's size and degree (an int for a pure model, the
+            :class:`~polyloss.mixture.Mixture` for a mixed one).
         points: (n, Λ) float64 array, each row with ``‖w‖² = Λ``, sorted by energy.
         energies: (n,) energies per Λ, ``u = L(w)/Λ``.
         indices: (n,) int, number of negative tangent-Hessian eigenvalues.
@@ -71,7 +80,7 @@ class CriticalPoints:
     """
 
     Lambda: int
-    H: int
+    H: int | Mixture
     points: np.ndarray
     energies: np.ndarray
     indices: np.ndarray
@@ -110,7 +119,7 @@ class CriticalPoints:
         morse = (rf"$\sum_k (-1)^k \mathrm{{Crt}}_k = {self.morse_sum}$, "
                  rf"$\chi(S^{{{self.Lambda - 1}}}) = {self.morse_expected}$")
         head = (f"{len(self)} critical points of one spherical spin glass, $\\Lambda = {self.Lambda}$, "
-                f"$H = {self.H}$ (method {self.method}); {morse} "
+                f"{_setting_tex(self.H)} (method {self.method}); {morse} "
                 f"({'Morse relation holds' if self.morse_ok else 'Morse check FAILED'}); "
                 f"largest $\\lVert P\\nabla L\\rVert = {self.max_gradient:.2e}$, smallest $|\\lambda| = "
                 f"{self.min_abs_eigenvalue:.2e}$.")
@@ -136,7 +145,8 @@ class CountStatistics:
     """Monte Carlo means of ``Crt_{Λ,k}(u)`` over random instances.
 
     Attributes:
-        Lambda, H, seed: the setting (``seed`` is the base seed; instance i uses derived seeds).
+        Lambda, H, seed: the setting (``H``: an int for pure models, the Mixture for mixed ones;
+            ``seed`` is the base seed; instance i uses derived seeds).
         levels: (m,) energy levels u (per Λ); counts are of points with energy ``≤ u``.
         counts: (n, m, Λ) int, per accepted instance, level and index.
         mean, stderr: (m, Λ) sample mean and its standard error ``s/√n`` per level and index.
@@ -145,7 +155,7 @@ class CountStatistics:
     """
 
     Lambda: int
-    H: int
+    H: int | Mixture
     seed: int
     levels: np.ndarray
     counts: np.ndarray
@@ -177,7 +187,7 @@ class CountStatistics:
         from ..display import markdown_table
 
         head = (rf"Mean number of critical points $\mathrm{{Crt}}_{{\Lambda,k}}(u)$ of energy per $\Lambda$ at most "
-                rf"$u$, over {self.instances} random instances ($\Lambda = {self.Lambda}$, $H = {self.H}$, "
+                rf"$u$, over {self.instances} random instances ($\Lambda = {self.Lambda}$, {_setting_tex(self.H)}, "
                 f"seed {self.seed}); mean ± standard error"
                 + (f"; {len(self.rejected)} instances failed the Morse check and are not counted"
                    if self.rejected else "") + ".")
@@ -199,6 +209,16 @@ class CountStatistics:
         return dataframe(rows, columns + ["total_mean", "total_stderr"], index="u")
 
 
+def _setting_tex(H) -> str:
+    """``$H = 3$`` for a pure degree, ``$\\xi(x) = …$`` for a mixture (Markdown with LaTeX)."""
+    return f"$H = {H}$" if not isinstance(H, Mixture) else f"$\\xi(x) = {H.latex()}$"
+
+
+def _as_given(mixture: Mixture):
+    """What results hold as ``H``: the int degree of a pure model, the Mixture itself otherwise."""
+    return mixture.degree if mixture.is_pure else mixture
+
+
 def _stderr(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     return x.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(x.shape[1:], math.nan)
@@ -206,29 +226,49 @@ def _stderr(x: np.ndarray) -> np.ndarray:
 
 # --- sizes ----------------------------------------------------------------------------------------
 
-def max_critical_points(Lambda: int, H: int) -> int:
-    """Most critical points a generic instance can have: ``2((H-1)^Λ - 1)/(H-2)``; ``2Λ`` for H = 2.
+def max_critical_points(Lambda: int, H) -> int:
+    """Most critical points a generic instance can have.
 
-    Twice the number of eigenvectors of a generic symmetric tensor of order H in Λ variables
-    (Cartwright and Sturmfels (2013), Theorem 1.2 [unverified]); every critical point ``±w`` is such an eigenvector.
+    Pure degree H: ``2((H-1)^Λ - 1)/(H-2)``; ``2Λ`` for H = 2. Twice the number of eigenvectors of a
+    generic symmetric tensor (Cartwright and Sturmfels (2013), Theorem 1.2 [unverified]); every
+    critical point ``±w`` is such an eigenvector.
+
+    Mixture ``{p: a_p²}`` of largest degree d (derived here):
+
+    * Λ = 2: ``2d``. ``L(θ)`` on ``w = √2(cos θ, sin θ)`` is a trigonometric polynomial of degree d,
+      and ``dL/dθ`` vanishes at the roots of modulus 1 of a polynomial of degree 2d in ``z = e^{iθ}``
+      (module docstring); this equals the pure bound at H = d.
+    * d = 2 (a quadratic and a linear field): ``2Λ``. With ``L = h·w + wᵀAw``, ``∇L = μw`` gives
+      ``w = -(2A - μ)^{-1} h`` when μ/2 is no eigenvalue of A (generic h), and ``‖w‖² = Λ`` is then a
+      polynomial equation of degree 2Λ in μ (Σ_i h_i²/(2a_i - μ)² = Λ in the eigenbasis of A).
+    * d ≥ 3: ``2(d-1)^Λ``, Bézout's bound for the Lagrange system ``∂_i L(w) - μ w_i = 0``
+      (i = 1..Λ, degree d-1 ≥ 2 each) and ``‖w‖² = Λ`` (degree 2) in the Λ + 1 unknowns ``(w, μ)``: a
+      nondegenerate critical point is an isolated solution, and the number of isolated solutions is
+      at most the product of the degrees. (It exceeds the pure count; whether the pure count also
+      bounds mixtures is not used here.)
     """
     Lambda = V.integer("Lambda", Lambda, minimum=2)
-    H = V.integer("H", H, minimum=2)
-    if H == 2:
-        return 2 * Lambda
-    return 2 * ((H - 1) ** Lambda - 1) // (H - 2)
+    mixture = as_mixture(H, name="H")
+    d = mixture.max_degree
+    if mixture.is_pure:
+        return 2 * Lambda if d == 2 else 2 * ((d - 1) ** Lambda - 1) // (d - 2)
+    if Lambda == 2:
+        return 2 * d
+    return 2 * Lambda if d == 2 else 2 * (d - 1) ** Lambda
 
 
-def _default_starts(Lambda: int, H: int) -> int:
+def _default_starts(Lambda: int, H) -> int:
     return max(200, 16 * max_critical_points(Lambda, H))
 
 
-def _check_size(Lambda: int, H: int, max_points: int, caller: str) -> None:
-    bound = max_critical_points(Lambda, H)
+def _check_size(Lambda: int, H, max_points: int, caller: str) -> None:
+    mixture = as_mixture(H, name="H")
+    bound = max_critical_points(Lambda, mixture)
     if bound > max_points:
+        formula = "2((H-1)^Λ-1)/(H-2)" if mixture.is_pure else "the bound of max_critical_points"
         raise SizeLimitError(
-            f"{caller}: Lambda={Lambda}, H={H} is too large to enumerate: a generic instance has up to "
-            f"{bound} critical points (2((H-1)^Λ-1)/(H-2)), which needs about {_default_starts(Lambda, H)} "
+            f"{caller}: Lambda={Lambda}, H={mixture} is too large to enumerate: a generic instance has up to "
+            f"{bound} critical points ({formula}), which needs about {_default_starts(Lambda, mixture)} "
             f"Newton starts; the limit is max_points={max_points}. Use a smaller Λ (or raise max_points)."
         )
 
@@ -237,7 +277,7 @@ def _check_size(Lambda: int, H: int, max_points: int, caller: str) -> None:
 
 def critical_points(model, *, starts: int | None = None, seed=None, tol: float = 1e-10,
                     max_points: int = _MAX_POINTS, max_iter: int = 40) -> CriticalPoints:
-    """All critical points of one spin-glass instance ``model`` (a ``SphericalSpinGlass``).
+    """All critical points of one spin-glass instance ``model`` (a ``SphericalSpinGlass``, pure or mixed).
 
     Λ = 2 is solved exactly (roots of ``dL/dθ``); Λ ≥ 3 by Riemannian Newton from ``starts`` random
     points (default ``max(200, 16 × max_critical_points(Λ, H))``), seeded by ``seed``
@@ -263,14 +303,14 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
         raise InvalidInputError(f"critical_points needs a float64 model (gradients to 1e-10); got dtype "
                                 f"{model.dtype}: build it with SphericalSpinGlass(..., dtype=torch.float64)")
     Lambda = V.integer("model.Lambda", model.Lambda, minimum=2)
-    H = V.integer("model.H", model.H, minimum=2)
+    mixture = as_mixture(model.mixture, name="model.mixture")
     tol = V.real("tol", tol, minimum=0.0, open_minimum=True)
     max_points = V.integer("max_points", max_points, minimum=1, maximum=MAX_POINTS_LIMIT)
     max_iter = V.integer("max_iter", max_iter, minimum=1, maximum=MAX_NEWTON_ITER)
     if starts is not None:
         starts = V.integer("starts", starts, minimum=1, maximum=MAX_STARTS)
-    _check_size(Lambda, H, max_points, "critical_points")
-    n_starts = starts or _default_starts(Lambda, H)
+    _check_size(Lambda, mixture, max_points, "critical_points")
+    n_starts = starts or _default_starts(Lambda, mixture)
     if Lambda > 2:  # the Newton batch: the starts and, per step, their Λ×Λ systems (about 8 matrices)
         need = n_starts * (8 * Lambda * Lambda + 8 * Lambda) * 8
         limit = getattr(model, "memory_limit", need)
@@ -286,63 +326,56 @@ def critical_points(model, *, starts: int | None = None, seed=None, tol: float =
 
 # --- Λ = 2: exact roots of a trigonometric polynomial ---------------------------------------------
 
-def _binary_form(model) -> np.ndarray:
-    """Coefficients ``B_a`` of ``L(θ) = Σ_a B_a c^a s^{H-a}``, ``(c, s) = (cos θ, sin θ)``, on ``w = √2 (c, s)``."""
-    H = model.H
-    X = np.asarray(_to_numpy(model.dense_couplings()), dtype=np.float64).reshape(-1)
-    a = (np.indices((2,) * H).reshape(H, -1) == 0).sum(axis=0)      # number of factors w_1 = √2 c
-    # Λ^{-(H-1)/2} (√2)^H = √2 for Λ = 2
-    return math.sqrt(2.0) * np.bincount(a, weights=X, minlength=H + 1)
+def _fourier_coefficients(model) -> np.ndarray:
+    """``c_k``, k = -P..P, of ``L(θ) = Σ_k c_k e^{ikθ}`` on ``w = √2 (cos θ, sin θ)`` (P = largest degree).
+
+    A trigonometric polynomial of degree P is fixed by its values at ``n = 4(P+1) > 2P + 1`` equally
+    spaced angles: ``c_k = (1/n) Σ_j L(θ_j) e^{-ikθ_j}`` exactly (the frequencies ``|k| ≤ P`` do not alias).
+    """
+    P = model.H
+    n = 4 * (P + 1)
+    theta = 2 * math.pi * np.arange(n) / n
+    w = torch.as_tensor(math.sqrt(2.0) * np.stack([np.cos(theta), np.sin(theta)], axis=1), dtype=torch.float64,
+                        device=getattr(model, "device", "cpu"))
+    values = _to_numpy(model._ham(w)).reshape(-1)
+    c = np.fft.fft(values) / n
+    return np.concatenate([c[n - P:], c[:P + 1]])              # k = -P … -1, 0 … P
 
 
-def _d_dtheta(coef: np.ndarray) -> np.ndarray:
-    """Coefficients of d/dθ of the binary form ``Σ_a coef_a c^a s^{H-a}`` (same degree H)."""
-    H = len(coef) - 1
-    out = np.zeros_like(coef)
-    for a, value in enumerate(coef):
-        if a > 0:
-            out[a - 1] -= a * value          # d(c^a)/dθ = -a c^{a-1} s
-        if a < H:
-            out[a + 1] += (H - a) * value    # d(s^{H-a})/dθ = (H-a) s^{H-a-1} c
-    return out
-
-
-def _form_at(coef: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    c, s = np.cos(theta), np.sin(theta)
-    H = len(coef) - 1
-    return sum(coef[a] * c ** a * s ** (H - a) for a in range(H + 1))
+def _series_at(coef: np.ndarray, theta: np.ndarray, order: int) -> np.ndarray:
+    """The ``order``-th derivative in θ of ``Σ_{k=-P}^{P} c_k e^{ikθ}`` (real part) at ``theta``."""
+    P = (len(coef) - 1) // 2
+    k = np.arange(-P, P + 1)
+    return np.real(np.exp(1j * np.outer(theta, k)) @ ((1j * k) ** order * coef))
 
 
 def _circle_critical_points(model, *, tol: float) -> CriticalPoints:
-    L0 = _binary_form(model)
-    L1 = _d_dtheta(L0)
-    L2 = _d_dtheta(L1)
-    scale = max(np.abs(L0).max(), 1e-300)
-    if not np.any(np.abs(L1) > 1e-14 * scale):               # dL/dθ ≡ 0: every point is critical
+    coef = _fourier_coefficients(model)
+    P = (len(coef) - 1) // 2
+    k = np.arange(-P, P + 1)
+    d1 = 1j * k * coef                                           # coefficients of dL/dθ
+    scale = max(np.abs(coef).max(), 1e-300)
+    if not np.any(np.abs(d1) > 1e-14 * scale):                   # dL/dθ ≡ 0: every point is critical
         return _finish(model, np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64), method="trigonometric",
                        starts=0, converged=0, min_hits=0, min_abs_eig=0.0)
-    candidates = []
-    # chart t = tan θ (|t| ≤ 1): dL/dθ / c^H = Σ_a L1_a t^{H-a}; chart r = cot θ (|r| ≤ 1): Σ_a L1_a r^a
-    for coeffs, to_theta in ((L1, lambda t: np.arctan(t)), (L1[::-1], lambda r: np.arctan2(1.0, r))):
-        nz = np.flatnonzero(np.abs(coeffs) > 1e-14 * scale)
-        if len(nz) == 0:
-            continue
-        roots = np.roots(coeffs[nz[0]:])
-        real = roots[(np.abs(roots.imag) <= 1e-6 * (1 + np.abs(roots))) & (np.abs(roots.real) <= 1 + 1e-6)].real
-        candidates.extend(to_theta(real))
-    theta = np.concatenate([np.asarray(candidates, dtype=np.float64)] * 2)
-    theta[len(candidates):] += math.pi                       # the antipode -w of every root
-    for _ in range(8):                                       # Newton polishing in θ
-        d2 = _form_at(L2, theta)
-        step = np.where(d2 != 0, _form_at(L1, theta) / np.where(d2 != 0, d2, 1.0), 0.0)
+    # q(z) = Σ_k d1_k z^{k+P}, highest power first; zero end coefficients only add roots at 0 or ∞
+    q = d1[::-1]
+    nz = np.flatnonzero(np.abs(q) > 1e-14 * scale)
+    roots = np.roots(q[nz[0]:nz[-1] + 1])
+    near = roots[np.abs(np.abs(roots) - 1.0) < 1e-3]             # polishing decides which are real angles
+    theta = np.angle(near)
+    for _ in range(8):                                           # Newton polishing in θ
+        d2 = _series_at(coef, theta, 2)
+        step = np.where(d2 != 0, _series_at(coef, theta, 1) / np.where(d2 != 0, d2, 1.0), 0.0)
         theta = theta - np.clip(step, -0.1, 0.1)
     theta = np.mod(theta, 2 * math.pi)
-    keep = np.abs(_form_at(L1, theta)) < tol                # dL/dθ = √2 ‖P∇L‖; a complex pair fails this
+    keep = np.abs(_series_at(coef, theta, 1)) < tol             # dL/dθ = √2 ‖P∇L‖; a complex pair fails this
     theta = _unique_angles(theta[keep])
     w = math.sqrt(2.0) * np.stack([np.cos(theta), np.sin(theta)], axis=1)
-    d2 = _form_at(L2, theta)                                 # = 2 × tangent Hessian eigenvalue
+    d2 = _series_at(coef, theta, 2)                              # = 2 × tangent Hessian eigenvalue
     indices = (d2 < 0).astype(np.int64)
-    energies = _form_at(L0, theta) / 2.0
+    wt = torch.as_tensor(w, dtype=torch.float64, device=getattr(model, "device", "cpu"))
+    energies = _to_numpy(model._ham(wt)).reshape(-1) / 2.0 if len(w) else np.zeros(0)
     return _finish(model, w, energies, indices, method="trigonometric", starts=0, converged=0, min_hits=0,
                    min_abs_eig=float(np.abs(d2).min() / 2.0) if len(d2) else math.inf)
 
@@ -372,9 +405,11 @@ def _newton_critical_points(model, *, starts: int, rng: np.random.Generator, tol
     ok = torch.isfinite(gnorm) & (gnorm < tol)
     found = w[ok]
     converged = int(found.shape[0])
-    # dedupe the converged points together with their antipodes (L(-w) = (-1)^H L(w)): the set is closed
-    # under w -> -w and a cluster's size counts the starts that reached w or -w
-    both = torch.cat([found, -found])
+    # dedupe the converged points together with their antipodes when every degree has one parity
+    # (L(-w) = (-1)^H L(w)): the set is closed under w -> -w and a cluster's size counts the starts that
+    # reached w or -w; a mixture of odd and even degrees has no such symmetry
+    symmetric = len({p % 2 for p in model.mixture.degrees}) == 1
+    both = torch.cat([found, -found]) if symmetric else found
     reps, hits = _cluster(both, radius=1e-6 * math.sqrt(Lambda))
     w = both[reps]
     ham = _to_numpy(model._ham(w)).reshape(-1) if len(w) else np.zeros(0)
@@ -471,7 +506,7 @@ def _finish(model, w: np.ndarray, energies: np.ndarray, indices: np.ndarray, *, 
         max_grad = 0.0
     morse = int(sum((-1) ** int(k) for k in indices))
     return CriticalPoints(
-        Lambda=Lambda, H=model.H, points=w, energies=energies, indices=indices, method=method, starts=starts,
+        Lambda=Lambda, H=_as_given(model.mixture), points=w, energies=energies, indices=indices, method=method, starts=starts,
         converged=converged, min_hits=min_hits, max_gradient=max_grad, min_abs_eigenvalue=min_abs_eig,
         morse_sum=morse, morse_expected=1 + (-1) ** (Lambda - 1),
     )
@@ -485,7 +520,7 @@ def _to_numpy(x) -> np.ndarray:
 
 # --- Monte Carlo over instances -------------------------------------------------------------------
 
-def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(math.inf,), starts=None,
+def count_statistics(Lambda: int, H, instances: int, *, seed=None, levels=(math.inf,), starts=None,
                      directory=None, progress: bool = False, chunk: int = 50, threads: int | None = 1,
                      executor=None) -> CountStatistics:
     """Mean ``Crt_{Λ,k}(u)`` over ``instances`` random couplings, per index k and energy level u.
@@ -498,6 +533,10 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     finite-N expectation ``E Crt_{N,k}(u)`` (the Kac–Rice identity of Auffinger, Ben Arous and Černý
     2013, arXiv:1003.1129 [unverified: its place in the paper]; ``N ↔ Λ``, ``p ↔ H``).
 
+    ``H``: an int degree (pure) or a mixture ``{p: a_p²}`` / :class:`~polyloss.mixture.Mixture`; the
+    instances are then mixed models ``SphericalSpinGlass(Λ, mixture, seed=...)`` (compare with the mixed
+    Kac–Rice count of Auffinger and Ben Arous 2013). The result's ``H`` is the int or the Mixture.
+
     The instances are enumerated in chunks of ``chunk``, each a task ``instances={first}-{last}`` of a
     :class:`~polyloss.execution.Plan` run by ``executor`` (None: this process; an int: local worker
     processes; a :class:`~polyloss.execution.LocalWorkers`; any ``concurrent.futures.Executor``; a
@@ -509,9 +548,10 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     each other: on a loaded 2-core machine one thread ran Λ = 3, H = 3 about 12× faster than two.
     """
     from ..execution import Plan, Task
+    from .spinglass import mixture_to_config
 
     Lambda = V.integer("Lambda", Lambda, minimum=2)
-    H = V.integer("H", H, minimum=2)
+    mixture = as_mixture(H, name="H")
     instances = V.integer("instances", instances, minimum=1, maximum=MAX_INSTANCES)
     chunk = V.integer("chunk", chunk, minimum=1)
     if starts is not None:
@@ -526,13 +566,13 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     elif isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**62))                             # a base seed drawn from the generator
     seed = V.integer("seed (None, an int >= 0 or a numpy Generator)", seed, minimum=0)
-    _check_size(Lambda, H, _MAX_POINTS, "count_statistics")          # before any task starts
-    config = {"kind": "critical_point_counts", "Lambda": Lambda, "H": H, "instances": instances, "seed": seed,
-              "starts": starts, "chunk": chunk}
+    _check_size(Lambda, mixture, _MAX_POINTS, "count_statistics")    # before any task starts
+    config = {"kind": "critical_point_counts", "Lambda": Lambda, "H": mixture_to_config(mixture),
+              "instances": instances, "seed": seed, "starts": starts, "chunk": chunk}
     sizes = {lo: min(chunk, instances - lo) for lo in range(0, instances, chunk)}
     tasks = [Task(f"instances={lo}-{lo + n - 1}", {"first": lo, "instances": n}, cost=float(n))
              for lo, n in sizes.items()]
-    plan = Plan(f"critical points Λ={Lambda} H={H}", _count_chunk_task, config, tasks, folder=directory,
+    plan = Plan(f"critical points Λ={Lambda} H={mixture}", _count_chunk_task, config, tasks, folder=directory,
                 threads=threads, cost_unit="instances")
     pieces = plan.run(executor, progress=progress)
     data = [pieces[t.key] for t in tasks]
@@ -545,18 +585,18 @@ def count_statistics(Lambda: int, H: int, instances: int, *, seed=None, levels=(
     for j, u in enumerate(lv):
         sel = (energies <= u) & (row[owner] >= 0)
         np.add.at(counts[:, j, :], (row[owner[sel]], indices[sel]), 1)
-    return CountStatistics(Lambda=Lambda, H=H, seed=seed, levels=lv, counts=counts,
+    return CountStatistics(Lambda=Lambda, H=_as_given(mixture), seed=seed, levels=lv, counts=counts,
                            rejected=tuple(int(i) for i in np.flatnonzero(~accepted)))
 
 
 def _count_chunk_task(config: dict, task) -> dict:
     """Task of :func:`count_statistics`: enumerate instances ``first … first + instances - 1``."""
-    from .spinglass import SphericalSpinGlass
+    from .spinglass import SphericalSpinGlass, mixture_from_config
 
     lo = task.args["first"]
     numbers = range(lo, lo + task.args["instances"])
-    return _enumerate_chunk(SphericalSpinGlass, config["Lambda"], config["H"], numbers, config["seed"],
-                            config["starts"])
+    return _enumerate_chunk(SphericalSpinGlass, config["Lambda"], mixture_from_config(config["H"]), numbers,
+                            config["seed"], config["starts"])
 
 
 def _enumerate_chunk(model_class, Lambda, H, numbers, seed, starts) -> dict:
