@@ -17,6 +17,9 @@ the assumptions; they are not the paper's labels.
 A :class:`Model` is ``prefactor · Σ_terms``, the terms kept in a stable order with one key each
 (the :class:`~polyloss.symbolic.paths.Path` before redundancy, the ordered tuple of unique-weight
 indices after it) and a table ``variances`` of the centred Gaussian symbols in it.
+With skips or biases, the terms of paths from a bias (no random input) move, at redundancy, to ``fixed``
+(deterministic terms, keyed by their weight tuples in ``fixed_keys``); the other steps act on each degree
+m = number of weights of a term separately (derived here).
 """
 
 from __future__ import annotations
@@ -114,6 +117,16 @@ ASSUMPTIONS = (
 
 _BY_KEY = {a.key: a for a in ASSUMPTIONS}
 
+#: A5 for paths of several lengths (skip connections): uniformity within each degree m (derived here;
+#: the paper has one degree H). Not in :data:`ASSUMPTIONS`: ``assumption("A5")`` stays the paper's.
+UNIFORMITY_BY_DEGREE = Assumption(
+    "A5", "uniformity within each degree", "uniformity",
+    "For every length m, every ordered m-tuple of unique weights occurs on the same number Psi_m/Lambda^m "
+    "of the paths of length m from the inputs.",
+    r"For every length $m$, every ordered $m$-tuple $(i_1,\dots,i_m)$ of unique weights is carried by the "
+    r"same number $t_{i_1 \dots i_m} = \Psi_m/\Lambda^m$ of the $\Psi_m$ paths of length $m$ from the inputs.",
+    "Choromanska et al. (2015), Sec. 3, for the single degree H [unverified]; within each degree: derived here")
+
 
 def assumption(key: str) -> Assumption:
     """The :class:`Assumption` with ``key`` ``"A1"`` … ``"A7"``."""
@@ -139,15 +152,22 @@ class Model:
     weights: tuple
     variances: dict = field(default_factory=dict)
     applied: tuple = ()
+    fixed: tuple = ()
+    fixed_keys: tuple = ()
 
     @property
     def expr(self) -> sympy.Expr:
-        """``prefactor · (Σ terms)`` as one sympy expression (the structure kept)."""
-        return sympy.Mul(self.prefactor, sympy.Add(*self.terms), evaluate=False)
+        """``prefactor · (Σ terms + Σ fixed)`` as one sympy expression (the structure kept)."""
+        return sympy.Mul(self.prefactor, sympy.Add(*self.terms, *self.fixed), evaluate=False)
 
     @property
     def sum(self) -> sympy.Expr:
-        return sympy.Add(*self.terms)
+        return sympy.Add(*self.terms, *self.fixed)
+
+    @property
+    def degrees(self) -> tuple:
+        """The lengths m of the random terms' tuples (after redundancy; keys are tuples), increasing."""
+        return tuple(sorted({len(t) for t in self.keys}))
 
 
 def network_model(pp) -> Model:
@@ -251,6 +271,9 @@ def independent_path_inputs(model: Model):
     _require(model, "independent path inputs", absent=("A1", "A4"))
     terms, variances = [], dict(model.variances)
     for p, term in zip(model.keys, model.terms):
+        if p.input is None:  # a path from a bias: its input is the constant 1, not random
+            terms.append(term)
+            continue
         x = path_input_symbol(p.input_index + 1, p.index + 1)
         terms.append(term.xreplace({p.input: x}))
         variances[x] = sympy.Integer(1)
@@ -266,20 +289,30 @@ def redundancy(model: Model, index_of: dict, Lambda: int):
     coupling ``X_{(i_1..i_H)} = Σ X_{i,j}`` has variance ``t_{i_1..i_H}`` (the multiplicity):
     ``E_A[Y] = q Σ_{tuples} X_{(i_1..i_H)} ρ w_{i_1} … w_{i_H}``. The regrouping is checked exact
     (``expand`` of the difference after substituting the definitions back is 0).
+
+    Paths of several lengths: the tuples are ordered by length, then lexicographically. Paths from a
+    bias carry no random input: those with the same tuple t add up to the deterministic term
+    ``n_t ρ w_{i_1} … w_{i_m}`` (``n_t`` of them), kept in ``fixed`` (derived here).
     """
     _require(model, "redundancy", "A1", "A2", absent=("A4",))
     unique = tuple(unique_weight_symbol(a) for a in range(1, Lambda + 1))
     sub = {w: unique[index_of[w] - 1] for w in model.weights}
     groups: dict = {}
+    fixed_groups: dict = {}
     substituted = []
     for p, term in zip(model.keys, model.terms):
         t = tuple(index_of[w] for w in p.weights)
         new = term.xreplace(sub)
         substituted.append(new)
+        if p.input is None:
+            fixed_groups.setdefault(t, []).append(new)
+            continue
         x = path_input_symbol(p.input_index + 1, p.index + 1)
         groups.setdefault(t, []).append((x, new))
+    fixed_keys = tuple(sorted(fixed_groups, key=lambda t: (len(t), t)))
+    fixed = tuple(sympy.Add(*fixed_groups[t]) for t in fixed_keys)
     terms, keys, variances, definitions, multiplicity = [], [], {}, {}, {}
-    for t in sorted(groups):
+    for t in sorted(groups, key=lambda t: (len(t), t)):
         members = groups[t]
         coupling = grouped_coupling_symbol(t)
         x0, term0 = members[0]
@@ -288,11 +321,14 @@ def redundancy(model: Model, index_of: dict, Lambda: int):
         definitions[coupling] = sympy.Add(*(x for x, _ in members))
         variances[coupling] = variance(definitions[coupling], {x: model.variances[x] for x, _ in members})
         multiplicity[t] = len(members)
-    exact = sympy.expand(sympy.Add(*terms).xreplace(definitions) - sympy.Add(*substituted)) == 0
+    exact = sympy.expand(sympy.Add(*terms, *fixed).xreplace(definitions) - sympy.Add(*substituted)) == 0
     changes = {"weight map": {str(w): index_of[w] for w in model.weights},
                "definitions": definitions, "multiplicities": multiplicity,
                "variances": dict(variances), "regrouping exact": exact, "Lambda": Lambda}
-    new = Model(model.prefactor, tuple(terms), tuple(keys), unique, variances, model.applied + ("A4",))
+    if fixed:
+        changes["bias multiplicities"] = {t: len(fixed_groups[t]) for t in fixed_keys}
+    new = Model(model.prefactor, tuple(terms), tuple(keys), unique, variances, model.applied + ("A4",),
+                fixed, fixed_keys)
     return new, changes
 
 
@@ -303,31 +339,41 @@ def uniformity(model: Model, Lambda: int, H: int):
     never occurs; ``c = 1`` iff uniform). This bounded-ratio reading of the paper's constant is an
     **[open]** choice. Imposing A5 gives every tuple a term (missing ones added) and every coupling
     the variance t̄.
+
+    Terms of several degrees (skips): the same within each degree m (:data:`UNIFORMITY_BY_DEGREE`):
+    ``t̄_m = Ψ_m/Λ^m`` on all Λ^m tuples of length m, c the largest ratio over all degrees; then
+    ``"Psi"`` and ``"uniform multiplicity"`` are ``{m: …}`` mappings. ``fixed`` terms are left as they are.
     """
     _require(model, "uniformity", "A4", absent=("A5",))
     actual = {t: variance_of(model, t) for t in model.keys}
-    psi = sum(actual.values())
-    tbar = sympy.Rational(psi, Lambda ** H)
-    all_tuples = list(itertools.product(range(1, Lambda + 1), repeat=H))
-    table = {t: int(actual.get(t, 0)) for t in all_tuples}
-    ratios = [sympy.oo if t == 0 else max(sympy.Rational(t) / tbar, tbar / t) for t in table.values()]
-    c = max(ratios)
+    degrees = model.degrees or (H,)
     by_key = dict(zip(model.keys, model.terms))
-    t0, term0 = model.keys[0], model.terms[0]
-    core0 = grouped_coupling_symbol(t0) * sympy.Mul(*(model.weights[i - 1] for i in t0))
-    coefficient = sympy.cancel(term0 / core0)
-    terms, variances, added = [], {}, 0
-    for t in all_tuples:
-        coupling = grouped_coupling_symbol(t)
-        if t in by_key:
-            terms.append(by_key[t])
-        else:
-            terms.append(coefficient * coupling * sympy.Mul(*(model.weights[i - 1] for i in t)))
-            added += 1
-        variances[coupling] = tbar
-    changes = {"multiplicities": table, "Psi": psi, "uniform multiplicity": tbar, "c": c,
-               "tuples added": added, "tuples": len(all_tuples)}
-    return replace(model, terms=tuple(terms), keys=tuple(all_tuples), variances=variances,
+    terms, keys, variances, table, added, ratios, psis, tbars = [], [], {}, {}, 0, [], {}, {}
+    for m in degrees:
+        psi = sum(v for t, v in actual.items() if len(t) == m)
+        tbar = sympy.Rational(psi, Lambda ** m)
+        psis[m], tbars[m] = psi, tbar
+        all_tuples = list(itertools.product(range(1, Lambda + 1), repeat=m))
+        part = {t: int(actual.get(t, 0)) for t in all_tuples}
+        table.update(part)
+        ratios += [sympy.oo if t == 0 else max(sympy.Rational(t) / tbar, tbar / t) for t in part.values()]
+        t0 = next(t for t in model.keys if len(t) == m)
+        core0 = grouped_coupling_symbol(t0) * sympy.Mul(*(model.weights[i - 1] for i in t0))
+        coefficient = sympy.cancel(by_key[t0] / core0)
+        for t in all_tuples:
+            coupling = grouped_coupling_symbol(t)
+            if t in by_key:
+                terms.append(by_key[t])
+            else:
+                terms.append(coefficient * coupling * sympy.Mul(*(model.weights[i - 1] for i in t)))
+                added += 1
+            keys.append(t)
+            variances[coupling] = tbar
+    single = len(degrees) == 1
+    changes = {"multiplicities": table, "Psi": psis[degrees[0]] if single else psis,
+               "uniform multiplicity": tbars[degrees[0]] if single else tbars, "c": max(ratios),
+               "tuples added": added, "tuples": len(keys)}
+    return replace(model, terms=tuple(terms), keys=tuple(keys), variances=variances,
                    applied=model.applied + ("A5",)), changes
 
 
@@ -340,9 +386,21 @@ def unit_variance(model: Model):
 
     Needs A5 (one common variance t̄). The variance of each ``X̂_t = X_{(t)}/√t̄`` is computed from
     the variance table (``t̄/t̄ = 1``) and the factoring is checked exact.
+
+    Several degrees (one variance ``t̄_m`` per degree), or deterministic ``fixed`` terms: each term keeps its own ``√t̄_m`` (nothing is
+    factored out) and ``"scale"`` is ``{m: √t̄_m}``.
     """
     _require(model, "unit-variance couplings", "A5", absent=("normalised",))
     scales = {t: sympy.sqrt(variance_of(model, t)) for t in model.keys}
+    if len(model.degrees) > 1 or model.fixed:
+        terms = tuple(term.xreplace({grouped_coupling_symbol(t): scales[t] * coupling_symbol(t)})
+                      for t, term in zip(model.keys, model.terms))
+        variances = {coupling_symbol(t): variance(grouped_coupling_symbol(t) / scales[t],
+                                                  {grouped_coupling_symbol(t): variance_of(model, t)})
+                     for t in model.keys}
+        by_degree = {len(t): scales[t] for t in model.keys}
+        changes = {"scale": dict(sorted(by_degree.items())), "variances": variances}
+        return replace(model, terms=terms, variances=variances, applied=model.applied + ("normalised",)), changes
     s = scales[model.keys[0]]
     if any(v != s for v in scales.values()):
         raise InvalidInputError("unit-variance couplings need one common coupling variance (A5 uniformity)")
@@ -364,9 +422,21 @@ def spherical_constraint(model: Model, C=C_SPHERE):
 
     Each term is homogeneous of degree H in the weights, so ``C^{H/2}`` factors out; the factor is
     read off from the first term and the factoring checked exact for all terms.
+
+    Terms of several degrees, or deterministic ``fixed`` terms (skips, biases): a term of degree m
+    keeps its own ``C^{m/2}`` (nothing is factored out) and ``"factor"`` is ``{m: C^{m/2}}``.
     """
     _require(model, "spherical constraint", "A4", absent=("A6",))
     tilde = tuple(rescaled_weight_symbol(a) for a in range(1, len(model.weights) + 1))
+    to_sphere = {w: sympy.sqrt(C) * v for w, v in zip(model.weights, tilde)}
+    if len(model.degrees) > 1 or model.fixed:
+        terms = tuple(t.xreplace(to_sphere) for t in model.terms)
+        fixed = tuple(t.xreplace(to_sphere) for t in model.fixed)
+        lengths = sorted(set(model.degrees) | {len(t) for t in model.fixed_keys})
+        changes = {"substitution": r"w_i -> sqrt(C) \tilde{w}_i",
+                   "factor": {m: C ** sympy.Rational(m, 2) for m in lengths},
+                   "constraint": r"sum_i \tilde{w}_i^2 = Lambda"}
+        return replace(model, terms=terms, fixed=fixed, weights=tilde, applied=model.applied + ("A6",)), changes
     scaled = [t.xreplace({w: sympy.sqrt(C) * v for w, v in zip(model.weights, tilde)}) for t in model.terms]
     terms = tuple(t.xreplace(dict(zip(model.weights, tilde))) for t in model.terms)
     factor = sympy.simplify(scaled[0] / terms[0])

@@ -64,8 +64,8 @@ def default_Lambda(net: ReLUNetwork) -> int:
 
 
 def _diagonal_map(net: ReLUNetwork, Lambda: int) -> tuple:
-    return tuple(1 + (a + b) % Lambda for (n_in, n_out) in net.weight_shapes
-                 for a in range(n_in) for b in range(n_out))
+    # w^{(k)}_{a,b} and s^{(a'→b')}_{a,b} -> 1 + (a+b) mod Λ; a bias b^{(k)}_{j} -> 1 + j mod Λ (0-based)
+    return tuple(1 + sum(index) % Lambda for shape in net.parameter_shapes for index in np.ndindex(*shape))
 
 
 def default_weight_map(net: ReLUNetwork, Lambda: int) -> tuple:
@@ -261,10 +261,14 @@ class Derivation:
         """
         w = real_array("w", w)
         X = real_array("X", X).reshape(-1)
-        if w.ndim not in (1, 2) or w.shape[-1] != self.Lambda or X.size != self.Lambda ** self.network.H:
+        if w.ndim not in (1, 2) or w.shape[-1] != self.Lambda or X.size != len(self.couplings):
+            entries = (f"{self.Lambda}^{self.network.H}" if self.network.is_chain
+                       else f"{len(self.couplings)} (one per coupling, in the order of .couplings)")
             raise InvalidInputError(
                 f"w must have shape ({self.Lambda},) or (batch, {self.Lambda}) (Lambda = {self.Lambda}) and X "
-                f"{self.Lambda}^{self.network.H} entries; got w of shape {w.shape} and X of size {X.size}")
+                f"{entries} entries; got w of shape {w.shape} and X of size {X.size}")
+        if len(self.hamiltonian.parameters) != self.Lambda + len(self.couplings):
+            raise InvalidInputError("C is symbolic in this derivation: derive it with C=<number> to evaluate")
         if w.ndim == 2 and w.shape[0] == 0:
             raise InvalidInputError(f"w must hold at least one point, got shape {w.shape}")
         zero = ~np.any(w != 0, axis=-1)
@@ -296,9 +300,13 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     Returns: a :class:`Derivation` whose steps are: path polynomial (Eq. 1); expectation over
     activations (A2, A3); independent path inputs (A1, Eq. (2) [unverified]); redundancy (A4); uniformity (A5);
     unit-variance couplings; spherical constraint (A6); the Hamiltonian; the loss (A7 for hinge).
+    A network with skips or biases goes through :func:`derive_mixed_hamiltonian` instead.
     """
     if not isinstance(net, ReLUNetwork):
         net = ReLUNetwork(net)
+    if not net.is_chain:
+        return derive_mixed_hamiltonian(net, loss=loss, Lambda=Lambda, weight_map=weight_map, rho=rho, q=q,
+                                        max_paths=max_paths, max_tuples=max_tuples)
     choice("loss", loss, LOSSES)
     rho = A.check_rho(rho)
     max_paths = integer("max_paths", max_paths, minimum=1)
@@ -406,3 +414,237 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
                       weights=tuple(m.weights), couplings=couplings, tuples=tuple(m.keys),
                       coupling_variances=dict(m.variances), q=pp.q,
                       hamiltonian_model=A.Model(scale, tuple(cores), m.keys, m.weights, m.variances))
+
+
+# --- paths of several lengths: the mixed spherical spin glass (derived here) -----------------
+X_VAR = sympy.Symbol("x", real=True)
+MIXED_SPIN_GLASS = "Auffinger and Ben Arous (2013)"
+
+
+def _network(net) -> ReLUNetwork:
+    return net if isinstance(net, ReLUNetwork) else ReLUNetwork(net)
+
+
+def xi_expression(net, x=None, C=None) -> sympy.Expr:
+    """``ξ(x) = Σ_m C^m Ψ_m x^m / Σ_m C^m Ψ_m`` from the path counts ``Ψ_m`` of ``net`` (derived here).
+
+    With Ψ_m paths of length m from the inputs, uniformity within each degree (``t = Ψ_m/Λ^m``), unit
+    couplings and ``‖w‖² = ΛC``, the random part of ``E_A[Y]`` has covariance
+    ``q²ρ² Σ_m C^m Ψ_m (w·w'/(ΛC))^m``, i.e. ``K² Λ ξ(w·w'/(ΛC))`` with ``K = qρ √(Σ_m C^m Ψ_m / Λ)``
+    (:func:`derive_mixed_hamiltonian` carries this out term by term). ``C`` is the symbol ``C`` unless
+    given; a plain chain gives ``x^H``. The mixture of Auffinger and Ben Arous (2013) [mixed models].
+    """
+    net = _network(net)
+    x = X_VAR if x is None else sympy.sympify(x)
+    C = A.C_SPHERE if C is None else _positive_rational("C", C, exact=False)
+    counts = net.path_counts
+    Z = sympy.Add(*[C ** m * c for m, c in counts.items()])
+    return sympy.Add(*[C ** m * c * x ** m / Z for m, c in counts.items()])
+
+
+def _positive_rational(name, value, *, exact=True):
+    """A positive finite number as a sympy Rational (floats through their decimal text) or a sympy expression."""
+    from fractions import Fraction
+
+    if isinstance(value, sympy.Basic) and not exact:
+        if value.is_positive is False or value.is_real is False:
+            raise InvalidInputError(f"{name} must be positive; got {value}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidInputError(f"{name} must be a positive number (int, Fraction or float); got {value!r}")
+    try:
+        r = Fraction(repr(float(value))) if isinstance(value, float) else Fraction(value)
+    except (ValueError, OverflowError):
+        raise InvalidInputError(f"{name} must be a positive finite number; got {value!r}") from None
+    if r <= 0:
+        raise InvalidInputError(f"{name} must be positive; got {value!r}")
+    return sympy.Rational(r.numerator, r.denominator)
+
+
+def network_mixture(net, C=1):
+    """The mixture ``{m: a_m²}``, ``a_m² = C^m Ψ_m / Σ_k C^k Ψ_k``, of ``net`` as a :class:`~polyloss.mixture.Mixture`
+    with exact Fraction weights (derived here; see :func:`xi_expression`).
+
+    ``C`` (the spherical constant, ``‖w‖² = ΛC``): a positive int, Fraction or float (read as its
+    decimal text). A plain chain gives the pure mixture of degree H; a network with H = 1 is linear
+    in its weights and is refused (a mixture needs a degree ≥ 2).
+    """
+    from fractions import Fraction
+
+    from ..mixture import as_mixture
+
+    net = _network(net)
+    Cr = _positive_rational("C", C)
+    Cf = Fraction(int(Cr.p), int(Cr.q))
+    counts = net.path_counts
+    Z = sum(Cf ** m * c for m, c in counts.items())
+    return as_mixture({m: Cf ** m * c / Z for m, c in counts.items()}, name=f"the mixture of {net._described()}")
+
+
+def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rho=A.RHO, C=A.C_SPHERE,
+                             q="default", max_paths: int = DEFAULT_MAX_PATHS,
+                             max_tuples: int = DEFAULT_MAX_TUPLES) -> Derivation:
+    """The assumption chain over paths of every length, down to the mixed spherical spin glass (derived here).
+
+    Same arguments as :func:`derive_hamiltonian`, plus ``C`` (the spherical constant: the symbol C, or a
+    positive number). Works for any network, a plain chain included (where it gives the pure Hamiltonian
+    of :func:`derive_hamiltonian` exactly). Steps: path polynomial over paths of every length; expectation
+    over activations (A2, A3; bias paths too); independent path inputs (A1; bias paths keep the constant 1);
+    redundancy (A4; bias paths add up to a deterministic polynomial); uniformity within each degree
+    (:data:`~polyloss.symbolic.assumptions.UNIFORMITY_BY_DEGREE`); unit-variance couplings (one scale
+    ``√(Ψ_m/Λ^m)`` per degree); spherical constraint (A6; ``C^{m/2}`` per degree); then
+
+        E_A[Y] = K L(w̃) + D(w̃),   L(w̃) = Σ_m a_m Λ^{-(m-1)/2} Σ_{i_1..i_m} X̂_{i_1..i_m} w̃_{i_1} … w̃_{i_m},
+
+    ``a_m² = C^m Ψ_m / Z``, ``Z = Σ_m C^m Ψ_m``, ``K = qρ √(Z/Λ)``, so that
+    ``E[L(w̃) L(w̃')] = Λ ξ(w̃·w̃'/Λ)``, ``ξ(x) = Σ_m a_m² x^m``: the mixed spherical spin glass of
+    Auffinger and Ben Arous (2013). ``D`` (q times the bias paths' terms) is a fixed polynomial of
+    degree at most H in w̃ with no random coefficient: it shifts the mean of ``E_A[Y]`` and has no
+    covariance, so it is not part of the mixture and does not enter ξ. Both the factoring and the
+    covariance ``Λ ξ`` are checked by sympy (``changes["factoring exact"]``, ``["covariance exact"]``).
+    """
+    net = _network(net)
+    choice("loss", loss, LOSSES)
+    rho = A.check_rho(rho)
+    C = C if isinstance(C, sympy.Symbol) else _positive_rational("C", C)
+    max_paths = integer("max_paths", max_paths, minimum=1)
+    max_tuples = integer("max_tuples", max_tuples, minimum=1)
+    check_size(net, max_paths)
+    indices, Lambda, map_text = resolve_weight_map(net, weight_map, Lambda)
+    n_tuples = sum(Lambda ** m for m in net.path_counts)
+    if n_tuples > max_tuples:
+        raise SizeLimitError(
+            f"Lambda = {Lambda} and the path lengths {tuple(net.path_counts)} give {n_tuples:,} ordered weight "
+            f"tuples, each a term of the Hamiltonian; the limit is max_tuples={max_tuples:,}")
+    index_of = dict(zip(net.weight_symbols, indices))
+    steps = []
+
+    def add(name, assumptions_, summary, model, lhs, changes, equation, cite=("choromanska2015",)):
+        before = steps[-1].after if steps else None
+        steps.append(Step(name, tuple(assumptions_), summary, before, model.expr, lhs, changes, equation,
+                          model, cite))
+
+    key = A.assumption
+    pp = path_polynomial(net, q=q, max_paths=max_paths)
+    m = A.network_model(pp)
+    add("path polynomial", (), "The exact network output as a sum over its paths of every length m; a path "
+        "from a bias carries no input, A = 1 when every ReLU on the path is active.", m, "Y",
+        {"q": pp.q, "paths": pp.n_paths, "path counts": dict(net.path_counts),
+         "bias path counts": dict(net.bias_path_counts)},
+        f"{PAPER}, Eq. (1) [unverified], over paths of every length: derived here")
+    m, ch = A.expectation_over_activations(m, rho)
+    add("expectation over activations", (key("A2"), key("A3")), "Take the expectation over the activations: "
+        "each A becomes rho, on the bias paths too (linearity, A independent of X).", m, r"\mathbb{E}_A[Y]", ch,
+        f"{PAPER}, Sec. 3 [unverified]")
+    m, ch = A.independent_path_inputs(m)
+    add("independent path inputs", (key("A1"),), "Give every path from an input its own input X_{i,j}, "
+        "independent N(0,1); a path from a bias keeps the constant input 1.", m, r"\mathbb{E}_A[Y]", ch,
+        f"{PAPER}, Sec. 3 and Eq. (2) [unverified]")
+    m, ch = A.redundancy(m, index_of, Lambda)
+    ch = {"weight map rule": map_text, **ch}
+    add("redundancy", (key("A4"),), "Replace each weight by its unique weight and regroup by the ordered tuple "
+        "of unique weights on each path; X_{(t)} sums the inputs of the t paths of tuple t (variance t); "
+        "the bias paths of a tuple add up to a deterministic term.", m, r"\mathbb{E}_A[Y]", ch,
+        f"{PAPER}, Sec. 3 [unverified]")
+    multiplicities = dict(ch["multiplicities"])
+    psi = {}
+    for t, n in multiplicities.items():
+        psi[len(t)] = psi.get(len(t), 0) + n
+    psi = dict(sorted(psi.items()))
+    m, ch = A.uniformity(m, Lambda, net.H)
+    add("uniformity", (A.UNIFORMITY_BY_DEGREE,), "Within each degree m, impose t = Psi_m/Lambda^m on every "
+        "ordered m-tuple (after measuring the ratio c).", m, r"\mathbb{E}_A[Y]", ch,
+        f"{PAPER}, Sec. 3 [unverified], within each degree: derived here")
+    c, tbar = ch["c"], ch["uniform multiplicity"]
+    m, ch = A.unit_variance(m)
+    add("unit-variance couplings", (), "Normalise the couplings to unit variance (no new assumption): "
+        "X_{(t)} = sqrt(Psi_m/Lambda^m) Xhat_t for a tuple of length m.", m, r"\mathbb{E}_A[Y]", ch, "", ())
+    m, ch = A.spherical_constraint(m, C)
+    add("spherical constraint", (key("A6"),), "Impose the spherical constraint: w_i = sqrt(C) wtilde_i, "
+        "sum_i wtilde_i^2 = Lambda; a term of degree m gains C^(m/2).", m, r"\mathbb{E}_A[Y]", ch,
+        f"{PAPER}, Sec. 3 [unverified]")
+
+    # the mixed Hamiltonian: per degree, the common coefficient of X̂_t w̃_t must be K a_m Λ^{-(m-1)/2}
+    Z = sympy.factor(sympy.Add(*[C ** k * n for k, n in psi.items()]))
+    a2 = {k: sympy.cancel(C ** k * n / Z) for k, n in psi.items()}
+    K = sympy.powsimp(pp.q * rho * sympy.sqrt(Z / Lambda), force=True)
+    cores, coefficients = [], {}
+    for t, term in zip(m.keys, m.terms):
+        core = A.coupling_symbol(t) * sympy.Mul(*(m.weights[i - 1] for i in t))
+        common, rest = term.as_independent(*core.free_symbols, as_Add=False)
+        if rest != core:  # pragma: no cover - the chain builds every term as coefficient * core
+            raise AssertionError(f"term {term} is not a multiple of {core}")
+        cores.append(core)
+        coefficients.setdefault(len(t), set()).add(m.prefactor * common)
+    scale = {k: sympy.sqrt(a2[k]) * sympy.Integer(Lambda) ** sympy.Rational(-(k - 1), 2) for k in psi}
+    exact = all(len(v) == 1 for v in coefficients.values()) and all(
+        sympy.simplify(K * scale[k] - next(iter(v))) == 0 for k, v in coefficients.items())
+    by_degree = [sympy.Mul(scale[k], sympy.Add(*[core for core in cores if _degree(core, m.weights) == k]),
+                           evaluate=False) for k in psi]
+    L_expr = sympy.Add(*by_degree, evaluate=False) if len(by_degree) > 1 else by_degree[0]
+    D = sympy.expand(m.prefactor * sympy.Add(*m.fixed))
+    couplings = tuple(A.coupling_symbol(t) for t in m.keys)
+    extra = (C,) if isinstance(C, sympy.Symbol) else ()
+    pure = len(psi) == 1
+    H = net.H
+    ham = Formula("hamiltonian", L_expr, tuple(m.weights) + couplings + extra,
+                  lhs=r"L_{\Lambda,H}(\tilde w)" if pure else r"L_{\Lambda,\xi}(\tilde w)",
+                  reference=(f"{SPIN_GLASS}: spherical {H}-spin glass" if pure else
+                             f"{MIXED_SPIN_GLASS}: mixed spherical spin glass") + f", Lambda = {Lambda}; derived here",
+                  cite=("auffinger2013",) if pure else ("auffinger2013mixed",),
+                  description=f"the spin-glass Hamiltonian of {net._described()}")
+    xi = sympy.Add(*[a2[k] * X_VAR ** k for k in psi])
+    hm = A.Model(sympy.Integer(1), tuple(cores), m.keys, m.weights, m.variances)
+    derivation = Derivation(network=net, Lambda=Lambda, weight_map=tuple(indices), weight_map_text=map_text,
+                            rho=rho, loss=loss, steps=(), hamiltonian=ham, prefactor=K, C1=sympy.Integer(0), C2=K,
+                            multiplicities=multiplicities, c=c, uniform_multiplicity=tbar,
+                            weights=tuple(m.weights), couplings=couplings, tuples=tuple(m.keys),
+                            coupling_variances=dict(m.variances), q=pp.q, hamiltonian_model=hm, mixed=True,
+                            C=C, xi=xi, mixture_weights=a2, path_counts=psi,
+                            bias_path_counts=dict(net.bias_path_counts), bias_term=D, degree_scales=scale)
+    covariance_exact = None
+    if len(couplings) <= MAX_COVARIANCE_COUPLINGS:
+        cov, w1, w2 = derivation.covariance()
+        overlap = sympy.Add(*[u * v for u, v in zip(w1, w2)]) / Lambda
+        covariance_exact = sympy.cancel(cov - Lambda * xi.xreplace({X_VAR: overlap})) == 0
+    bias_degrees = tuple(sorted({len(t) for t in m.fixed_keys}))
+    after = sympy.Add(sympy.Mul(K, sympy.Symbol(ham.lhs), evaluate=False), D, evaluate=False) if D != 0 \
+        else sympy.Mul(K, sympy.Symbol(ham.lhs), evaluate=False)
+    steps.append(Step("mixed Hamiltonian", (), "Identify the mixed spherical spin glass: E_A[Y] = K L(wtilde) + "
+                      "D(wtilde), L with covariance Lambda xi(wtilde.wtilde'/Lambda), xi(x) = sum_m a_m^2 x^m, "
+                      "a_m^2 = C^m Psi_m / sum_k C^k Psi_k; D, from the bias paths, is a fixed polynomial with no "
+                      "random coefficient: it shifts the mean, has no covariance, and is not part of the mixture.",
+                      steps[-1].after, after, r"\mathbb{E}_A[Y]",
+                      {"K": K, "xi": xi, "weights": a2, "Z": Z, "path counts": psi, "factoring exact": exact,
+                       "covariance exact": covariance_exact, "bias term": D, "bias degrees": bias_degrees,
+                       "terms": len(cores), "degree scales": scale},
+                      f"{MIXED_SPIN_GLASS} [mixed models]; the identification: derived here", hm,
+                      ("auffinger2013mixed",)))
+    C1, C2 = sympy.Integer(0), K
+    if loss is not None:
+        template = (S_SUP - Y_T / S_SUP * EXPECTED_Y if loss == "absolute"
+                    else RHO_HINGE * (1 - Y_T * EXPECTED_Y))
+        L_sym = sympy.Symbol(r"L_{\Lambda,\xi}", real=True)
+        full = sympy.expand(template.xreplace({EXPECTED_Y: K * L_sym + D}))
+        C1 = sympy.expand(full.xreplace({L_sym: 0}))
+        C2 = sympy.simplify(sympy.diff(full, L_sym))
+        red = sympy.expand(full - C1 - C2 * L_sym) == 0
+        used = (key("A7"),) if loss == "hinge" else ()
+        lhs = r"\mathcal{L}^{a}_{\Lambda,\xi}(\tilde w)" if loss == "absolute" else r"\mathcal{L}^{h}_{\Lambda,\xi}(\tilde w)"
+        steps.append(Step(f"{loss} loss", used, "The loss is affine in E_A[Y] = K L + D: C_1 + C_2 L, with the bias "
+                          "polynomial D inside C_1 (a deterministic function of the weights).", steps[-1].after,
+                          sympy.Add(C1, sympy.Mul(C2, sympy.Symbol(ham.lhs), evaluate=False), evaluate=False), lhs,
+                          {"template": template, "C_1": C1, "C_2": C2, "reduction exact": red},
+                          f"{PAPER}, Sec. 3 [unverified]", None, ("choromanska2015",)))
+    derivation.steps = tuple(steps)
+    derivation.C1, derivation.C2 = C1, C2
+    return derivation
+
+
+#: the covariance of the mixed Hamiltonian is checked by sympy up to this many couplings
+MAX_COVARIANCE_COUPLINGS = 400
+
+
+def _degree(core, weights) -> int:
+    powers = core.as_powers_dict()
+    return int(sum(powers.get(w, 0) for w in weights))

@@ -72,36 +72,55 @@ def _sorted_like_sympy(terms, sample: int = 16) -> bool:
 
 @dataclass(frozen=True)
 class Path:
-    """One input→output path.
+    """One path to the output.
 
     Attributes:
-        input_index: i, 0-based input coordinate.
-        index: j, 0-based index of the path among the γ paths from input i (stable order).
-        units: ``(u_1, …, u_H)``, 0-based unit visited in layers 1…H (``u_H = 0``).
-        input: the symbol ``X_i``; activation: ``A_{i,j}``;
-        weights: ``(w^{(1)}_{i,u_1}, w^{(2)}_{u_1,u_2}, …, w^{(H)}_{u_{H-1},u_H})`` (symbols, 1-based names).
+        input_index: i, 0-based input coordinate (for a bias path: the 0-based unit of its bias).
+        index: j, 0-based index of the path among the paths from the same source (stable order).
+        units: ``(u_1, …, u_H)``, 0-based unit visited in layers 1…H (``u_H = 0``); with skips, the units
+            visited after the source, in the layers ``layers``.
+        input: the symbol ``X_i`` (None for a bias path: its input is the constant 1); activation: ``A_{i,j}``;
+        weights: ``(w^{(1)}_{i,u_1}, w^{(2)}_{u_1,u_2}, …, w^{(H)}_{u_{H-1},u_H})`` (symbols, 1-based names);
+            with skips, one symbol per edge (``w`` or ``s``), after the bias ``b^{(k)}_{u}`` on a bias path.
+        layers: the layers of ``units`` (empty for the chain: 1…H).
+        source_layer: 0 for a path from the input, k for a path from a bias of layer k.
     """
 
     input_index: int
     index: int
     units: tuple
-    input: sympy.Symbol
+    input: sympy.Symbol | None
     activation: sympy.Symbol
     weights: tuple
+    layers: tuple = ()
+    source_layer: int = 0
+
+    @property
+    def is_bias(self) -> bool:
+        """True for a path from a bias (no random input)."""
+        return self.source_layer > 0
+
+    @property
+    def length(self) -> int:
+        """m: the number of weighted factors (its degree in the weights; the bias counts as one)."""
+        return len(self.weights)
+
+    def _factors(self) -> tuple:
+        return ((self.input,) if self.input is not None else ()) + (self.activation, *self.weights)
 
     @property
     def monomial(self) -> sympy.Expr:
-        """``X_i A_{i,j} Π_k w^{(k)}``."""
-        return sympy.Mul(self.input, self.activation, *self.weights)
+        """``X_i A_{i,j} Π_k w^{(k)}`` (no X on a bias path)."""
+        return sympy.Mul(*self._factors())
 
     def latex(self) -> str:
         """``X_{i} A_{i,j} w^{(1)}_{…} … w^{(H)}_{…}`` in this factor order."""
-        return " ".join(latex_expr(s) for s in (self.input, self.activation, *self.weights))
+        return " ".join(latex_expr(s) for s in self._factors())
 
     def text(self) -> str:
         """``X_i·A_i,j·w^(1)_…·…`` (plain text of the sympy names, in this factor order)."""
         from .plain import symbol_text
-        return "·".join(symbol_text(s.name) for s in (self.input, self.activation, *self.weights))
+        return "·".join(symbol_text(s.name) for s in self._factors())
 
 
 def default_q(net: ReLUNetwork) -> sympy.Expr:
@@ -143,7 +162,13 @@ def check_size(net: ReLUNetwork, max_paths: int = DEFAULT_MAX_PATHS) -> None:
     Uses only ``Ψ = Π n_k`` (a product of the widths), so it returns at once for any widths.
     """
     max_paths = integer("max_paths", max_paths, minimum=1)
-    if net.mass > max_paths:
+    if net.mass > max_paths or net.mass + sum(net.bias_path_counts.values()) > max_paths:
+        if not net.is_chain:
+            total = net.mass + sum(net.bias_path_counts.values())
+            raise SizeLimitError(
+                f"{net._described()} have {total:,} paths (Ψ = {net.mass:,} from the inputs), so the path "
+                f"polynomial would have {total:,} terms of up to {net.H + 2} factors each; "
+                f"the limit is max_paths={max_paths:,}. Raise max_paths to build it anyway.")
         raise SizeLimitError(
             f"widths {net.widths} have Ψ = {net.mass:,} paths, so the path polynomial would have "
             f"{net.mass:,} terms of {net.H + 2} factors each ({net.mass * (net.H + 2):,} symbol slots); "
@@ -488,8 +513,260 @@ class PathPolynomial:
         return display_math(self.latex())
 
 
+def bias_activation_symbol(k: int, u: int, j: int) -> sympy.Symbol:
+    """``A_{b^{(k)}_{u},j}``: 1 when every ReLU on path j from the bias of unit u of layer k is active."""
+    return sympy.Symbol(f"A_{{b^{{({k})}}_{{{u}}},{j}}}", **_A_ASSUMPTIONS)
+
+
+def enumerate_paths(net: ReLUNetwork) -> tuple:
+    """Every path to the output of a network with skips or biases, as :class:`Path` objects.
+
+    A path starts at an input unit i (layer 0, factor ``X_i``) or at the bias of a unit u of layer
+    k ≥ 1 (factor ``b^{(k)}_u``, no X) and follows edges to higher layers: the ordinary weights
+    ``w^{(b)}`` from layer b−1 to b, and the skip weights ``s^{(a→b)}``, until the output unit.
+    Stable order (derived here): by length m, then paths from the inputs before those from the
+    biases, then source layer and unit, then the layers and the units visited; j numbers the paths
+    of each source in this order.
+    """
+    H, widths = net.H, net.widths
+    W, S = net.weight_symbol_table, dict(zip(net.skips, net.skip_symbol_table))
+    edges = {a: [(a + 1, lambda v, u, a=a: W[a][v][u])] for a in range(H)}
+    for (a, b), table in S.items():
+        edges[a].append((b, lambda v, u, table=table: table[v][u]))
+    found = []
+
+    def walk(layer, unit, weights, layers, units, source):
+        if layer == H:
+            found.append((source, tuple(weights), tuple(layers), tuple(units)))
+            return
+        for b, symbol in edges[layer]:
+            for u in range(widths[b]):
+                walk(b, u, weights + [symbol(unit, u)], layers + [b], units + [u], source)
+
+    for i in range(widths[0]):
+        walk(0, i, [], [], [], (0, i))
+    for k, row in enumerate(net.bias_symbol_table, start=1):
+        for u, bias in enumerate(row):
+            walk(k, u, [bias], [], [], (k, u))
+    found.sort(key=lambda f: (len(f[1]), f[0][0] > 0, f[0], f[2], f[3]))
+    seen: dict = {}
+    out = []
+    for (layer, unit), weights, layers, units in found:
+        j = seen.get((layer, unit), 0)
+        seen[(layer, unit)] = j + 1
+        if layer == 0:
+            x, a = net.input_symbols[unit], activation_symbol(unit + 1, j + 1)
+        else:
+            x, a = None, bias_activation_symbol(layer, unit + 1, j + 1)
+        out.append(Path(unit, j, units, x, a, weights, layers, layer))
+    return tuple(out)
+
+
+class GeneralPathPolynomial(PathPolynomial):
+    """The exact path polynomial of a network with skips or biases, over paths of every length (derived here):
+
+    ``Y = q Σ_paths X_{i(p)} A_p Π_{e ∈ p} w_e``, where a path of length m carries m weighted factors
+    (edges; on a path from a bias, the bias and the edges after it) and a path from a bias has no X
+    (its input is the constant 1). The identity with the forward pass is exact when ``A_p = 1``
+    exactly when every ReLU on the path (its source unit included, for a bias) is active: expand
+    ``z_b = W_b^T h_{b-1} + Σ S_{a,b}^T h_a + β_b`` with ``h_k = 1{z_k > 0} z_k`` down to the sources.
+    Same interface as :class:`PathPolynomial`; ``units`` is None and the paths are
+    :func:`enumerate_paths`.
+    """
+
+    def __init__(self, network: ReLUNetwork, q: sympy.Expr, *, q_convention: str = "given"):
+        self.network = network
+        self.q = q
+        self.q_convention = q_convention
+        self.units = None
+
+    @cached_property
+    def paths(self) -> tuple:
+        return enumerate_paths(self.network)
+
+    @property
+    def n_paths(self) -> int:
+        return len(self.paths)
+
+    @property
+    def degree(self) -> int:
+        """The largest length of a path (H)."""
+        return max(p.length for p in self.paths)
+
+    @cached_property
+    def counts(self) -> dict:
+        """``{m: Ψ_m}``: paths from the inputs by length, counted on the enumerated paths."""
+        out: dict = {}
+        for p in self.paths:
+            if not p.is_bias:
+                out[p.length] = out.get(p.length, 0) + 1
+        return dict(sorted(out.items()))
+
+    @cached_property
+    def bias_counts(self) -> dict:
+        """``{m: count}``: paths from the biases by length, counted on the enumerated paths."""
+        out: dict = {}
+        for p in self.paths:
+            if p.is_bias:
+                out[p.length] = out.get(p.length, 0) + 1
+        return dict(sorted(out.items()))
+
+    @cached_property
+    def activation_symbols(self) -> tuple:
+        return tuple(p.activation for p in self.paths)
+
+    @cached_property
+    def path_sum(self) -> sympy.Expr:
+        return sympy.Add(*[p.monomial for p in self.paths])
+
+    def __repr__(self) -> str:
+        net = self.network
+        return (f"GeneralPathPolynomial(widths={net.widths}, skips={net.skips}, biases={net.biases}, "
+                f"n_paths={self.n_paths}, q={self.q})")
+
+    # --- numbers -----------------------------------------------------------------------------
+    @cached_property
+    def _tables(self):
+        """Index tables: per path, the flat positions of its factors in the concatenated parameters
+        (padded with a final 1), its active-unit positions among layers 1…H (padded with a final True),
+        and the column of its input in ``[x, 1]``."""
+        net = self.network
+        offsets, start = {}, 0
+        names = [("W", k) for k in range(1, net.H + 1)] + [("S", ab) for ab in net.skips] + \
+                ([("b", k) for k in range(1, net.H + 1)] if net.biases else [])
+        for name, shape in zip(names, net.parameter_shapes):
+            offsets[name] = (start, shape[-1])
+            start += int(np.prod(shape))
+        unit_start = np.concatenate([[0], np.cumsum(net.widths[1:])])
+        n_units = int(unit_start[-1])
+        length = max(p.length for p in self.paths)
+        F = np.full((self.n_paths, length), start, dtype=np.int64)
+        G = np.full((self.n_paths, net.H), n_units, dtype=np.int64)
+        col = np.empty(self.n_paths, dtype=np.int64)
+        for n, p in enumerate(self.paths):
+            factors, layer, unit = [], p.source_layer, p.input_index
+            if p.is_bias:
+                factors.append(offsets[("b", layer)][0] + unit)
+                visited = [(layer, unit)]
+            else:
+                visited = []
+            for b, u in zip(p.layers, p.units):
+                key = ("W", b) if b == layer + 1 else ("S", (layer, b))
+                off, ncol = offsets[key]
+                factors.append(off + unit * ncol + u)
+                visited.append((b, u))
+                layer, unit = b, u
+            F[n, :len(factors)] = factors
+            G[n, :len(visited)] = [unit_start[b - 1] + u for b, u in visited]
+            col[n] = net.input_dim if p.is_bias else p.input_index
+        return F, G, col
+
+    def weight_products(self, weights) -> np.ndarray:
+        """The product of the weighted factors along every path: shape ``(n_paths,)``, stable order."""
+        Ws = self.network.check_weights(weights)
+        theta = np.concatenate([W.reshape(-1) for W in Ws] + [np.ones(1)])
+        F, _, _ = self._tables
+        return np.prod(theta[F], axis=1)
+
+    def _activity(self, Ws, x2) -> np.ndarray:
+        on = np.concatenate(self.network.active_units(Ws, x2) + [np.ones((x2.shape[0], 1), dtype=bool)], axis=1)
+        _, G, _ = self._tables
+        return np.all(on[:, G], axis=2)
+
+    def evaluate(self, weights, x, activations=None, *, q=None):
+        """The explicit path sum ``q Σ_paths X_{i(p)} A_p Π_e w_e`` (``X = 1`` on bias paths), as
+        :meth:`PathPolynomial.evaluate`: with ``activations=None`` it equals ``q · network.forward``."""
+        qv = self._q_float(q)
+        Ws = self.network.check_weights(weights)
+        x2, was_1d = self.network.check_input(x)
+        batch = x2.shape[0]
+        A = None if activations is None else self._check_activations(activations, batch)
+        products = self.weight_products(Ws)
+        _, _, col = self._tables
+        out = np.empty(batch)
+        step = max(1, _CHUNK_ENTRIES // self.n_paths)
+        for s in range(0, batch, step):
+            xb = x2[s:s + step]
+            terms = np.concatenate([xb, np.ones((xb.shape[0], 1))], axis=1)[:, col] * products
+            if A is None:
+                terms *= self._activity(Ws, xb)
+            else:
+                terms *= A[s:s + step] if A.ndim == 2 else A
+            out[s:s + step] = terms.sum(axis=1)
+        out *= qv
+        return float(out[0]) if was_1d else out
+
+    def evaluate_layered(self, weights, x, gates=None, *, q=None):
+        """Not available with skips or biases (a path's gates are no longer one per layer): use :meth:`evaluate`."""
+        raise InvalidInputError("evaluate_layered is for the plain chain; with skips or biases use evaluate")
+
+    # --- text and LaTeX ----------------------------------------------------------------------
+    def _counts_text(self, latex: bool) -> str:
+        psi = "\\Psi" if latex else "Ψ"
+        inputs = ", ".join(f"{psi}_{m} = {c}" if not latex else f"${psi}_{{{m}}} = {c}$" for m, c in self.counts.items())
+        text = f"paths from the inputs by length m: {inputs}"
+        if self.bias_counts:
+            text += "; from the biases: " + ", ".join(f"{c} of length {m}" for m, c in self.bias_counts.items())
+        return text
+
+    def _facts(self, latex: bool) -> str:
+        net = self.network
+        skips = ", ".join(f"({a},{b})" for a, b in net.skips) or "none"
+        if latex:
+            return (rf"widths $({', '.join(map(str, net.widths))})$, skips {skips}, "
+                    f"{'biases' if net.biases else 'no biases'}: $H = {net.H}$, $N = {net.size}$ weights, "
+                    + self._counts_text(True) + "; " + self._q_description(True) + ".")
+        return (f"widths {net.widths}, skips {skips}, {'biases' if net.biases else 'no biases'}: H = {net.H}, "
+                f"N = {net.size} weights\n" + self._counts_text(False) + "\n" + self._q_description(False))
+
+    def latex_terms(self, max_terms: int = DEFAULT_MAX_TERMS) -> tuple[str, list]:
+        max_terms = integer("max_terms", max_terms, minimum=1)
+        qtex = self._q_latex()
+        if self.n_paths > max_terms:
+            body = (r"\sum_{m=1}^{H} \sum_{p:\,|p| = m} X_{i(p)}\, A_p \prod_{e \in p} w_e")
+            return "Y", [f"{qtex} {body}".strip()]
+        terms = [p.latex() for p in self.paths]
+        if qtex and len(terms) == 1:
+            terms = [f"{qtex} {terms[0]}"]
+        elif qtex:
+            terms[0] = rf"{qtex} \Bigl( {terms[0]}"
+            terms[-1] = rf"{terms[-1]} \Bigr)"
+        return "Y", terms
+
+    def document(self, title: str | None = None, *, max_terms: int = DEFAULT_MAX_TERMS,
+                 per_line: int = 3) -> Document:
+        net = self.network
+        doc = Document(title or f"Path polynomial of the ReLU network {net.widths} with skips and biases")
+        doc.paragraph(
+            r"Path expansion over paths of every length (derived here, after Choromanska et al. 2015, Eq.~1) of "
+            r"the ReLU network with " + self._facts(True) + r" $A_p = 1$ when every ReLU on path $p$ is active, "
+            r"the output's included; a path from a bias $b^{(k)}_u$ carries no input. Paths are listed by length, "
+            r"those from the inputs first.", raw=True)
+        lhs, terms = self.latex_terms(max_terms)
+        doc.long_equation(lhs, terms, per_line=per_line, label="path-polynomial")
+        return doc
+
+    def text(self, max_terms: int = DEFAULT_MAX_TERMS) -> str:
+        max_terms = integer("max_terms", max_terms, minimum=1)
+        lines = [f"Path polynomial (Eq. 1, over paths of every length) of the ReLU network with {self._facts(False)}"]
+        if self.n_paths > max_terms:
+            lines.append("Y = q · Σ_(m=1..H) Σ_(paths p of length m) X_i(p)·A_p·Π_(e in p) w_e  (X = 1 on bias paths)")
+            lines.append(f"({self.n_paths} terms; raise max_terms to list them)")
+            return "\n".join(lines)
+        lines.append("Y = q · (")
+        length = None
+        for n, p in enumerate(self.paths):
+            if p.length != length:
+                length = p.length
+                lines.append(f"  [length {length}]")
+            lines.append(("    " if n == 0 else "  + ") + p.text())
+        lines.append(")")
+        return "\n".join(lines)
+
+
 def path_polynomial(net, *, q="default", max_paths: int = DEFAULT_MAX_PATHS) -> PathPolynomial:
-    """The path polynomial of ``net`` (a :class:`ReLUNetwork` or a widths sequence), Eq. 1.
+    """The path polynomial of ``net`` (a :class:`ReLUNetwork` or a widths sequence), Eq. 1; a
+    :class:`GeneralPathPolynomial` over paths of every length when ``net`` has skips or biases.
 
     ``q``: ``"default"`` = ``Ψ^{-(H-1)/(2H)}`` (polyloss's reading of the paper's q, [open]), or any non-zero
     number or sympy expression (``q=1`` gives the raw network output). More than ``max_paths``
@@ -504,4 +781,6 @@ def path_polynomial(net, *, q="default", max_paths: int = DEFAULT_MAX_PATHS) -> 
     check_size(net, max_paths)
     q_value = resolve_q(net, q)
     convention = "default" if isinstance(q, str) else "given"
+    if not net.is_chain:
+        return GeneralPathPolynomial(net, q_value, q_convention=convention)
     return PathPolynomial(net, q_value, q_convention=convention)

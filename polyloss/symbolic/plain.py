@@ -17,7 +17,7 @@ _GREEK = {
     "theta": "θ", "Theta": "Θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "Lambda": "Λ", "mu": "μ",
     "nu": "ν", "xi": "ξ", "Xi": "Ξ", "pi": "π", "Pi": "Π", "rho": "ρ", "sigma": "σ", "Sigma": "Σ",
     "tau": "τ", "phi": "φ", "Phi": "Φ", "chi": "χ", "psi": "ψ", "Psi": "Ψ", "omega": "ω", "Omega": "Ω",
-    "infty": "∞",
+    "infty": "∞", "to": "→",
 }
 _ACCENT = {"tilde": "\u0303", "hat": "\u0302", "bar": "\u0304"}
 
