@@ -46,6 +46,55 @@ with the GOE in ABC's normalisation (``E M_ij² = (1+δ_ij)/(2N)``) and its exac
     O(h²) with h ≈ 0.004 (well under 1e-3 relative); for ``c u`` well inside the bulk the indicator
     becomes rare and the standard error grows (it is reported).
 
+**Mixtures** (derived here). ``p`` may also be a mixture (a mapping ``{degree: a_p²}`` of weights
+summing to 1, or a :class:`polyloss.mixture.Mixture`): the mixed spherical spin glass of Auffinger and
+Ben Arous (2013, Ann. Probab. 41, 4214–4247, arXiv:1110.5872), ``E[L(w) L(w')] = N ξ(w·w'/N)``,
+``ξ(x) = Σ_p a_p² x^p``, ξ(1) = 1; an int p is ξ = x^p and gives exactly the numbers above. Write
+``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``, ``α² = ξ'' + ξ' − ξ'²`` (the variance of the degree under the
+weights; 0 iff pure). Differentiating the covariance ``N ξ(w·w'/N)`` at the north pole
+``w = √N e_N``, with ``u = L/N``:
+
+* the tangential gradient has N−1 iid ``N(0, ξ')`` entries, independent of everything below;
+* the tangential block of the Euclidean Hessian is ``√(2ξ'') G``, G a GOE of size N−1 normalised by N
+  (``E G_ij² = (1+δ_ij)/(2N)``), independent of L, of the gradient and of the radial derivative;
+* the radial term ``R = w·∇L/N`` has ``Var u = 1/N``, ``Cov(u, R) = ξ'/N``, ``Var R = (ξ'+ξ'')/N``,
+  so ``R | u ~ N(ξ' u, α²/N)`` (pure: ``R = p u`` exactly, by Euler's identity ``w·∇L = pL``);
+* the Riemannian Hessian is ``√(2ξ'') G − R·I``.
+
+The Kac–Rice formula on ``S^{N-1}(√N)`` (the law at a point is the same everywhere) is
+
+.. math::
+
+    \mathbb{E}\,\mathrm{Crt}_{N,k}(u_0) = |S^{N-1}(\sqrt N)|\,(2\pi\xi')^{-\frac{N-1}2}\,
+        \mathbb{E}\big[|\det(\sqrt{2\xi''}G - R I)|\,\mathbb{1}\{\text{index } k\}\,\mathbb{1}\{u \le u_0\}\big],
+    \qquad |S^{N-1}(\sqrt N)| = \frac{2\pi^{N/2} N^{(N-1)/2}}{\Gamma(N/2)} .
+
+With ``t = R/√(2ξ'')`` the determinant is ``(2ξ'')^{(N-1)/2} |det(G − t)|``, and putting t among the
+N−1 eigenvalues of G gives ``E_{GOE_{N-1}}[|det(G−t)| 1{k eigenvalues below t}] =
+Z_N/(N Z_{N-1}) e^{N t²/2} ρ_{N,k}(t)``, with ``Z_m = ∫_{ℝ^m} |Δ(λ)| e^{-N Σλ²/2} dλ``
+(:func:`log_goe_normaliser`) and ``ρ_{N,k}`` the density of λ_k of GOE_N. Given R,
+``u ~ N(ξ'R/(ξ'+ξ''), α²/(N(ξ'+ξ'')))``, which turns ``1{u ≤ u_0}`` into Φ; t has density
+``√(Nξ''/(π(ξ'+ξ''))) e^{-Nξ'' t²/(ξ'+ξ'')}``; and Mehta's ``Z_N/Z_{N-1} = 2√2 Γ(1+N/2) N^{-N/2}``
+collapses the constants (area, gradient density, normalisers) to ``2√2``:
+
+.. math::
+
+    \mathbb{E}\,\mathrm{Crt}_{N,k}(u_0) = 2\sqrt{\tfrac{2\xi''}{\xi'+\xi''}}\,
+        \Big(\frac{\xi''}{\xi'}\Big)^{\frac{N-1}2}\;
+        \mathbb{E}_{\mathrm{GOE}_N}\Big[e^{-N b \lambda_k^2}\,\Phi\Big(\frac{u_0 - m\lambda_k}{\sigma}\Big)\Big],
+    \quad b = \frac{\xi''-\xi'}{2(\xi'+\xi'')},\ m = \frac{\xi'\sqrt{2\xi''}}{\xi'+\xi''},\
+    \sigma^2 = \frac{\alpha^2}{N(\xi'+\xi'')},
+
+and the total over indices replaces ``E[f(λ_k)]`` by ``N ∫ ρ_N f``. For ξ = x^p: α² = 0, ``b = (p−2)/(2p)``,
+``1/m = c``, and ``Φ(·/σ)`` becomes ``1{λ_k ≤ c u_0}``: the formulas above (the reduction is proved in
+sympy by :func:`polyloss.symbolic.finite_size.mixed_kac_rice_coefficients`' test). Each method carries Φ
+where the pure case has the indicator: inside the quadrature (``density``, ``joint``, with panels of the
+width of Φ's transition), in the average (``montecarlo``) and on the planted grid (``planted``, whose
+trapezoid error is then O((h/τ)²), τ = cσ the width of Φ in λ). At ``u_0 = ∞`` Φ ≡ 1, and
+the count is the pure one at the non-integer ``p = 1 + ξ''/ξ'`` (the prefactor and ``b`` are those of
+that p). A degree-1 term is allowed (``ξ'' > 0`` needs a degree ≥ 2); ``b < 0`` is then possible, the
+λ_k weight still decays like ``e^{-N ξ''λ²/(ξ'+ξ'')}``.
+
 **Random streams and executors.** The Monte Carlo methods split their draws into chunks of
 ``_CHUNK`` (2000) GOE draws. Chunk c draws from its own generator, seeded by
 ``derive_seed(base, "chunk", c)`` (:func:`polyloss._random.derive_seed`), where ``base`` is the int
@@ -61,6 +110,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +118,7 @@ import numpy as np
 from .._random import as_generator, derive_seed
 from .._validate import choice, integer, real, real_array
 from ..errors import InvalidInputError, SizeLimitError
+from ..mixture import Mixture, as_mixture
 from . import goe
 
 METHODS = ("auto", "density", "joint", "montecarlo", "planted")
@@ -92,6 +143,8 @@ _CHUNK = 2_000  # GOE draws per batch
 class CriticalCount:
     """``E Crt_{N,k}(u)`` (``k=None``: all indices) with its standard error (0 for the exact methods).
 
+    ``p`` is the degree (an int) of a pure model, or the :class:`~polyloss.mixture.Mixture` of a mixed
+    one (a mapping with one degree is the pure model and gives the int); ``mixture`` is always the Mixture.
     ``value`` may overflow to ``inf`` or underflow to 0 in float64; ``log_value`` is always finite
     when the count is positive. ``float(result)`` is ``value``.
     """
@@ -100,7 +153,7 @@ class CriticalCount:
     stderr: float
     method: str
     N: int
-    p: int
+    p: int | Mixture
     k: int | None
     u: float
     log_value: float
@@ -114,7 +167,13 @@ class CriticalCount:
         idx = "" if self.k is None else f",{self.k}"
         err = "" if self.stderr == 0 else f" ± {self.stderr:.3g}"
         val = f"{self.value:.10g}" if isinstance(self.value, float) else str(self.value)
-        return f"E Crt_{{{self.N}{idx}}}(u={self.u:g}) = {val}{err} [{self.method}, p={self.p}]"
+        model = f"p={self.p}" if isinstance(self.p, int) else f"xi={self.p.text()}"
+        return f"E Crt_{{{self.N}{idx}}}(u={self.u:g}) = {val}{err} [{self.method}, {model}]"
+
+    @property
+    def mixture(self) -> Mixture:
+        """The model as a :class:`~polyloss.mixture.Mixture` (``ξ(x) = x^p`` for a pure p)."""
+        return self.p if isinstance(self.p, Mixture) else Mixture(((self.p, 1),))
 
     @property
     def log_per_N(self) -> float:
@@ -123,7 +182,7 @@ class CriticalCount:
 
     def _repr_latex_(self) -> str:
         """Jupyter: ``$$ \\mathbb{E}\\,\\mathrm{Crt}_{N,k}\\bigl((-\\infty, u]\\bigr) = value \\pm stderr $$``
-        with p and the method; a value that over- or underflows float64 is written ``e^{log_value}``."""
+        with p (a mixture: ``ξ(x) = …``) and the method; a value that over- or underflows float64 is written ``e^{log_value}``."""
         from ..display import display_math, latex_number
 
         index = "" if self.k is None else f",{self.k}"
@@ -136,7 +195,8 @@ class CriticalCount:
             rhs = latex_number(value)
         if self.stderr:
             rhs += rf" \pm {latex_number(self.stderr, 3)}"
-        notes = [f"p = {self.p}", rf"\text{{{self.method}}}"]
+        model = f"p = {self.p}" if isinstance(self.p, int) else rf"\xi(x) = {self.p.latex()}"
+        notes = [model, rf"\text{{{self.method}}}"]
         if self.samples:
             notes.append(rf"{self.samples}\ \text{{samples}}")
         notes = r",\ ".join(notes)
@@ -147,22 +207,87 @@ class CriticalCount:
 
 def _check_common(N, p, k, u):
     N = integer("N (the sphere dimension, number of spins)", N, minimum=2)
-    if isinstance(p, float) and p.is_integer():
-        raise InvalidInputError(f"p must be an integer >= 2 (ABC's p-spin model needs an integer p), got {p!r}")
-    p = integer("p (the interaction order H; ABC's p-spin model needs an integer)", p, minimum=2)
+    if isinstance(p, (Mapping, Mixture)):
+        mixture = as_mixture(p, name="p (a mixture {degree: a_p^2})")
+        p = mixture.degree if mixture.is_pure else mixture
+    else:
+        if isinstance(p, float) and p.is_integer():
+            raise InvalidInputError(f"p must be an integer >= 2 (ABC's p-spin model needs an integer p) or a "
+                                    f"mixture {{degree: a_p^2}}, got {p!r}")
+        p = integer("p (the interaction order H; ABC's p-spin model needs an integer, or a mixture "
+                    "{degree: a_p^2})", p, minimum=2)
     if k is not None:
         k = integer("k (the index)", k, minimum=0, maximum=N - 1)
     u = real("u (energy per N, the upper end of B = (-inf, u])", u, allow_inf=True)
     return N, p, k, u
 
 
-def _log_prefactor(N: int, p: int) -> float:
-    """``log(2 √(2/p) (p-1)^{N/2})``."""
-    return math.log(2.0) + 0.5 * math.log(2.0 / p) + 0.5 * N * math.log(p - 1)
+@dataclass(frozen=True)
+class _Law:
+    """What the count needs of the model ``p`` (an int or a Mixture; module docstring, "Mixtures").
+
+    The λ_k weight is ``e^{-N b λ²}`` times the energy factor ``Φ((c u - λ)/(width/√N))``
+    (``width`` = 0: the indicator ``1{λ ≤ c u}`` of the pure model), with ``c = 1/m`` and
+    ``width = c √(α²/(ξ'+ξ''))``, so that ``(c u - λ)/(width/√N) = (u - mλ)/σ``. ``rate = ξ''/(ξ'+ξ'')``:
+    ``e^{-N λ²/2 - N b λ²} = e^{-N rate λ²}``. For a pure p every number is computed as before the
+    mixtures existed (the same floating-point operations).
+    """
+
+    p: object
+    b: float
+    c: float
+    width: float
+    rate: float
+    edge_energy: float  # E_∞ = √2/c: λ_k = -√2 (the bulk edge) is the energy -E_∞
+
+    def log_prefactor(self, N: int) -> float:
+        """``log(2 √(2ξ''/(ξ'+ξ'')) (ξ''/ξ')^{(N-1)/2})``; pure: ``log(2 √(2/p) (p-1)^{N/2})``."""
+        if isinstance(self.p, int):
+            p = self.p
+            return math.log(2.0) + 0.5 * math.log(2.0 / p) + 0.5 * N * math.log(p - 1)
+        xi1, xi2 = self.p.xi1, self.p.xi2
+        return math.log(2.0) + 0.5 * math.log(2.0 * xi2 / (xi1 + xi2)) + 0.5 * (N - 1) * math.log(xi2 / xi1)
+
+    def a(self, N: int) -> float:
+        """``N b``, the coefficient of ``λ_k²`` in the exponent."""
+        if isinstance(self.p, int):
+            return N * (self.p - 2) / (2.0 * self.p)
+        return N * self.b
+
+    @property
+    def reach(self) -> float:
+        """``1/√(2 min(rate, 1/2))``: how much wider than the GOE's own ``e^{-Nλ²/2}`` the λ_k weight is (1: pure)."""
+        return 1.0 / math.sqrt(2.0 * min(self.rate, 0.5))
+
+    def tau(self, N: int) -> float:
+        """The width of Φ in λ (0 for a pure model)."""
+        return self.width / math.sqrt(N)
+
+    def log_energy_factor(self, lam, cu, tau):
+        """``log Φ((cu - λ)/τ)``, or ``log 1{λ ≤ cu}`` for τ = 0 (arrays broadcast)."""
+        from scipy.special import log_ndtr
+
+        lam = np.asarray(lam, dtype=float)
+        cu = np.asarray(cu, dtype=float)
+        if tau == 0:
+            return np.where(lam <= cu, 0.0, -np.inf)
+        with np.errstate(invalid="ignore"):
+            z = (cu - lam) / tau
+        return np.where(np.isposinf(cu), 0.0, log_ndtr(np.where(np.isposinf(cu), 0.0, z)))
+
+
+def _law(p) -> _Law:
+    """The :class:`_Law` of ``p``: an int (pure) or a Mixture (checked by :func:`_check_common`)."""
+    if isinstance(p, int):
+        return _Law(p, (p - 2) / (2.0 * p), _scale(p), 0.0, (p - 1) / p, 2 * math.sqrt((p - 1) / p))
+    xi1, xi2, alpha2 = p.xi1, p.xi2, p.alpha2
+    c = (xi1 + xi2) / (xi1 * math.sqrt(2.0 * xi2))
+    return _Law(p, (xi2 - xi1) / (2.0 * (xi1 + xi2)), c, c * math.sqrt(alpha2 / (xi1 + xi2)),
+                xi2 / (xi1 + xi2), math.sqrt(2.0) / c)
 
 
 def _scale(p: int) -> float:
-    """``c = √(p / (2(p-1)))``: ``λ ≤ c u`` is the GOE event of energy ``≤ u``."""
+    """``c = √(p / (2(p-1)))``: ``λ ≤ c u`` is the GOE event of energy ``≤ u`` (pure p)."""
     return math.sqrt(p / (2.0 * (p - 1)))
 
 
@@ -171,17 +296,29 @@ def _result(log_value, stderr, method, N, p, k, u, samples=0, hits=0):
     return CriticalCount(value, stderr, method, N, p, k, u, log_value, samples, hits)
 
 
+def _config_model(p):
+    """``p`` in a plan's (JSON) configuration: the int, or the mixture's ``[[degree, weight], ...]`` (floats)."""
+    return p if isinstance(p, int) else [[d, float(w)] for d, w in p.weights]
+
+
+def _model_of(config) -> object:
+    p = config["p"]
+    return p if isinstance(p, int) else as_mixture({int(d): w for d, w in p}, name="p")
+
+
 # --- public -------------------------------------------------------------------------------------
 
 def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples=20_000, rng=None,
                              dps=None, progress=False, executor=None, threads=1) -> CriticalCount:
     r"""The exact finite-N expected number of critical points ``E Crt_{N,k}((-∞, u])`` (ABC
-    Theorems 2.5, 2.8 [unverified]).
+    Theorems 2.5, 2.8 [unverified]; for a mixture the formula derived here, module docstring).
 
     Args:
         N: sphere dimension (number of spins, Λ), ≥ 2.
         p: interaction order (H), an integer ≥ 2 (ABC's model; the formulas need ``(p-1)^{N/2}``
-            and ``p-2 ≥ 0``).
+            and ``p-2 ≥ 0``); or a mixture: a mapping ``{degree: a_p²}`` (weights summing to 1, a
+            degree ≥ 2 among them; degree 1 allowed) or a :class:`~polyloss.mixture.Mixture`. Every
+            method takes a mixture, exact where the pure case is exact.
         k: index (number of negative Hessian eigenvalues), 0..N-1; ``None`` counts every index.
         u: energy per N; ``B = (-∞, u]``; ``inf`` (default) counts all energies.
         method: ``"auto"`` | ``"density"`` | ``"joint"`` | ``"montecarlo"`` | ``"planted"`` (module
@@ -218,7 +355,7 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
             method = "density"
         elif N <= 3:
             method = "joint"
-        elif k <= 1 and u < -2 * math.sqrt((p - 1) / p):
+        elif k <= 1 and u < -_law(p).edge_energy:
             method = "planted"
         else:
             method = "montecarlo"
@@ -251,6 +388,7 @@ def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progr
                               threads=1) -> dict:
     r"""``(1/N) log E Crt_{N,k}(u)`` on a grid of ``u`` in one pass (for convergence figures).
 
+    ``p``: an int or a mixture, as in :func:`expected_critical_points`.
     ``k=None``: the exact total (density method, cumulative quadrature). ``k ∈ {0, 1}``: the planted
     method with common random numbers across the grid (smooth curves); reliable for ``u`` up to a
     little above ``-E_∞`` (see the module docstring; compare ``stderr`` with ``value``). ``rng``,
@@ -286,6 +424,28 @@ def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progr
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
 
 
+def _derivatives(mixture: Mixture):
+    """``(ξ'(1), ξ''(1), α²)`` as exact Fractions of the mixture's weights."""
+    from fractions import Fraction
+
+    first = sum(d * Fraction(w) for d, w in mixture.weights)
+    second = sum(d * (d - 1) * Fraction(w) for d, w in mixture.weights)
+    return first, second, second + first - first * first
+
+
+def _mp_fraction(mpmath, q):
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _gauss_legendre_edges(edges: np.ndarray):
+    """16-point Gauss–Legendre on every panel between consecutive ``edges``."""
+    half = 0.5 * np.diff(edges)
+    mid = 0.5 * (edges[:-1] + edges[1:])
+    nodes = (mid[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
+    weights = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    return nodes, weights
+
+
 def _gauss_legendre(lo: float, hi: float, panels: int):
     edges = np.linspace(lo, hi, panels + 1)
     half = 0.5 * np.diff(edges)
@@ -295,24 +455,40 @@ def _gauss_legendre(lo: float, hi: float, panels: int):
     return nodes, weights
 
 
-def _log_integrand_y(y, N, p):
-    """``log[e^{-(p-2)/(2p) y²} R_1(y)]`` in Mehta's variable ``y = √N x``."""
-    return -(p - 2) / (2.0 * p) * y * y + goe._log_r1(-np.abs(y), N)
+def _log_integrand_y(y, N, law, hi=math.inf):
+    """``log[e^{-b y²} R_1(y) Φ((hi - y)/width)]`` in Mehta's variable ``y = √N x`` (``hi = √N c u``;
+    pure: ``b = (p-2)/(2p)`` and no Φ, the cut at ``hi`` is the quadrature's end)."""
+    out = -law.b * y * y + goe._log_r1(-np.abs(y), N)
+    if law.width:
+        out = out + law.log_energy_factor(y, hi, law.width)
+    return out
 
 
-def _window(N: int, p: int, hi: float):
-    """``(lo, hi_q)``: where ``log integrand > max - 90`` within ``(-∞, hi]`` (coarse scan of the float path)."""
-    reach = 3.0 * math.sqrt(N) + 30.0
-    top = min(hi, reach)
+def _window(N: int, law, hi: float):
+    """``(lo, hi_q)``: where ``log integrand > max - 90`` within ``(-∞, hi]`` (pure) or on ℝ (a mixture,
+    whose Φ ends the integrand smoothly), by a coarse scan of the float path."""
+    reach = (3.0 * math.sqrt(N) + 30.0) * law.reach
+    top = min(hi, reach) if law.width == 0 else reach
     bottom = min(-reach, top - 60.0)
     coarse = np.linspace(bottom, top, 4001)
-    L = _log_integrand_y(coarse, N, p)
+    L = _log_integrand_y(coarse, N, law, hi)
     keep = np.nonzero(L > L.max() - 90.0)[0]
     step = coarse[1] - coarse[0]
     return coarse[keep[0]] - step, min(coarse[keep[-1]] + step, top)
 
 
-def _total_density(N: int, p: int, u: float, dps):
+def _panels(lo: float, hi: float, width: float, centre: float, fine: float) -> np.ndarray:
+    """Panel edges on ``[lo, hi]``: at most ``width`` wide, and at most ``fine`` wide from ``centre - 12 fine``
+    up (where a Φ of scale ``fine`` centred at ``centre`` falls off; at most 100000 fine panels)."""
+    split = max(lo, centre - 12.0 * fine)
+    if split >= hi:
+        return np.linspace(lo, hi, max(8, int(math.ceil((hi - lo) / width))) + 1)
+    fine = max(min(fine, width), (hi - split) / 100_000)
+    below = np.linspace(lo, split, int(math.ceil((split - lo) / width)) + 1)[:-1] if split > lo else np.empty(0)
+    return np.concatenate([below, np.linspace(split, hi, int(math.ceil((hi - split) / fine)) + 1)])
+
+
+def _total_density(N: int, p, u: float, dps):
     if N > MAX_N_DENSITY:
         raise SizeLimitError(f"N={N} exceeds the density method's limit N <= {MAX_N_DENSITY} "
                              f"(its recurrence is O(N) per quadrature node)")
@@ -321,33 +497,51 @@ def _total_density(N: int, p: int, u: float, dps):
                              "(its cost grows like N^2); leave dps=None (float64 is exact to ~1e-12)")
     if u == -math.inf:
         return _result(-math.inf, 0.0, "density", N, p, None, u)
-    hi = math.sqrt(N) * _scale(p) * u if math.isfinite(u) else math.inf
-    lo, hi_q = _window(N, p, hi)
+    law = _law(p)
+    hi = math.sqrt(N) * law.c * u if math.isfinite(u) else math.inf
+    lo, hi_q = _window(N, law, hi)
     if dps is not None:
         return _total_density_mpmath(N, p, u, hi, lo, hi_q, dps)
-    # panel width ~ half the local eigenvalue spacing π/√(2N) (R_1 ripples on that scale)
+    # panel width ~ half the local eigenvalue spacing π/√(2N) (R_1 ripples on that scale); a mixture's Φ
+    # (width law.width in y) gets panels of its own width from 12 widths below its centre hi upwards
     width = 0.5 * math.pi / math.sqrt(2.0 * N)
-    panels = max(8, int(math.ceil((hi_q - lo) / width)))
-    nodes, weights = _gauss_legendre(lo, hi_q, panels)
-    Lq = _log_integrand_y(nodes, N, p)
+    if law.width == 0 or hi == math.inf:
+        nodes, weights = _gauss_legendre(lo, hi_q, max(8, int(math.ceil((hi_q - lo) / width))))
+    else:
+        nodes, weights = _gauss_legendre_edges(_panels(lo, hi_q, width, hi, law.width))
+    Lq = _log_integrand_y(nodes, N, law, hi)
     m = Lq.max()
     log_int = m + math.log(float(np.sum(weights * np.exp(Lq - m))))
-    return _result(_log_prefactor(N, p) + log_int, 0.0, "density", N, p, None, u)
+    return _result(law.log_prefactor(N) + log_int, 0.0, "density", N, p, None, u)
 
 
-def _total_density_mpmath(N: int, p: int, u: float, hi: float, lo: float, hi_q: float, dps: int):
+def _total_density_mpmath(N: int, p, u: float, hi: float, lo: float, hi_q: float, dps: int):
     """The same integral by ``mpmath.quad`` at ``dps`` digits, on the float path's window (tails included)."""
     import mpmath
 
     with mpmath.workdps(dps):
-        a = mpmath.mpf(p - 2) / (2 * p)
-        f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
+        if isinstance(p, int):
+            a = mpmath.mpf(p - 2) / (2 * p)
+            f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
+            pref = 2 * mpmath.sqrt(mpmath.mpf(2) / p) * mpmath.mpf(p - 1) ** (mpmath.mpf(N) / 2)
+            cut = mpmath.sqrt(N) * mpmath.sqrt(mpmath.mpf(p) / (2 * (p - 1))) * mpmath.mpf(u)
+        else:
+            xi1, xi2, alpha2 = (_mp_fraction(mpmath, x) for x in _derivatives(p))
+            a = (xi2 - xi1) / (2 * (xi1 + xi2))
+            c = (xi1 + xi2) / (xi1 * mpmath.sqrt(2 * xi2))
+            width = c * mpmath.sqrt(alpha2 / (xi1 + xi2))
+            centre = mpmath.sqrt(N) * c * mpmath.mpf(u) if hi != math.inf else mpmath.inf
+            if hi == math.inf:
+                f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
+            else:
+                f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N) * mpmath.ncdf((centre - y) / width)  # noqa: E731
+            pref = 2 * mpmath.sqrt(2 * xi2 / (xi1 + xi2)) * (xi2 / xi1) ** (mpmath.mpf(N - 1) / 2)
+            cut = mpmath.inf
         points = [-mpmath.inf] + list(mpmath.linspace(mpmath.mpf(lo), mpmath.mpf(hi_q), max(8, 2 * N)))
-        points.append(mpmath.inf if hi == math.inf else mpmath.sqrt(N) * mpmath.sqrt(mpmath.mpf(p) / (2 * (p - 1))) * mpmath.mpf(u))
+        points.append(mpmath.inf if hi == math.inf else cut)
         if points[-1] <= points[-2]:
             points.pop(-2)
         integral = mpmath.quad(f, points)
-        pref = 2 * mpmath.sqrt(mpmath.mpf(2) / p) * mpmath.mpf(p - 1) ** (mpmath.mpf(N) / 2)
         value = pref * integral
         log_value = float(mpmath.log(value)) if value > 0 else -math.inf
     return CriticalCount(value, 0.0, "density", N, p, None, u, log_value)
@@ -362,16 +556,26 @@ def log_goe_normaliser(m: int, N: int) -> float:
     return s - 0.5 * m * math.log(N) - 0.25 * m * (m - 1) * math.log(N)
 
 
-def _joint_integral(N: int, p: int, k: int, u: float) -> float:
-    """``2√(2/p)(p-1)^{N/2} (N!/Z_N) ∫_{λ_0<…<λ_{N-1}, λ_k ≤ cu} |Δ| e^{-N/2Σλ² - aλ_k²} dλ`` (N ≤ 3)."""
-    a = N * (p - 2) / (2.0 * p)
+def _joint_integral(N: int, p, k: int, u: float) -> float:
+    """``2√(2/p)(p-1)^{N/2} (N!/Z_N) ∫_{λ_0<…<λ_{N-1}, λ_k ≤ cu} |Δ| e^{-N/2Σλ² - aλ_k²} dλ`` (N ≤ 3);
+    a mixture: its prefactor, ``a = N b``, and ``Φ((cu - λ_k)/τ)`` in place of the indicator."""
+    law = _law(p)
+    a = law.a(N)
     if u == -math.inf:
         return 0.0
-    cu = _scale(p) * u if math.isfinite(u) else math.inf
-    W = 14.0 / math.sqrt(N)
-    v_hi = min(cu, W)
-    v_lo = min(-W, v_hi - W)
-    v, wv = _gauss_legendre(v_lo, v_hi, 12)
+    cu = law.c * u if math.isfinite(u) else math.inf
+    W = 14.0 / math.sqrt(N) * law.reach
+    tau = law.tau(N)
+    if tau == 0 or cu == math.inf:
+        v_hi = min(cu, W)
+        v_lo = min(-W, v_hi - W)
+        v, wv = _gauss_legendre(v_lo, v_hi, 12)
+        log_phi = np.zeros_like(v)
+    else:  # Φ's tail ends the range 40 widths above its centre (log Φ(-40) < -800)
+        v_hi = min(cu + 40.0 * tau, W)
+        v_lo = min(-W, v_hi - W)
+        v, wv = _gauss_legendre_edges(_panels(v_lo, v_hi, (v_hi - v_lo) / 12, cu, tau))
+        log_phi = law.log_energy_factor(v, cu, tau)
     g, wg = _gauss_legendre(0.0, 1.0, 4)  # nodes on [0, 1] for the other eigenvalues
     n_below, n_above = k, N - 1 - k
 
@@ -397,7 +601,7 @@ def _joint_integral(N: int, p: int, k: int, u: float) -> float:
         return [y, z], (wg[:, None] * wg[None, :]) * (vv - lo_end) * (hi_end - vv)
 
     total = 0.0
-    for vv, w in zip(v, wv):
+    for vv, w in zip(v, wv * np.exp(log_phi)):
         pts, wts = others(vv)
         lam = [np.asarray(vv, dtype=float)] + [np.asarray(q, dtype=float) for q in pts]
         lam = np.broadcast_arrays(*lam)
@@ -408,7 +612,7 @@ def _joint_integral(N: int, p: int, k: int, u: float) -> float:
         expo = -0.5 * N * sum(q * q for q in lam) - a * vv * vv
         total += w * float(np.sum(wts * vdm * np.exp(expo)))
     log_norm = math.lgamma(N + 1) - log_goe_normaliser(N, N)
-    return math.exp(_log_prefactor(N, p) + log_norm) * total
+    return math.exp(law.log_prefactor(N) + log_norm) * total
 
 
 # --- Monte Carlo: chunks of draws as tasks ------------------------------------------------------
@@ -489,38 +693,47 @@ def _combine(parts):
 
 
 def _montecarlo_chunk(config: dict, task) -> dict:
-    """One chunk of the plain Monte Carlo: ``f = Σ_{k} e^{-a λ_k²} 1{λ_k ≤ c u}`` over its GOE draws."""
-    N, p, k, u = config["N"], config["p"], config["k"], config["u"]
-    a = N * (p - 2) / (2.0 * p)
-    cu = _scale(p) * u if math.isfinite(u) else u
+    """One chunk of the plain Monte Carlo: ``f = Σ_{k} e^{-a λ_k²} 1{λ_k ≤ c u}`` over its GOE draws
+    (a mixture: ``Φ((cu - λ_k)/τ)`` for the indicator; a hit is still ``λ_k ≤ c u``)."""
+    N, k, u = config["N"], config["k"], config["u"]
+    law = _law(_model_of(config))
+    a = law.a(N)
+    cu = law.c * u if math.isfinite(u) else u
     lam = goe.goe_eigenvalues(N, task.args["draws"], rng=_chunk_generator(config, task))
     lam_k = lam if k is None else lam[:, [k]]
     inside = lam_k <= cu
-    f = np.sum(np.exp(-a * lam_k * lam_k) * inside, axis=1)
+    if law.width == 0:
+        f = np.sum(np.exp(-a * lam_k * lam_k) * inside, axis=1)
+    else:
+        f = np.sum(np.exp(-a * lam_k * lam_k + law.log_energy_factor(lam_k, cu, law.tau(N))), axis=1)
     mean = f.mean()
     return {"draws": np.int64(len(f)), "mean": np.float64(mean), "m2": np.float64(np.sum((f - mean) ** 2)),
             "hits": np.int64(np.count_nonzero(inside.any(axis=1)))}
 
 
 def _monte_carlo(N, p, k, u, samples, seed, progress, executor, threads):
-    config = {"kind": "critical_counts_montecarlo", "N": N, "p": p, "k": k, "u": float(u), "seed": seed}
+    config = {"kind": "critical_counts_montecarlo", "N": N, "p": _config_model(p), "k": k, "u": float(u),
+              "seed": seed}
     parts = _run_chunks(f"GOE Monte Carlo N={N}", _montecarlo_chunk, config, samples, executor, threads, progress)
     n, mean, m2 = _combine((int(r["draws"]), float(r["mean"]), float(r["m2"])) for r in parts)
     hits = sum(int(r["hits"]) for r in parts)
     var = max(m2, 0.0) / (n - 1)
-    pref = math.exp(_log_prefactor(N, p))
-    value_log = _log_prefactor(N, p) + math.log(mean) if mean > 0 else -math.inf
+    log_pref = _law(p).log_prefactor(N)
+    pref = math.exp(log_pref)
+    value_log = log_pref + math.log(mean) if mean > 0 else -math.inf
     return _result(value_log, pref * math.sqrt(var / n), "montecarlo", N, p, k, u, n, hits)
 
 
-def _planted_grid(N: int, p: int, u: np.ndarray, size_only: bool = False) -> dict:
+def _planted_grid(N: int, law, u: np.ndarray, size_only: bool = False) -> dict:
     """The grid of the planted method for the levels ``u``: nodes ``x``, trapezoid weights, ``c u``
-    (``size_only``: just ``{"M": number of nodes}``, nothing allocated)."""
-    cu = _scale(p) * np.clip(np.asarray(u, dtype=float), -1e6, 1e6)
-    top = float(min(np.max(cu), math.sqrt(2) + 2.0))
-    bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N))
+    (``size_only``: just ``{"M": number of nodes}``, nothing allocated). A mixture's grid reaches 14
+    widths of Φ above the highest ``c u`` (log Φ(-14) < -100), and further down when its λ_k weight
+    decays more slowly than ``e^{-Nλ²/2}`` (``law.reach``)."""
+    cu = law.c * np.clip(np.asarray(u, dtype=float), -1e6, 1e6)
+    top = float(min(np.max(cu) + 14.0 * law.tau(N), math.sqrt(2) + 2.0))
+    bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N) * law.reach)
     if top <= bottom:
-        bottom = top - 12.0 / math.sqrt(N) - 2.0
+        bottom = top - 12.0 / math.sqrt(N) * law.reach - 2.0
     h = min(0.004, 0.02 / math.sqrt(N))
     M = int(math.ceil((top - bottom) / h)) + 1
     if size_only:
@@ -534,11 +747,12 @@ def _planted_grid(N: int, p: int, u: np.ndarray, size_only: bool = False) -> dic
 def _planted_chunk(config: dict, task) -> dict:
     """One chunk of the planted estimator at every level: per-draw values in units of ``e^{(k+1) shift}``
     with this chunk's own ``shift`` (the largest finite ``log h`` of its draws; ``-inf`` when none)."""
-    N, p, k = config["N"], config["p"], config["k"]
-    grid = _planted_grid(N, p, np.asarray(config["u"], dtype=float))
+    N, k = config["N"], config["k"]
+    law = _law(_model_of(config))
+    grid = _planted_grid(N, law, np.asarray(config["u"], dtype=float))
     x, trap, cu = grid["x"], grid["trap"], grid["cu"]
     M = len(x)
-    a = N * (p - 2) / (2.0 * p)
+    a = law.a(N)
     m = N - k - 1  # eigenvalues drawn by Monte Carlo
     n = task.args["draws"]
     if m > 0:
@@ -566,6 +780,11 @@ def _planted_chunk(config: dict, task) -> dict:
         c1 = np.cumsum(hs * x, axis=1) - hs * x
         inner = np.maximum(x * c0 - c1, 0.0)
         f = hs * inner * np.exp(-a * x * x)
+    if law.width:  # a mixture: Σ_x f(x) Φ((cu - x)/τ) at every level
+        vals = f @ np.exp(law.log_energy_factor(x[:, None], cu[None, :], law.tau(N)))
+        mean = vals.mean(axis=0)
+        return {"draws": np.int64(n), "shift": np.float64(shift), "mean": mean,
+                "m2": np.sum((vals - mean) ** 2, axis=0)}
     cum = np.cumsum(f, axis=1)
     # linear interpolation of every row at the levels c u (0 below the grid, the last value above it)
     j = np.clip(np.searchsorted(x, cu, side="right") - 1, 0, M - 2)
@@ -587,7 +806,8 @@ def _planted_curve(N, p, k, u, samples, seed, progress, executor, threads):
     u = np.asarray(u, dtype=float)
     if np.all(u == -np.inf):
         return {"log_value": np.full(u.shape, -np.inf), "stderr": np.zeros(u.shape)}
-    M = _planted_grid(N, p, u, size_only=True)["M"]
+    law = _law(p)
+    M = _planted_grid(N, law, u, size_only=True)["M"]
     if M * min(samples, _CHUNK) * max(m, 1) > 4e8:
         raise SizeLimitError(f"planted method: a {M}-point grid x {min(samples, _CHUNK)} draws x {m} eigenvalues "
                              "is over 4e8 terms per batch; use fewer samples or a smaller N")
@@ -600,9 +820,10 @@ def _planted_curve(N, p, k, u, samples, seed, progress, executor, threads):
         raise SizeLimitError(f"planted method: {samples} samples x a {M}-point grid x {max(m, 1)} eigenvalues is "
                              f"about {work:.2g} terms of work; the limit is {MAX_WORK:.0e} (about an hour of one "
                              "core): use fewer samples")
-    log_const = (_log_prefactor(N, p) + math.lgamma(N + 1) - math.lgamma(N - k)
+    log_const = (law.log_prefactor(N) + math.lgamma(N + 1) - math.lgamma(N - k)
                  + log_goe_normaliser(m, N) - log_goe_normaliser(N, N))
-    config = {"kind": "critical_counts_planted", "N": N, "p": p, "k": k, "u": [float(v) for v in u], "seed": seed}
+    config = {"kind": "critical_counts_planted", "N": N, "p": _config_model(p), "k": k, "u": [float(v) for v in u],
+              "seed": seed}
     parts = _run_chunks(f"planted N={N} k={k}", _planted_chunk, config, samples, executor, threads, progress)
     shifts = [float(r["shift"]) for r in parts]
     common = max((s for s in shifts if math.isfinite(s)), default=0.0)
