@@ -19,6 +19,37 @@ gap integral is reduced by :math:`g_2 = \tau g_1` to a radial Gaussian integral 
 integral in :math:`\tau`, whose antiderivative :math:`R(\tau)/Q(\tau)^{3/2}` is found by undetermined
 coefficients and checked by differentiation (sympy's ``integrate`` does not finish on it).
 
+**Mixtures** (derived here). For the mixed spherical spin glass ``E[L(w)L(w')] = N ξ(w·w'/N)``,
+``ξ(x) = Σ_p a_p² x^p``, ξ(1) = 1 (Auffinger and Ben Arous 2013, arXiv:1110.5872),
+:func:`mixed_field_covariances` differentiates the covariance in sympy at the north pole
+``w = √N e_N`` (ξ an undefined function; ``xi1 = ξ'(1)``, ``xi2 = ξ''(1)``):
+
+* the tangential gradient has variance ξ'(1) and is uncorrelated with the energy, the radial
+  derivative and the Hessian;
+* the tangential Hessian has ``E H_ij² = ξ''(1)(1+δ_ij)/N``: ``√(2ξ''(1)) G``, G a GOE of size N−1
+  normalised by N, uncorrelated with the energy and the gradient;
+* ``R = w·∇L/N``: ``Var u = 1/N``, ``Cov(u, R) = ξ'/N``, ``Var R = (ξ'+ξ'')/N``, so given ``L = N u``,
+  R is Gaussian with mean ``ξ'(1) u`` and variance ``(ξ''(1)+ξ'(1)−ξ'(1)²)/N``;
+* the Riemannian Hessian is ``√(2ξ'') G − R·I``.
+
+:func:`mixed_kac_rice_coefficients` builds from these covariances, the sphere's area
+``2π^{N/2} N^{(N-1)/2}/Γ(N/2)``, the gradient density ``(2πξ')^{-(N-1)/2}`` and Mehta's normalisers,
+the coefficients of
+
+.. math::
+
+    \mathbb{E}\,\mathrm{Crt}_{N,k}(u_0) = A_N\,
+        \mathbb{E}_{\mathrm{GOE}_N}\Big[e^{-N b \lambda_k^2}\,\Phi\Big(\frac{u_0 - m\lambda_k}{\sigma}\Big)\Big],
+    \qquad A_N = 2\sqrt{\tfrac{2\xi''}{\xi'+\xi''}}\Big(\frac{\xi''}{\xi'}\Big)^{\frac{N-1}{2}},\
+    b = \frac{\xi''-\xi'}{2(\xi'+\xi'')},\ m = \frac{\xi'\sqrt{2\xi''}}{\xi'+\xi''},\
+    \sigma^2 = \frac{\xi''+\xi'-\xi'^2}{N(\xi'+\xi'')}
+
+(the derivation in words: :mod:`polyloss.numeric.critical_counts`). For ξ = x^p they are the pure
+``2√(2/p)(p−1)^{N/2}``, ``(p−2)/(2p)``, ``1/c`` and σ = 0 (tests). Over all energies (``u_0 = ∞``,
+Φ ≡ 1) ``A_N`` and ``b`` are those of the pure model at the non-integer ``p = 1 + ξ''/ξ'``, so
+:func:`mixed_index_critical_points_formula` and :func:`mixed_total_critical_points_formula` are the
+closed forms above at that p (checked in sympy when they are built).
+
 Only N = 2 and N = 3 are offered: beyond N = 3 the gap integral has more than two variables and the
 reduction above no longer gives an algebraic one-dimensional integral; use
 :func:`polyloss.numeric.critical_counts.expected_critical_points`, which is exact for every N for the total.
@@ -37,6 +68,10 @@ from ..errors import InvalidInputError
 from .formula import Formula
 
 p = sympy.Symbol("p", positive=True)
+#: ξ'(1) and ξ''(1) of a mixture
+xi1 = sympy.Symbol("xi1", positive=True)
+xi2 = sympy.Symbol("xi2", positive=True)
+_N = sympy.Symbol("N", positive=True)
 _x = sympy.Symbol("x", real=True)
 _A = sympy.Symbol("A", positive=True)
 _B = sympy.Symbol("B", real=True)
@@ -209,7 +244,164 @@ def total_critical_points_formula(N: int) -> Formula:
     )
 
 
+# --- mixtures ------------------------------------------------------------------------------------
+
+MIXED_SOURCE = ("derived here: the Kac-Rice formula on the sphere with the covariances of the mixed spherical "
+                "spin glass of Auffinger and Ben Arous (2013)")
+MIXED_CITE = ("auffinger2013mixed",)
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_field_covariances() -> dict:
+    r"""Covariances of the mixed field at the north pole ``w = √N e_N``, by differentiating ``N ξ(w·w'/N)``.
+
+    Three coordinates suffice (two tangential, 1 and 2, and the radial one, r): the kernel restricted to
+    that subspace is the same for every dimension. ξ is an undefined sympy function; its derivatives at 1
+    are written ``xi1``, ``xi2`` (ξ(1) = 1). Keys: ``energy`` Var L; ``energy_radial`` Cov(L, ∂_r L);
+    ``radial`` Var ∂_r L; ``gradient`` Var ∂_1 L; ``gradient_cross`` Cov(∂_1 L, ∂_2 L);
+    ``gradient_energy``, ``gradient_radial`` Cov(∂_1 L, L), Cov(∂_1 L, ∂_r L); ``hessian_diagonal``
+    Var ∂_11 L; ``hessian_offdiagonal`` Var ∂_12 L; ``hessian_pair`` Cov(∂_11 L, ∂_22 L);
+    ``hessian_energy``, ``hessian_radial``, ``hessian_gradient``: the largest of the absolute
+    covariances of ∂_11 L, ∂_12 L with L, ∂_r L and ∂_1 L, ∂_2 L (all zero).
+    """
+    f = sympy.Function("xi")
+    w = sympy.symbols("w1:4", real=True)
+    v = sympy.symbols("v1:4", real=True)
+    kernel = _N * f(sum(a * b for a, b in zip(w, v)) / _N)
+    pole = {w[0]: 0, w[1]: 0, w[2]: sympy.sqrt(_N), v[0]: 0, v[1]: 0, v[2]: sympy.sqrt(_N)}
+    names = {1: xi1, 2: xi2}
+
+    def cov(left, right):
+        """Cov(∂_left L(w), ∂_right L(v)) at the pole; ``left``/``right`` are tuples of coordinates (0, 1, 2 = r)."""
+        e = kernel
+        for i in left:
+            e = sympy.diff(e, w[i])
+        for i in right:
+            e = sympy.diff(e, v[i])
+        e = e.subs(pole).doit()
+        e = e.replace(lambda q: isinstance(q, sympy.Subs) and q.point == (1,),
+                      lambda q: names.get(q.expr.derivative_count, q))
+        return sympy.simplify(e.subs(f(1), 1))
+
+    def largest(pairs):
+        return sympy.Max(*[sympy.Abs(cov(a, b)) for a, b in pairs])
+
+    hess = [(0, 0), (0, 1)]
+    return {
+        "energy": cov((), ()),
+        "energy_radial": cov((), (2,)),
+        "radial": cov((2,), (2,)),
+        "gradient": cov((0,), (0,)),
+        "gradient_cross": cov((0,), (1,)),
+        "gradient_energy": cov((0,), ()),
+        "gradient_radial": cov((0,), (2,)),
+        "hessian_diagonal": cov((0, 0), (0, 0)),
+        "hessian_offdiagonal": cov((0, 1), (0, 1)),
+        "hessian_pair": cov((0, 0), (1, 1)),
+        "hessian_energy": largest([(h, ()) for h in hess]),
+        "hessian_radial": largest([(h, (2,)) for h in hess]),
+        "hessian_gradient": largest([(h, (g,)) for h in hess for g in (0, 1)]),
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_kac_rice_coefficients() -> dict:
+    r"""The coefficients of the mixed finite-N count (module docstring) as sympy expressions of
+    ``xi1 = ξ'(1)``, ``xi2 = ξ''(1)`` and ``N``, derived here from :func:`mixed_field_covariances`.
+
+    Keys: ``prefactor`` (A_N), ``b``, ``m``, ``sigma2`` (σ²), and the intermediate ``gradient_variance``
+    (ξ'), ``hessian_scale`` (√(2ξ'')), ``radial_mean`` (the slope ξ' of ``E[R | u] = ξ' u``) and
+    ``radial_variance`` (``Var(R | u) = α²/N``).
+
+    ``prefactor`` = |S^{N-1}(√N)| · (2π ξ')^{-(N-1)/2} (gradient density at 0) · hessian_scale^{N-1}
+    (the determinant) · √(N/(2π var_t)) (the density of ``t = R/hessian_scale`` at 0) ·
+    ``Z_N/(N Z_{N-1})`` (Mehta's integral, ``Z_m = (2π)^{m/2} Π_{j≤m} Γ(1+j/2)/Γ(3/2) · N^{-m/2-m(m-1)/4}``),
+    and ``b = (1/(2 var_t) - N/2)/N`` from ``e^{-t²/(2 var_t)} e^{N t²/2}``.
+    """
+    c = mixed_field_covariances()
+    N = _N
+    var_u = c["energy"] / N**2  # u = L/N
+    cov_uR = c["energy_radial"] / (N * sympy.sqrt(N))  # R = w·∇L/N = ∂_r L/√N
+    var_R = c["radial"] / N
+    gradient = c["gradient"]
+    hessian_scale = sympy.sqrt(2 * N * c["hessian_offdiagonal"])  # E G_12² = 1/(2N)
+    var_t = var_R / hessian_scale**2
+    area = 2 * sympy.pi ** (N / 2) * N ** ((N - 1) / 2) / sympy.gamma(N / 2)
+    gradient_density = (2 * sympy.pi * gradient) ** (-(N - 1) / 2)
+    z_ratio = sympy.sqrt(2 * sympy.pi) * sympy.gamma(1 + N / 2) / sympy.gamma(sympy.Rational(3, 2)) * N ** (-N / 2)
+    prefactor = (area * gradient_density * hessian_scale ** (N - 1) / sympy.sqrt(2 * sympy.pi * var_t)
+                 * z_ratio / N)
+    b = (1 / (2 * var_t) - N / 2) / N
+    m = cov_uR / var_R * hessian_scale
+    sigma2 = var_u - cov_uR**2 / var_R
+    simplify = lambda e: sympy.simplify(sympy.gammasimp(sympy.powsimp(e, force=True)))  # noqa: E731
+    return {
+        "prefactor": simplify(prefactor),
+        "b": sympy.simplify(b),
+        "m": sympy.simplify(m),
+        "sigma2": sympy.simplify(sigma2),
+        "gradient_variance": gradient,
+        "hessian_scale": sympy.simplify(hessian_scale),
+        "radial_mean": sympy.simplify(cov_uR / var_u),
+        "radial_variance": sympy.simplify(var_R - cov_uR**2 / var_u),
+    }
+
+
+def _pure_equivalent():
+    """``p = 1 + ξ''/ξ'``, at which the pure prefactor and ``b`` are the mixed ones (checked here)."""
+    P = 1 + xi2 / xi1
+    coeff = mixed_kac_rice_coefficients()
+    same_b = sympy.simplify(((p - 2) / (2 * p)).subs(p, P) - coeff["b"]) == 0
+    prefactor = coeff["prefactor"]
+    pure = 2 * sympy.sqrt(2 / p) * (p - 1) ** (_N / 2)
+    ratio = sympy.simplify(sympy.powsimp((pure / prefactor).subs(p, P), force=True))
+    if not same_b or ratio != 1:
+        raise ArithmeticError("the mixed coefficients are not those of the pure model at p = 1 + xi''/xi'")  # pragma: no cover
+    return P
+
+
+@functools.lru_cache(maxsize=None)
+def _mixed_index_expr(N: int, k: int) -> sympy.Expr:
+    return sympy.simplify(_index_expr(N, k).subs(p, _pure_equivalent()))
+
+
+def mixed_index_critical_points_formula(N: int, k: int) -> Formula:
+    r"""``E Crt_{N,k}(ℝ)`` of a mixture as a :class:`Formula` in ``xi1 = ξ'(1)``, ``xi2 = ξ''(1)``
+    (N ∈ {2, 3}; derived here: the pure closed form at ``p = 1 + ξ''/ξ'``, see the module docstring)."""
+    N = _check_n(N)
+    k = integer("k", k, minimum=0, maximum=N - 1)
+    return Formula(
+        name=f"expected_critical_points_mixed_N{N}_k{k}",
+        expr=_mixed_index_expr(N, k),
+        parameters=(xi1, xi2),
+        lhs=rf"\mathbb{{E}}\,\mathrm{{Crt}}_{{{N},{k}}}(\mathbb{{R}})",
+        reference=MIXED_SOURCE, cite=MIXED_CITE,
+        description=f"Expected number of critical points of index {k} of a mixed spherical spin glass "
+                    f"with xi1 = xi'(1), xi2 = xi''(1), on S^{N - 1}(sqrt({N})), exact for N = {N}.",
+        conditions=r"\xi_1 = \xi'(1) > 0,\ \xi_2 = \xi''(1) > 0",
+    )
+
+
+def mixed_total_critical_points_formula(N: int) -> Formula:
+    r"""``E Crt_N(ℝ)`` of a mixture (the sum over k of :func:`mixed_index_critical_points_formula`)."""
+    N = _check_n(N)
+    return Formula(
+        name=f"expected_critical_points_mixed_N{N}",
+        expr=sympy.simplify(sum(_mixed_index_expr(N, k) for k in range(N))),
+        parameters=(xi1, xi2),
+        lhs=rf"\mathbb{{E}}\,\mathrm{{Crt}}_{{{N}}}(\mathbb{{R}})",
+        reference=MIXED_SOURCE, cite=MIXED_CITE,
+        description=f"Expected total number of critical points of a mixed spherical spin glass with "
+                    f"xi1 = xi'(1), xi2 = xi''(1), on S^{N - 1}(sqrt({N})), exact for N = {N}.",
+        conditions=r"\xi_1 = \xi'(1) > 0,\ \xi_2 = \xi''(1) > 0",
+    )
+
+
 __all__ = [
+    "mixed_field_covariances",
+    "mixed_kac_rice_coefficients",
+    "mixed_index_critical_points_formula",
+    "mixed_total_critical_points_formula",
     "total_critical_points_formula",
     "index_critical_points_formula",
     "normalising_constant",
