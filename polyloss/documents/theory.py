@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .complexity import complexity_document
-from .derivation import example_document, general_document
+from .derivation import example_document, general_document, skips_document
 
 #: stem -> function returning the Document
 DOCUMENTS = {
     "derivation_general": general_document,
     "derivation_example": example_document,
+    "derivation_skips": skips_document,
     "complexity": complexity_document,
 }
 
