@@ -1,4 +1,5 @@
-"""``polyloss spinglass``: the paper's spin-glass experiment (minima of SGD on the spherical H-spin glass)."""
+"""``polyloss spinglass``: the paper's spin-glass experiment (minima of SGD on the spherical H-spin glass,
+or on a mixed spherical spin glass with ``--xi 2:0.5,3:0.5``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ def configure(parser):
     from ..cli import (MAX_CHUNK, MAX_PIECES, MAX_RUNS, MAX_STEPS, add_execution_options, finite_float, int_in,
                        parse_int_list, seed_int)
 
-    parser.add_argument("--H", type=int_in(2, 20), default=3, help="order H of the spin glass, 2..20 (default 3)")
+    degree = parser.add_mutually_exclusive_group()
+    degree.add_argument("--H", type=int_in(2, 20), default=None, help="order H of the spin glass, 2..20 (default 3)")
+    degree.add_argument("--xi", type=_mixture, default=None, metavar="p:a_p^2,...",
+                        help="a mixed spin glass instead of --H: degree:weight pairs with weights summing to 1, "
+                             "e.g. 2:0.5,3:0.5 (xi(x) = 0.5 x^2 + 0.5 x^3; degrees 1..20)")
     parser.add_argument("--Lambda", type=parse_int_list, default=(25, 50, 100), metavar="L1,L2,...",
                         help="dimensions, e.g. 25,50,100 (default; the paper: 25,50,100,250,500); part of the "
                              "run folder's configuration")
@@ -43,6 +48,19 @@ def configure(parser):
     add_execution_options(parser)
 
 
+def _mixture(text: str):
+    """argparse type of ``--xi``: :meth:`polyloss.mixture.Mixture.parse`, its refusal as a usage error."""
+    import argparse
+
+    from ..errors import InvalidInputError
+    from ..mixture import Mixture
+
+    try:
+        return Mixture.parse(text, name="xi")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run(args) -> int:
     from pathlib import Path
 
@@ -56,7 +74,7 @@ def run(args) -> int:
         if not args.quiet:
             print(f"polyloss spinglass: tasks run on {describe_executor(executor)}, device {args.device}",
                   flush=True)
-        result = spinglass_minima(args.Lambda, H=args.H, runs=args.runs, method=args.method, seed=args.seed,
+        result = spinglass_minima(args.Lambda, H=args.xi or args.H or 3, runs=args.runs, method=args.method, seed=args.seed,
                                   out=args.out, progress=not args.quiet, chunk=args.chunk, redraw=args.redraw,
                                   refine=not args.no_refine, steps=args.steps, lr=args.lr, P=args.P,
                                   precision=args.precision, device=args.device, threads=args.threads,

@@ -83,6 +83,7 @@ from .._random import derive_seed
 from .._validate import choice, integer, real
 from ..errors import DamagedResultError, InvalidInputError
 from ..execution import Plan, Task, cached
+from ..mixture import Mixture, as_mixture
 from ..store import RunStore, atomic_write_json, folder_lock, read_config
 
 __all__ = ["spinglass_minima", "SpinGlassMinimaResult", "minima_plan", "minima_task", "task_flops", "PRECISIONS"]
@@ -95,15 +96,29 @@ NEWTON_ITERATIONS = 3
 points need 0 to 3; a run that does not converge takes ``refine``'s ``max_iter``)."""
 
 
-def _thresholds(H: int):
+def _thresholds(H):
     """(E_0, E_∞) per Λ (Auffinger, Ben Arous and Černý 2013; the paper's Sec. 4) from
-    polyloss.numeric.complexity; None for H = 2 (no band)."""
-    if H < 3:  # H = 2 has no band: exactly 2 critical points of each index
+    polyloss.numeric.complexity; None for H = 2 (no band). ``H``: an int, or a mixture (its thresholds
+    of Auffinger and Ben Arous 2013 where :func:`~polyloss.numeric.complexity.energy_thresholds` gives
+    them for it, else None: no band is drawn)."""
+    mixture = as_mixture(H, name="H")
+    if mixture.is_pure and mixture.degree < 3:  # H = 2 has no band: exactly 2 critical points of each index
         return None, None
     from ..numeric.complexity import energy_thresholds
 
-    t = energy_thresholds(H)
+    if mixture.is_pure:
+        t = energy_thresholds(mixture.degree)
+    else:
+        try:
+            t = energy_thresholds(mixture)
+        except InvalidInputError:  # thresholds not given for this mixture: no band
+            return None, None
     return float(t.E[0]), float(t.E_inf)
+
+
+def _setting_text(H) -> str:
+    """``H = 3``, or ``xi = 2:0.5,3:0.5`` for a mixture (plain text)."""
+    return f"H = {H}" if not isinstance(H, Mixture) else f"xi = {H}"
 
 
 @dataclass
@@ -113,12 +128,14 @@ class SpinGlassMinimaResult:
     ``energies[Λ]``: energy per Λ where each descent ended (runs,); ``indices[Λ]``: index of the
     critical point that Newton refinement reached from it (-1 where it did not converge or refinement
     was off); ``refined_energies[Λ]``, ``grad_norms[Λ]`` (‖P∇L‖ at the descent's end), ``converged[Λ]``.
-    ``E_0``, ``E_inf``: thresholds per Λ (Auffinger, Ben Arous and Černý 2013); ``config``;
+    ``H``: the int degree of a pure model, or the :class:`~polyloss.mixture.Mixture` of a mixed one.
+    ``E_0``, ``E_inf``: thresholds per Λ (Auffinger, Ben Arous and Černý 2013; None where there is no
+    band); ``config``;
     ``seconds[Λ]``: time its tasks took, summed (from the run folder's timing records; NaN for a run
     kept in memory); ``folder`` (or None).
     """
 
-    H: int
+    H: int | Mixture
     energies: dict
     indices: dict
     refined_energies: dict
@@ -148,7 +165,7 @@ class SpinGlassMinimaResult:
         return rows
 
     def __str__(self) -> str:
-        head = (f"spin-glass minima, H = {self.H}, method {self.config.get('method')}, precision "
+        head = (f"spin-glass minima, {_setting_text(self.H)}, method {self.config.get('method')}, precision "
                 f"{self.config.get('precision', 'float64')}; energies per Lambda u = L/Lambda; band "
                 f"[-E_0, -E_inf] = [{-(self.E_0 or float('nan')):.5f}, {-(self.E_inf or float('nan')):.5f}]")
         lines = [head, f"{'Lambda':>7} {'runs':>5} {'mean':>9} {'std':>8} {'min':>9} {'max':>9} "
@@ -170,8 +187,9 @@ class SpinGlassMinimaResult:
         from ..display import markdown_escape, markdown_table
 
         band = (rf"$[-E_0, -E_\infty] = [{-self.E_0:.5f}, {-self.E_inf:.5f}]$" if self.E_0 is not None
-                else "no band (H = 2)")
-        head = (f"Spin-glass minima, $H = {self.H}$, method {markdown_escape(self.config.get('method'))}, "
+                else "no band (H = 2)" if not isinstance(self.H, Mixture) else "no band given for this mixture")
+        setting = f"$H = {self.H}$" if not isinstance(self.H, Mixture) else f"$\\xi(x) = {self.H.latex()}$"
+        head = (f"Spin-glass minima, {setting}, method {markdown_escape(self.config.get('method'))}, "
                 f"precision {markdown_escape(self.config.get('precision', 'float64'))}; energies per "
                 rf"$\Lambda$, $u = L/\Lambda$; band {band} (Auffinger, Ben Arous and Černý 2013).")
         rows = [[format(r[key], fmt) for key, _, fmt in self._COLUMNS] for r in self.summary()]
@@ -199,8 +217,8 @@ class SpinGlassMinimaResult:
             raise InvalidInputError(f"{folder} holds a {config.get('experiment')!r} run, not {EXPERIMENT!r}")
         try:
             lambdas, runs, chunk = list(config["Lambdas"]), int(config["runs"]), int(config["chunk"])
-            H = int(config["H"])
-        except (KeyError, TypeError, ValueError) as exc:
+            H = _given(mixture_from_config(config["H"]))
+        except (KeyError, TypeError, ValueError, InvalidInputError) as exc:
             raise DamagedResultError(f"{folder / 'config.json'}: not a spinglass_minima configuration "
                                      f"({type(exc).__name__}: {exc})") from None
         store = RunStore(folder, config, create=False)
@@ -219,6 +237,18 @@ class SpinGlassMinimaResult:
         return cls(H=H, config=config, E_0=E_0, E_inf=E_inf, seconds=seconds, folder=folder, **parts)
 
 
+def mixture_from_config(value) -> Mixture:
+    """The mixture stored under "H" in a configuration (:func:`polyloss.numeric.spinglass.mixture_to_config`)."""
+    from ..numeric.spinglass import mixture_from_config as read
+
+    return read(value)
+
+
+def _given(mixture: Mixture):
+    """What a result holds as ``H``: the int degree of a pure model, the Mixture otherwise."""
+    return mixture.degree if mixture.is_pure else mixture
+
+
 def _key(lam: int, chunk: int) -> str:
     return f"Lambda={lam}_chunk={chunk:04d}"
 
@@ -234,8 +264,10 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
                      executor=None, force=False) -> SpinGlassMinimaResult:
     """Energies per Λ of the minima reached from ``runs`` random starts, for each Λ (the paper's spin-glass experiment).
 
-    Paper scale (the defaults): Λ ∈ {25, 50, 100, 250, 500}, H = 3, 1000 runs, SGD. That takes hours
-    on 2 CPU cores (the Λ = 500 matrix products dominate); ``Lambdas=(25, 50, 100), runs=200`` runs in
+    Paper scale (the defaults): Λ ∈ {25, 50, 100, 250, 500}, H = 3, 1000 runs, SGD. ``H`` may also be a
+    mixture ``{p: a_p²}`` (or a :class:`~polyloss.mixture.Mixture`): the mixed spherical spin glass of
+    Auffinger and Ben Arous (2013); the configuration then stores ``{"p": a_p², ...}`` under "H". The paper's
+    scale takes hours on 2 CPU cores (the Λ = 500 matrix products dominate); ``Lambdas=(25, 50, 100), runs=200`` runs in
     minutes. ``method``/``steps``/``lr``/``P``/``full_steps``/``temperature`` go to
     :func:`~polyloss.numeric.optimisers.descend`; ``refine`` polishes each end point with Newton and
     computes its index (disable to save the Λ³ per run). ``out``: run folder (resumable; None keeps
@@ -257,7 +289,8 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     if not Lambdas:
         raise InvalidInputError("Lambdas must list at least one dimension, got ()")
     Lambdas = tuple(sorted(set(Lambdas)))
-    H = integer("H", H, minimum=2)
+    mixture = as_mixture(H, name="H")
+    H = _given(mixture)
     runs = integer("runs", runs, minimum=1)
     chunk = min(integer("chunk", chunk, minimum=1), runs)
     choice("method", method, ("gd", "sgd", "anneal"))
@@ -275,10 +308,16 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     if out is not None and seed is None and (Path(out) / "config.json").exists():
         seed = read_config(out).get("seed")  # resume a seedless run
     seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
-    config = {"experiment": EXPERIMENT, "Lambdas": list(Lambdas), "H": H, "runs": runs, "method": method,
+    from ..numeric.spinglass import mixture_to_config
+
+    config = {"experiment": EXPERIMENT, "Lambdas": list(Lambdas), "H": mixture_to_config(mixture), "runs": runs,
+              "method": method,
               "seed": seed, "chunk": chunk, "redraw": bool(redraw), "refine": bool(refine), "steps": steps,
               "lr": lr, "P": P, "full_steps": full_steps, "temperature": temperature, "precision": precision,
-              "energy_convention": "per_lambda: u = L/Lambda, L = Lambda^{-(H-1)/2} sum_ordered X w^H"}
+              "energy_convention": ("per_lambda: u = L/Lambda, L = Lambda^{-(H-1)/2} sum_ordered X w^H"
+                                    if mixture.is_pure else
+                                    "per_lambda: u = L/Lambda, L = sum_p a_p L_p, L_p = Lambda^{-(p-1)/2} "
+                                    "sum_ordered X_p w^p")}
     if out is not None:
         with folder_lock(out):  # from the configuration check to the summary: one writer
             minima_plan(config, out, threads=threads, device=device, force=force).run(executor, progress=progress)
@@ -297,7 +336,7 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
                                  seconds={lam: float("nan") for lam in Lambdas}, **parts)
 
 
-def _refuse_what_cannot_fit(Lambdas, H: int, precision: str, device: str) -> None:
+def _refuse_what_cannot_fit(Lambdas, H, precision: str, device: str) -> None:
     """Refuse, before any folder or task exists, a Λ whose packed couplings alone exceed the device's
     available memory (in float32 when the precision allows it: a bound no run can beat). The tasks keep
     their own, tighter check of everything they allocate."""
@@ -312,7 +351,8 @@ def _refuse_what_cannot_fit(Lambdas, H: int, precision: str, device: str) -> Non
     for lam in Lambdas:
         need = coupling_bytes(lam, H, dtype)
         if need > available:
-            raise SizeLimitError(f"Lambda = {lam} (H = {H}) needs {need / 2**30:.3g} GiB for its packed couplings "
+            raise SizeLimitError(f"Lambda = {lam} ({_setting_text(H)}) needs {need / 2**30:.3g} GiB for its packed "
+                                 f"couplings "
                                  f"alone ({dtype}), more than the {available / 2**30:.2f} GiB available on "
                                  f"{device}; use a smaller Lambda")
 
@@ -337,19 +377,19 @@ def task_flops(config: dict, Lambda: int, runs: int) -> float:
     """Estimated floating-point operations of one task (``runs`` runs at ``Lambda``).
 
     Descent: ``(steps + 2) · 2 C(Λ+H-2, H-1) Λ`` per run (one packed gradient product per step, plus
-    the start and end records). Refinement (when on), per run: :data:`NEWTON_ITERATIONS` iterations of
+    the start and end records; a mixture sums the products of its degrees). Refinement (when on), per run: :data:`NEWTON_ITERATIONS` iterations of
     a Hessian (``2 Λ² C(Λ+H-3, H-2)``), ``A²`` (``2Λ³``), a Cholesky factorisation (``Λ³/3``) and two
     gradients, then the index (a Hessian and a symmetric eigenvalue problem, about ``9Λ³``). Building
     the instance is not counted.
     """
     from ..numeric.optimisers import descent_steps
 
-    H, lam = config["H"], Lambda
-    grad = 2.0 * math.comb(lam + H - 2, H - 1) * lam
+    degrees, lam = mixture_from_config(config["H"]).degrees, Lambda
+    grad = sum(2.0 * math.comb(lam + p - 2, p - 1) * lam for p in degrees)
     steps = descent_steps(config["method"], steps=config["steps"], P=config["P"], full_steps=config["full_steps"])
     flops = (steps + 2) * grad
     if config["refine"]:
-        hessian = 2.0 * lam * lam * math.comb(lam + H - 3, H - 2)
+        hessian = sum(2.0 * lam * lam * math.comb(lam + p - 3, p - 2) for p in degrees if p >= 2)
         newton = hessian + 2.0 * lam**3 + lam**3 / 3 + 2 * grad
         flops += NEWTON_ITERATIONS * newton + hessian + 9.0 * lam**3
     return float(runs * flops)
@@ -365,7 +405,8 @@ def minima_task(config: dict, task: Task) -> dict:
     of the chunk has its own instance from ``(seed, "couplings" | "pieces", Λ, "run", c·10⁶ + j)``.
     """
     lam, c, n = task.args["Lambda"], task.args["chunk"], task.args["runs"]
-    ident = (EXPERIMENT, config["seed"], lam, config["H"], config["method"], config["P"], config["redraw"],
+    ident = (EXPERIMENT, config["seed"], lam, str(mixture_from_config(config["H"])), config["method"], config["P"],
+             config["redraw"],
              config["precision"], config["device"])
     model, pieces, fast = cached(ident, lambda: _instance(config, lam))
     if config["redraw"]:  # each run its own couplings (and pieces): a batch of one per run
@@ -399,7 +440,8 @@ def _instance(config, lam):
 
     seed = config["seed"]
     dtype = torch.float32 if config["precision"] == "float32" else torch.float64
-    model = SphericalSpinGlass(lam, config["H"], seed=derive_seed(seed, "couplings", lam), dtype=dtype,
+    model = SphericalSpinGlass(lam, mixture_from_config(config["H"]), seed=derive_seed(seed, "couplings", lam),
+                               dtype=dtype,
                                device=config["device"])
     pieces = None
     if config["method"] == "sgd" and not config["redraw"]:
