@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import numbers
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping
 
 import mpmath
 import numpy as np
@@ -30,6 +32,7 @@ import sympy
 
 from .. import _validate
 from ..errors import InvalidInputError
+from ..mixture import Mixture, as_mixture
 from ..symbolic import complexity as sym
 from ..symbolic.formula import Formula
 
@@ -49,6 +52,16 @@ def _check_H(H, *, maximum=None) -> int:
     return _validate.integer("H (the spin-glass degree, number of layers)", H, minimum=3, maximum=maximum)
 
 
+def _check_model(H, *, maximum=None):
+    """An int H (validated as :func:`_check_H`) or a mixture: a mapping ``{degree: a_p²}`` or a
+    :class:`~polyloss.mixture.Mixture` (validated by :func:`~polyloss.mixture.as_mixture`). A one-entry
+    mixture is its pure degree (an int: the pure formulas, whose ``α² = 0`` the mixed ones divide by)."""
+    if isinstance(H, (Mapping, Mixture)):
+        m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})")
+        return _check_H(m.degree, maximum=maximum) if m.is_pure else m
+    return _check_H(H, maximum=maximum)
+
+
 def _check_k(k, *, name="k (the index)", maximum=None):
     if k is None:
         return None
@@ -66,11 +79,19 @@ def e_infinity(H, *, dps=None):
     """``E_∞(H) = 2√((H-1)/H)`` (Auffinger, Ben Arous and Černý 2013, eq. (2.11) [unverified]; Choromanska
     et al. 2015, Sec. 4): a float, or an mpf at ``dps`` digits.
 
+    For a mixture ``H = {p: a_p²}``: ``E_∞(ξ) = 2ξ'√ξ''/(ξ' + ξ'')`` (Auffinger and Ben Arous 2013
+    [unverified: equation number]; derived here), ``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``, which is ABC's value
+    for a pure ξ.
+
     >>> round(e_infinity(3), 8)
     1.63299316
+    >>> round(e_infinity({2: 0.5, 3: 0.5}), 8)  # 2 (5/2) √4 / (5/2 + 4) = 20/13
+    1.53846154
     """
-    H = _check_H(H)
+    H = _check_model(H)
     dps = _check_dps(dps)
+    if isinstance(H, Mixture):
+        return _mixed_scalar(sym.mixed_e_infinity_formula(), H, dps)
     f = sym.e_infinity_formula()
     if dps is None:
         return float(f.compile("math")(float(H)))
@@ -134,10 +155,19 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     Theorems 2.5 / 2.8, and Choromanska et al. (2015), Sec. 4, Theorem 4.1 and Corollary 4.1 (all four
     numbers [unverified]). Arrays may straddle the threshold ``-E_∞``.
 
+    For a mixture ``H = {p: a_p²}`` (or a :class:`~polyloss.mixture.Mixture`) the mixed complexity
+    ``Θ_{k,ξ}(u) = sup_{v ≤ u} θ_{k,ξ}(v)`` (Auffinger and Ben Arous 2013 [unverified: theorem numbers];
+    derived here, see :mod:`polyloss.symbolic.complexity`): ``θ_{k,ξ}`` is concave with its top at
+    ``v* = −E_∞(ξ)`` when ``ξ'' > ξ'`` (``v* = v*_k`` of ``mixed_trivial_maximiser_formula`` when
+    ``ξ'' ≤ ξ'``), so ``Θ_{k,ξ}(u) = θ_{k,ξ}(min(u, v*))``: the parabola ``mixed_edge_formula`` for
+    ``v ≥ −E'_∞``, ``mixed_interior_formula`` at the GOE level ``mixed_shift_formula`` below. The total
+    ``Θ_ξ(u)`` (``k=None``) is ``mixed_bulk_formula`` for ``−E'_∞ ≤ v ≤ 0`` and ``θ_{0,ξ}`` below (top at
+    ``v* = 0``, or ``v*_0`` when ``ξ'' ≤ ξ'``). numpy (float64) and mpmath (``dps``) only; no torch.
+
     Args:
         u: energy per Λ: a number, an array (float64 out, same shape), or a torch tensor (torch out,
             differentiable). Must be finite (and ``|u| ≤ 1e100`` in float64 / torch).
-        H: spin-glass degree (network depth), an integer ≥ 3.
+        H: spin-glass degree (network depth), an integer ≥ 3, or a mixture ``{degree: a_p²}``.
         k: the index (integer ≥ 0), or None for all indices.
         dps: evaluate with mpmath at this many digits (5..1000); returns mpf (object array for arrays).
         backend: ``"numpy"``, ``"torch"`` or ``"mpmath"``; default: torch for tensors, mpmath when
@@ -146,7 +176,7 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     >>> round(float(theta(-1.70, 3, 0)), 6)  # the printed formula in mpmath at 50 digits: -0.030446
     -0.030446
     """
-    H = _check_H(H)
+    H = _check_model(H)
     k = _check_k(k)
     dps = _check_dps(dps)
     is_tensor = type(u).__module__.startswith("torch")
@@ -156,6 +186,16 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     if dps is not None and backend != "mpmath":
         raise InvalidInputError(f"dps={dps} asks for mpmath, but backend={backend!r}; "
                                 "pass dps only with backend None or 'mpmath'")
+    if isinstance(H, Mixture):
+        if backend == "torch":
+            raise InvalidInputError(f"theta of a mixture ({H.text()}) is evaluated with numpy or mpmath "
+                                    "(backend='numpy' or dps=...); the torch backend takes a pure degree H only")
+        if backend == "mpmath":
+            return _mixed_theta_mpmath(u, H, k, 15 if dps is None else dps)
+        arr = _validate.real_array("u", u)
+        _check_magnitude(arr, u)
+        out = _mixed_theta_numpy(np.atleast_1d(arr), H, k)
+        return out[0] if arr.ndim == 0 else out.reshape(arr.shape)
     if backend == "mpmath":
         return _theta_mpmath(u, H, k, 15 if dps is None else dps)
     if backend == "torch":
@@ -224,7 +264,125 @@ def _theta_mpmath(u, H, k, dps):
     return out
 
 
+# --- mixtures ---------------------------------------------------------------------------------------
+def _xi_fractions(m: Mixture):
+    """``(ξ'(1), ξ''(1))`` as exact Fractions of the weights as given (a float weight by its binary value)."""
+    first = sum(p * Fraction(w) for p, w in m.weights)
+    second = sum(p * (p - 1) * Fraction(w) for p, w in m.weights)
+    return first, second
+
+
+def _is_trivial(m: Mixture) -> bool:
+    """``ξ''(1) ≤ ξ'(1)``, compared exactly: no exponential complexity (derived here:
+    :func:`polyloss.symbolic.complexity.mixed_trivial_regime_value`)."""
+    first, second = _xi_fractions(m)
+    return second <= first
+
+
+def _mp(x):
+    """An mpf of an int, float or Fraction (exactly, then rounded to the working precision)."""
+    if isinstance(x, Fraction):
+        return mpmath.mpf(x.numerator) / x.denominator
+    return mpmath.mpf(x)
+
+
+def _mixed_scalar(formula, m: Mixture, dps, *extra):
+    """A formula of ``(ξ', ξ'', *extra)``: a float, or an mpf at ``dps`` digits (``dps`` + 10 guard digits)."""
+    first, second = _xi_fractions(m)
+    if dps is None:
+        return float(formula.compile("math")(float(first), float(second), *map(float, extra)))
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        value = formula.compile("mpmath")(_mp(first), _mp(second), *map(mpmath.mpf, extra))
+    with mpmath.workdps(dps):
+        return +value
+
+
+def _mixed_maximiser(m: Mixture, k, convert):
+    """The top ``v*`` of the level complexity: ``−E_∞`` (index k) or 0 (all indices) when ``ξ'' > ξ'``,
+    else ``v*_k`` (``v*_0`` for all indices)."""
+    first, second = _xi_fractions(m)
+    if not _is_trivial(m):
+        return convert(0) if k is None else -convert(sym.mixed_e_infinity_formula().compile(_backend(convert))(
+            convert(first), convert(second)))
+    f = sym.mixed_trivial_maximiser_formula().compile(_backend(convert))
+    return f(convert(first), convert(second), convert(0 if k is None else k))
+
+
+def _backend(convert):
+    return "math" if convert is float else "mpmath"  # float or _mp
+
+
+def _mixed_level(v, m: Mixture, k, backend):
+    """``θ_{k,ξ}(v)`` (``θ_ξ`` for ``k=None``) at levels ``v ≤ v*`` (numpy array or one mpf)."""
+    first, second = _xi_fractions(m)
+    if backend == "numpy":
+        x1, x2, conv, where = float(first), float(second), float, np
+    else:
+        x1, x2, conv, where = _mp(first), _mp(second), _mp, None
+    e_prime = sym.mixed_e_infinity_prime_formula().compile("math" if backend == "numpy" else "mpmath")(x1, x2)
+    kk = 0 if k is None else k
+
+    def interior(w):
+        t = sym.mixed_shift_formula().compile(backend)(w, x1, x2, conv(kk))
+        sv = -t / (np.sqrt(2.0) if backend == "numpy" else mpmath.sqrt(2)) - 1
+        if backend == "numpy":
+            sv = np.maximum(sv, 0.0)  # −0 by rounding at v = −E'_∞
+            return sym.mixed_interior_formula().compile("numpy")(w, sv, x1, x2, conv(kk))
+        return _mixed_interior_mpmath()(w, max(sv, 0), x1, x2, conv(kk))
+
+    def upper(w):  # v ≥ −E'_∞
+        if k is None:
+            return sym.mixed_bulk_formula().compile(backend)(w, x1, x2)
+        return sym.mixed_edge_formula().compile(backend)(w, x1, x2)
+
+    if backend != "numpy":
+        return upper(v) if v >= -e_prime else interior(v)
+    out = np.empty_like(v)
+    above = v >= -e_prime
+    if above.any():
+        out[above] = upper(v[above])
+    if (~above).any():
+        out[~above] = interior(v[~above])
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _mixed_interior_mpmath():
+    """The closed-form branch of ``mixed_interior_formula`` for mpmath (the 50-term series is exact
+    only to ~1e-19; the closed form at ``dps`` + 10 digits is exact to ``dps``)."""
+    f = sym.mixed_interior_formula()
+    return Formula(f.name + "_closed", f.expr.args[0][0], f.parameters).compile("mpmath")
+
+
+def _mixed_theta_numpy(u, m: Mixture, k):
+    v = np.minimum(u, _mixed_maximiser(m, k, float))
+    return _mixed_level(v, m, k, "numpy")
+
+
+def _mixed_theta_mpmath(u, m: Mixture, k, dps):
+    def one(value):
+        x = value if isinstance(value, mpmath.mpf) else _validate.real("u", value)
+        if not mpmath.isfinite(x):
+            raise InvalidInputError(f"u must be finite, got {value!r}")
+        with mpmath.workdps(dps + GUARD_DIGITS):
+            y = _mixed_level(min(mpmath.mpf(x), _mixed_maximiser(m, k, _mp)), m, k, "mpmath")
+        with mpmath.workdps(dps):
+            return +y
+
+    if isinstance(u, (numbers.Real, mpmath.mpf)) and not isinstance(u, bool):
+        return one(u)
+    arr = np.asarray(u, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        out[idx] = one(arr[idx])
+    return out
+
+
 # --- thresholds E_k ----------------------------------------------------------------------------
+SCENARIOS = ("pure-like", "full mixture", "trivial")
+"""The three scenarios of :attr:`EnergyThresholds.scenario` (see there)."""
+
+
 @dataclass(frozen=True)
 class EnergyThresholds:
     """``E_∞(H)`` and ``E_0 > E_1 > … > E_kmax > E_∞`` at ``dps`` significant digits (mpf values).
@@ -233,43 +391,99 @@ class EnergyThresholds:
     lies below ``-Λ E_k``: index-k points lie *above* ``-Λ E_k`` (and the low-index ones below ``-Λ E_∞``);
     ``-Λ E_0`` is the ground-state level (Auffinger, Ben Arous and Černý 2013, Theorem 2.5 and
     Corollary 2.6 [unverified: theorem numbers]; Choromanska et al. 2015, Theorem 4.1 [unverified]).
+
+    For a mixture ``ξ`` (``H`` is then the :class:`~polyloss.mixture.Mixture`) the fields also say which
+    of the scenarios of Auffinger and Ben Arous (2013) [unverified: their statement's number] holds
+    (derived here, :mod:`polyloss.symbolic.complexity`):
+
+    * ``E_inf_prime`` ``= E'_∞(ξ) = (ξ'' − ξ' + ξ'²)/(ξ'√ξ'')``: below ``−E'_∞`` the indices separate;
+    * ``criterion`` ``= θ_{k,ξ}(−E'_∞)`` (the same for every k);
+    * ``scenario``: ``"pure-like"`` when ``criterion > 0``: the zeros of ``Θ_{k,ξ}`` lie below ``−E'_∞``
+      and ``E_0 > E_1 > … > E'_∞``, a layered band of critical values as for a pure model;
+      ``"full mixture"`` when ``criterion ≤ 0``: every ``Θ_{k,ξ}`` vanishes at the same level,
+      ``E_0 = E_1 = … ∈ [E_∞, E'_∞]``, with no layers: minima are exponentially many wherever saddles
+      of any finite index are; ``"trivial"`` when ``ξ'' ≤ ξ'`` (e.g. a 2-spin model with a linear field):
+      ``Θ_{k,ξ} ≤ 0`` everywhere, no exponential number of critical points, and ``E`` is empty.
+
+    A pure model (``H`` an int ≥ 3) is ``"pure-like"``, with ``E_inf_prime = E_inf`` and
+    ``criterion = ½ log(H−1) − (H−2)/H``; it prints as before.
     """
 
-    H: int
+    H: object
     dps: int
     E_inf: mpmath.mpf
     E: tuple
+    E_inf_prime: mpmath.mpf = None
+    criterion: mpmath.mpf = None
+    scenario: str = "pure-like"
+
+    @property
+    def is_mixture(self) -> bool:
+        return isinstance(self.H, Mixture)
 
     def format(self, value) -> str:
         """``value`` printed with this result's significant digits."""
         return mpmath.nstr(value, self.dps, strip_zeros=False)
 
+    def _named_values(self, names):
+        """``[(name, value)]``: ``E_inf``, (``E_inf_prime`` for a mixture), ``E_0``, …"""
+        e_inf, e_prime, e_k = names
+        out = [(e_inf, self.E_inf)]
+        if self.is_mixture:
+            out.append((e_prime, self.E_inf_prime))
+        return out + [(e_k(j), e) for j, e in enumerate(self.E)]
+
     def __str__(self) -> str:
         width = self.dps + 3
-        lines = [f"energy thresholds, H = {self.H} ({self.dps} digits; energies per Λ, u = L/Λ)",
-                 f"  {'E_∞':>6}  {self.format(self.E_inf):>{width}}"]
-        lines += [f"  {f'E_{j}':>6}  {self.format(e):>{width}}" for j, e in enumerate(self.E)]
+        model = f"H = {self.H}" if not self.is_mixture else f"xi = {self.H.text()}"
+        lines = [f"energy thresholds, {model} ({self.dps} digits; energies per Λ, u = L/Λ)"]
+        lines += [f"  {name:>6}  {self.format(value):>{width}}"
+                  for name, value in self._named_values(("E_∞", "E'_∞", lambda j: f"E_{j}"))]
+        if self.is_mixture:
+            lines.append(f"  criterion θ_k,ξ(−E'_∞) = {self.format(self.criterion)} (every k)")
+            lines.append(f"  scenario: {self.scenario} ({_SCENARIO_TEXT[self.scenario]})")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"EnergyThresholds(H={self.H}, dps={self.dps}, E_inf={self.format(self.E_inf)}, "
-                f"E=({', '.join(map(self.format, self.E))}))")
+        model = self.H if not self.is_mixture else f"Mixture({self.H.text()!r})"
+        extra = "" if not self.is_mixture else (f", E_inf_prime={self.format(self.E_inf_prime)}, "
+                                                f"criterion={self.format(self.criterion)}, scenario={self.scenario!r}")
+        return (f"EnergyThresholds(H={model}, dps={self.dps}, E_inf={self.format(self.E_inf)}, "
+                f"E=({', '.join(map(self.format, self.E))}){extra})")
 
     def _repr_latex_(self) -> str:
-        """Jupyter: ``$$ H = 3:\\quad E_\\infty = …,\\quad E_0 = …, … $$`` at this result's digits."""
+        """Jupyter: ``$$ H = 3:\\quad E_\\infty = …,\\quad E_0 = …, … $$`` at this result's digits
+        (for a mixture: ``\\xi(x) = …``, ``E'_\\infty``, the criterion and the scenario as well)."""
         from ..display import display_math, latex_number
 
-        values = [(r"E_\infty", self.E_inf)] + [(f"E_{{{k}}}", e) for k, e in enumerate(self.E)]
+        values = self._named_values((r"E_\infty", r"E'_\infty", lambda j: f"E_{{{j}}}"))
         body = r",\quad ".join(f"{name} = {latex_number(self.format(v))}" for name, v in values)
-        return display_math(rf"H = {self.H}:\quad {body}")
+        if not self.is_mixture:
+            return display_math(rf"H = {self.H}:\quad {body}")
+        body += (rf",\quad \theta_{{k,\xi}}(-E'_\infty) = {latex_number(self.format(self.criterion))}"
+                 rf"\quad\text{{({self.scenario})}}")
+        return display_math(rf"\xi(x) = {self.H.latex()}:\quad {body}")
 
     def to_dataframe(self):
-        """A pandas DataFrame: index ``threshold`` (``"E_inf"``, ``"E_0"``, …, ``"E_kmax"``), column
-        ``value`` (float64: the mpf values rounded to double). Needs pandas (``pip install pandas``)."""
+        """A pandas DataFrame: index ``threshold`` (``"E_inf"``, ``"E_0"``, …, ``"E_kmax"``; for a mixture
+        also ``"E_inf_prime"`` and ``"criterion"``), column ``value`` (float64: the mpf values rounded
+        to double); for a mixture ``attrs["scenario"]`` holds the scenario. Needs pandas."""
         from ..display import dataframe
 
-        rows = [("E_inf", float(self.E_inf))] + [(f"E_{k}", float(e)) for k, e in enumerate(self.E)]
-        return dataframe(rows, ("threshold", "value"), index="threshold")
+        rows = [(name, float(v)) for name, v in self._named_values(("E_inf", "E_inf_prime", lambda j: f"E_{j}"))]
+        if self.is_mixture:
+            rows.append(("criterion", float(self.criterion)))
+        df = dataframe(rows, ("threshold", "value"), index="threshold")
+        if self.is_mixture:
+            df.attrs["scenario"] = self.scenario
+        return df
+
+
+_SCENARIO_TEXT = {
+    "pure-like": "criterion > 0: E_0 > E_1 > ... > E'_∞, a layered band of critical values",
+    "full mixture": "criterion ≤ 0: E_0 = E_1 = ..., no layers; minima as numerous as low saddles",
+    "trivial": "ξ'' ≤ ξ': no exponentially many critical points, no thresholds",
+}
 
 
 def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
@@ -281,21 +495,63 @@ def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
     ``Θ_{k,H}(-E_∞) = ½ log(H-1) - (H-2)/H > 0``. Solved with mpmath's Anderson–Björck bracketing
     method at ``dps + 10`` digits, rounded to ``dps``.
 
-    Args: ``H`` integer in 3..50; ``kmax`` integer in 0..100; ``dps`` integer in 5..1000.
+    For a mixture ``H = {p: a_p²}``: ``E_∞(ξ)``, ``E'_∞(ξ)``, the criterion, the scenario (see
+    :class:`EnergyThresholds`) and ``E_k``, the zero of ``θ_{k,ξ}`` below its top ``−E_∞`` (where it is
+    ``½ log(ξ''/ξ') − (ξ'' − ξ')/(ξ'' + ξ') > 0``), bracketed by doubling the distance below ``−E_∞``
+    until ``θ_{k,ξ} < 0``, then solved as above. In the full-mixture scenario every ``E_k`` is the same
+    root of the same (index-free) parabola; in the trivial scenario ``E`` is empty.
+
+    Args: ``H`` integer in 3..50 or a mixture; ``kmax`` integer in 0..100; ``dps`` integer in 5..1000.
 
     >>> print(energy_thresholds(3, 1, dps=9))
-    energy thresholds, H = 3 (9 digits; energies per Lambda, u = L/Lambda)
-       E_inf    1.63299316
+    energy thresholds, H = 3 (9 digits; energies per Λ, u = L/Λ)
+         E_∞    1.63299316
          E_0    1.65699836
          E_1    1.65287320
     """
-    H = _check_H(H, maximum=H_MAX_THRESHOLDS)
+    H = _check_model(H, maximum=H_MAX_THRESHOLDS)
     if kmax is None:
         raise InvalidInputError(f"kmax (the largest index) must be an integer in 0..{K_MAX_THRESHOLDS}, got None")
     kmax = _check_k(kmax, name="kmax (the largest index)", maximum=K_MAX_THRESHOLDS)
     dps = _check_dps(dps)
+    if isinstance(H, Mixture):
+        return _mixed_thresholds(H, kmax, dps)
     e_inf, values = _thresholds(H, kmax, dps)
-    return EnergyThresholds(H=H, dps=dps, E_inf=e_inf, E=values)
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        criterion = sym.theta_star_formula().compile("mpmath")(mpmath.mpf(H))
+    with mpmath.workdps(dps):
+        criterion = +criterion
+    return EnergyThresholds(H=H, dps=dps, E_inf=e_inf, E=values, E_inf_prime=e_inf, criterion=criterion)
+
+
+@functools.lru_cache(maxsize=256)
+def _mixed_thresholds(m: Mixture, kmax: int, dps: int) -> EnergyThresholds:
+    work = dps + GUARD_DIGITS
+    first, second = _xi_fractions(m)
+    roots = []
+    with mpmath.workdps(work):
+        x1, x2 = _mp(first), _mp(second)
+        e_inf = sym.mixed_e_infinity_formula().compile("mpmath")(x1, x2)
+        e_prime = sym.mixed_e_infinity_prime_formula().compile("mpmath")(x1, x2)
+        criterion = sym.mixed_criterion_formula().compile("mpmath")(x1, x2)
+        if _is_trivial(m):
+            scenario = "trivial"
+        else:
+            scenario = "pure-like" if criterion > 0 else "full mixture"
+            for j in range(kmax + 1):
+                g = functools.partial(_mixed_level_residual, m=m, k=j)
+                top = -e_inf
+                step = mpmath.mpf(1) / 4
+                while g(top - step) >= 0:  # θ_k → −∞ like −v²: a few doublings
+                    step *= 2
+                roots.append(_bracketed_root(lambda e, g=g: g(-e), e_inf, e_inf + step, work, offset=False))
+    with mpmath.workdps(dps):
+        return EnergyThresholds(H=m, dps=dps, E_inf=+e_inf, E=tuple(+r for r in roots), E_inf_prime=+e_prime,
+                                criterion=+criterion, scenario=scenario)
+
+
+def _mixed_level_residual(v, *, m, k):
+    return _mixed_level(v, m, k, "mpmath")
 
 
 @functools.lru_cache(maxsize=256)
@@ -319,11 +575,12 @@ def _threshold_residual(f, E, *, h, k):
     return f(E, h, k)
 
 
-def _bracketed_root(g, lo, hi, work):
+def _bracketed_root(g, lo, hi, work, *, offset=True):
     """The zero of ``g`` in ``(lo, hi)`` with ``g(lo) > 0 > g(hi)``, by the Anderson–Björck bracketing
-    method to the working precision (``work`` digits; about 12 evaluations)."""
+    method to the working precision (``work`` digits; about 12 evaluations). ``offset``: start just
+    above ``lo`` (the pure threshold equation is not smooth at ``E_∞``)."""
     # start just off lo, where sqrt(E^2 - E_inf^2) = 0 (g is continuous there, but not smooth)
-    a, b = lo + (hi - lo) * mpmath.mpf("1e-6"), hi
+    a, b = (lo + (hi - lo) * mpmath.mpf("1e-6") if offset else lo), hi
     ga, gb = g(a), g(b)
     if not (ga > 0 > gb):
         raise ArithmeticError(f"no sign change of the threshold equation on [{a}, {b}]: {ga}, {gb}")

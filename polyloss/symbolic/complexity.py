@@ -310,3 +310,336 @@ def stable_form_differences() -> tuple:
     middle = theta_formula().expr.args[1][0] - theta_stable_formula().expr.args[2][0].subs(back)
     out.append(sympy.simplify(middle))
     return tuple(out)
+
+
+# =================================================================================================
+# Mixed spherical spin glasses: ξ(x) = Σ_p a_p² x^p (Auffinger and Ben Arous 2013, "ABA")
+# =================================================================================================
+# The model, its Kac–Rice structure and everything below are functions of ξ'(1), ξ''(1) only. The
+# large-N formulas are derived here from that structure (the tangential gradient N(0, ξ'), the
+# Hessian √(2ξ'') G − R·I with G a GOE normalised by N, and R | u ~ N(ξ' u, α²/N)); ABA give the
+# complexity of mixed models and the two scenarios, but the equation and theorem numbers of ABA
+# quoted below are [unverified], and so is the claim that ABA use the names E_∞, E'_∞ as we do.
+ABA = "Auffinger and Ben Arous (2013)"
+
+xi1 = sympy.Symbol(r"\xi'", positive=True)    # ξ'(1)
+xi2 = sympy.Symbol(r"\xi''", positive=True)   # ξ''(1)
+v = sympy.Symbol("v", real=True)              # the energy level per N of the critical points (density)
+t_shift = sympy.Symbol("t", real=True)        # the GOE level: the Hessian is √(2ξ'')(G − t)
+r_mix = sympy.Symbol("r", positive=True)      # r = (ξ' − ξ'')/(ξ' + ξ'') in the trivial regime ξ'' < ξ'
+ALPHA2 = xi2 + xi1 - xi1**2                   # α²: Var(R | u) N; the variance of the degree
+GAMMA = xi2 - xi1 + xi1**2                    # γ = 2ξ'' − α² > 0
+A_HESS = sympy.sqrt(2 * xi2)                  # the Hessian's scale √(2ξ'')
+KK = k + 1
+MIXED_E_INF = 2 * xi1 * sympy.sqrt(xi2) / (xi1 + xi2)
+MIXED_E_INF_PRIME = GAMMA / (xi1 * sympy.sqrt(xi2))
+MIXED_MAXIMUM = sympy.log(xi2 / xi1) / 2 - (xi2 - xi1) / (xi2 + xi1)   # θ_{k,ξ}(−E_∞), ξ'' ≥ ξ'
+MIXED_CRITERION = sympy.log(xi2 / xi1) / 2 - MIXED_E_INF_PRIME**2 / 2 + 1 - ALPHA2 / (2 * xi2)
+
+# names kept in the printed forms
+alpha2_name = sympy.Symbol(r"\alpha^2", positive=True)
+gamma_name = sympy.Symbol(r"\gamma", positive=True)
+e_inf_xi = sympy.Symbol(r"E_\infty", positive=True)
+e_inf_prime_xi = sympy.Symbol(r"E'_\infty", positive=True)
+c_name = sympy.Symbol(r"\hat c", real=True)   # ĉ = √(2ξ'') ξ' v
+I_goe = sympy.Function(r"\mathcal{I}")         # the GOE rate function in the GOE variable t
+_MIXED_NAMES = {alpha2_name: ALPHA2, gamma_name: GAMMA, e_inf_xi: MIXED_E_INF, e_inf_prime_xi: MIXED_E_INF_PRIME}
+
+
+def _goe_i1(tv):
+    """``𝓘(t) = ∫_{√2}^{|t|} √(x² − 2) dx = |t|√(t² − 2)/2 − log((|t| + √(t² − 2))/√2)`` for ``t ≤ −√2``
+    (written for negative t): the rate of the smallest eigenvalue of the GOE normalised by N. ABC's
+    ``I_1(u)`` is ``𝓘(a u)``, ``a = √2/E_∞``."""
+    root = sympy.sqrt(tv**2 - 2)
+    return -tv * root / 2 - sympy.log((-tv + root) / sympy.sqrt(2))
+
+
+def _mixed_expr(printed_expr):
+    """A printed mixed expression with its names (α², γ, E_∞, E'_∞, ĉ, 𝓘) replaced by definitions."""
+    e = printed_expr.replace(I_goe, _goe_i1)
+    e = e.subs(c_name, A_HESS * xi1 * v)
+    return e.subs(_MIXED_NAMES)
+
+
+def _mixed(name, printed_expr, parameters, **kw):
+    _PRINTED[name] = printed_expr
+    kw.setdefault("cite", ("auffinger2013mixed",))
+    return Formula(name, _mixed_expr(printed_expr), parameters, **kw)
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_alpha2_formula() -> Formula:
+    return _mixed("mixed_alpha2", ALPHA2, (xi1, xi2), lhs=r"\alpha^2",
+                  reference=f"{ABA} [unverified: their notation]",
+                  description="N Var(R | u): the variance of the degree under the weights a_p^2 (0 iff pure)")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_e_infinity_formula() -> Formula:
+    return _mixed("mixed_E_inf", MIXED_E_INF, (xi1, xi2), lhs=r"E_\infty(\xi)",
+                  reference=f"{ABA} [unverified: equation number and name]; derived here",
+                  description="the level -E_inf that maximises the complexity of every finite index")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_e_infinity_prime_formula() -> Formula:
+    return _mixed("mixed_E_inf_prime", gamma_name / (xi1 * sympy.sqrt(xi2)), (xi1, xi2), lhs=r"E'_\infty(\xi)",
+                  reference=f"{ABA} [unverified: equation number and name]; derived here",
+                  description="below -E'_inf the Hessian's shift leaves the GOE edge and the indices separate")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_level_functional_formula() -> Formula:
+    """``F_k(v, t)``: the exponent of the Kac–Rice integrand at energy ``v`` and GOE level ``t`` (derived here):
+    ``θ_{k,ξ}(v) = sup_{t ≤ −√2} F_k(v, t)``."""
+    printed = (sympy.log(xi2 / xi1) / 2 - v**2 / 2 + t_shift**2 / 2 - KK * I_goe(t_shift)
+               - (A_HESS * t_shift - xi1 * v)**2 / (2 * alpha2_name))
+    return _mixed("mixed_functional", printed, (v, t_shift, xi1, xi2, k), lhs=r"F_{k,\xi}(v, t)",
+                  reference=f"{ABA} [unverified: their form]; derived here from the Kac--Rice formula",
+                  description="the large-N exponent of the index-k Kac-Rice integrand at energy v, GOE level t",
+                  conditions=r"t \le -\sqrt2")
+
+
+def _shift_generic(c_sym, a2, g):
+    """The stationary point of ``F_k`` in ``t`` (interior branch), in ``ĉ``, ``α²``, ``γ`` as symbols."""
+    return (c_sym**2 + 2 * KK**2 * a2**2) / (g * c_sym - KK * a2 * sympy.sqrt(c_sym**2 - 2 * g**2 + 2 * KK**2 * a2**2))
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_shift_formula() -> Formula:
+    """``t*_k(v)``: the maximiser of ``F_k(v, ·)`` on ``t < −√2`` for ``v < −E'_∞`` (derived here).
+
+    ``∂_t F = 0`` reads ``(k+1)√(t² − 2) = B t − c`` with ``B = γ/α²``, ``c = ĉ/α²``, ``ĉ = √(2ξ'')ξ'v``;
+    squared, a quadratic, whose root with ``t ≤ −√2`` and ``B t − c ≥ 0`` is this one (written without
+    dividing by ``B² − (k+1)²`` or by ``α²``, so that ``α² → 0`` gives the pure ``t = ĉ/γ``)."""
+    return _mixed("mixed_shift", _shift_generic(c_name, alpha2_name, gamma_name), (v, xi1, xi2, k),
+                  lhs=r"t^*_k(v)", reference="derived here",
+                  description="the GOE level that maximises F_k(v, t) when v < -E'_inf",
+                  conditions=r"v < -E'_\infty,\quad \hat c = \sqrt{2\xi''}\,\xi' v")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_edge_formula() -> Formula:
+    """``F_k(v, −√2)``, the level complexity for ``v ≥ −E'_∞`` (every k): ``M − (ξ' + ξ'')(v + E_∞)²/(2α²)``,
+    a parabola with its top ``M`` = :func:`mixed_maximum_formula` at ``v = −E_∞`` (derived here; the
+    identity with ``F_k(v, −√2)`` is :func:`mixed_facts`)."""
+    printed = sympy.log(xi2 / xi1) / 2 - (xi2 - xi1) / (xi2 + xi1) - (xi1 + xi2) * (v + e_inf_xi)**2 / (2 * alpha2_name)
+    return _mixed("mixed_edge", printed, (v, xi1, xi2), lhs=r"\theta_{k,\xi}(v)",
+                  reference="derived here", conditions=r"v \ge -E'_\infty",
+                  description="the level complexity where the Hessian's shift sits at the GOE edge (all k)")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_maximum_formula() -> Formula:
+    return _mixed("mixed_maximum", MIXED_MAXIMUM, (xi1, xi2), lhs=r"\theta_{k,\xi}(-E_\infty)",
+                  reference="derived here", conditions=r"\xi'' \ge \xi'",
+                  description="the largest level complexity of every finite index (at v = -E_inf)")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_criterion_formula() -> Formula:
+    printed = sympy.log(xi2 / xi1) / 2 - e_inf_prime_xi**2 / 2 + 1 - alpha2_name / (2 * xi2)
+    return _mixed("mixed_criterion", printed, (xi1, xi2), lhs=r"\theta_{k,\xi}(-E'_\infty)",
+                  reference=f"{ABA} [unverified: their criterion's form]; derived here",
+                  description="the scenario criterion: > 0 layered band (pure-like), <= 0 full mixture")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_interior_formula() -> Formula:
+    """``F_k(v, t)`` at a stationary ``t = −√2(1 + s)`` (so ``s > 0``), in the form the numbers use:
+    ``½ log(ξ''/ξ') − v²/2 + (1+s)² − (k+1) 𝓘 − α²((k+1) y − 1 − s)²/(2ξ'')``, ``y = √(s(s+2))``,
+    ``𝓘 = (1+s) y − asinh y`` (the series of :func:`i1_series_term` for ``s < 2/5``). At stationarity
+    ``√(2ξ'') t − ξ' v = α²(t + (k+1)√(t² − 2))/√(2ξ'')``, which removes the ``1/α²``."""
+    y = sympy.sqrt(s * (s + 2))
+    quadratic = sympy.log(xi2 / xi1) / 2 - v**2 / 2 + (1 + s)**2 - ALPHA2 * (KK * y - 1 - s)**2 / (2 * xi2)
+    expr = sympy.Piecewise((quadratic - KK * _i1_stable_expr(s), s >= S_SERIES_MAX),
+                           (quadratic - KK * _i1_series_expr(s), True))
+    return Formula("mixed_interior", expr, (v, s, xi1, xi2, k), lhs=r"F_{k,\xi}(v, t^*_k)",
+                   reference="derived here", cite=("auffinger2013mixed",),
+                   description="the level complexity below -E'_inf, at the stationary GOE level t = -sqrt2 (1+s)")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_bulk_formula() -> Formula:
+    """All indices, ``|v| ≤ E'_∞``: ``sup_t`` over the bulk ``|t| < √2`` at ``t = ĉ/γ``:
+    ``½ log(ξ''/ξ') − (ξ'' − ξ') v²/(2γ)`` (derived here; pure: ABC's ``Θ_H`` on ``[−E_∞, 0]``)."""
+    printed = sympy.log(xi2 / xi1) / 2 - (xi2 - xi1) * v**2 / (2 * gamma_name)
+    return _mixed("mixed_bulk", printed, (v, xi1, xi2), lhs=r"\theta_\xi(v)",
+                  reference="derived here", conditions=r"|v| \le E'_\infty",
+                  description="the level complexity of all critical points where the shift is in the GOE bulk")
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_trivial_maximiser_formula() -> Formula:
+    """For ``ξ'' < ξ'``, the maximiser ``v*_k`` of ``θ_{k,ξ}`` (derived here): ``v = ξ'√(2ξ'') t/(ξ' + ξ'')`` with
+    ``t = −(k+1)√(2/((k+1)² − r²))``, ``r = (ξ' − ξ'')/(ξ' + ξ'')``; there ``θ_{0,ξ} = 0``."""
+    rr = (xi1 - xi2) / (xi1 + xi2)
+    tt = -KK * sympy.sqrt(2 / (KK**2 - rr**2))
+    return Formula("mixed_trivial_maximiser", xi1 * A_HESS * tt / (xi1 + xi2), (xi1, xi2, k),
+                   lhs=r"v^*_k", reference="derived here", cite=("auffinger2013mixed",),
+                   conditions=r"\xi'' < \xi'",
+                   description="the energy of the most numerous index-k critical points when xi'' < xi'")
+
+
+def mixed_formulas() -> tuple:
+    """The mixed formulas, in the order the document prints them."""
+    return (mixed_alpha2_formula(), mixed_e_infinity_formula(), mixed_e_infinity_prime_formula(),
+            mixed_level_functional_formula(), mixed_shift_formula(), mixed_edge_formula(),
+            mixed_maximum_formula(), mixed_criterion_formula(), mixed_bulk_formula())
+
+
+# --- derived facts for mixtures (sympy; the tests check each) -----------------------------------
+_Ipp = sympy.Symbol("I''", nonnegative=True)  # 𝓘''(t) = |t|/√(t² − 2) > 1 on t < −√2
+
+
+def _functional(kk=KK):
+    return (sympy.log(xi2 / xi1) / 2 - v**2 / 2 + t_shift**2 / 2 - kk * _goe_i1(t_shift)
+            - (A_HESS * t_shift - xi1 * v)**2 / (2 * ALPHA2))
+
+
+def mixed_goe_rate_derivatives() -> tuple:
+    """``(𝓘'(t) + √(t² − 2), 𝓘''(t) + t/√(t² − 2))`` on ``t < −√2``: both simplify to 0."""
+    i = _goe_i1(t_shift)
+    root = sympy.sqrt(t_shift**2 - 2)
+    return (sympy.simplify(sympy.diff(i, t_shift) + root), sympy.simplify(sympy.diff(i, t_shift, 2) + t_shift / root))
+
+
+def mixed_edge_slope() -> sympy.Expr:
+    """``∂_t F_k(v, −√2) / (v + E'_∞)``: simplifies to ``√(2ξ'') ξ'/α² > 0``. So the sup over ``t ≤ −√2``
+    of the concave ``F_k(v, ·)`` sits at the edge exactly when ``v ≥ −E'_∞``, for every k."""
+    quad = sympy.diff(_functional(0), t_shift)  # the terms without 𝓘; 𝓘'(t) = −√(t² − 2) = 0 at t = −√2
+    d = sympy.simplify(quad.subs(t_shift, -sympy.sqrt(2)))
+    return sympy.simplify(sympy.factor(d / (v + MIXED_E_INF_PRIME)))
+
+
+def mixed_concavity() -> tuple:
+    """``(∂²_t F + (k+1)𝓘'' − (1 − 2ξ''/α²),  det Hess F − [(ξ'' − ξ')/α² + (k+1)𝓘''(1 + ξ'²/α²)])``, with 𝓘''
+    a symbol: both 0. As ``2ξ'' > α²`` and ``𝓘'' > 1``, ``∂²_t F < 0`` and
+    ``det ≥ (ξ'' − ξ' + α² + ξ'²)/α² = 2ξ''/α² > 0``: ``F_k`` is jointly strictly concave on ``t < −√2``."""
+    quad = -(A_HESS * t_shift - xi1 * v)**2 / (2 * ALPHA2) - v**2 / 2 + t_shift**2 / 2
+    ftt = sympy.diff(quad, t_shift, 2) - KK * _Ipp
+    fvv = sympy.diff(quad, v, 2)
+    ftv = sympy.diff(quad, t_shift, v)
+    first = sympy.simplify(ftt + KK * _Ipp - (1 - 2 * xi2 / ALPHA2))
+    det = sympy.simplify(ftt * fvv - ftv**2 - ((xi2 - xi1) / ALPHA2 + KK * _Ipp * (1 + xi1**2 / ALPHA2)))
+    return first, det
+
+
+def mixed_edge_identity() -> sympy.Expr:
+    """``F_k(v, −√2)`` minus :func:`mixed_edge_formula`: 0 (the parabola form)."""
+    edge = _functional().subs(t_shift, -sympy.sqrt(2))
+    return sympy.simplify(sympy.expand(edge - mixed_edge_formula().expr))
+
+
+def mixed_shift_identity() -> tuple:
+    """The stationarity of ``t*``: ``((k+1)²(t*² − 2) − (B t* − c)²)`` (the squared equation) and, at
+    ``v = −E'_∞``, ``t* + √2``: both 0 (``B = γ/α²``, ``c = ĉ/α²``; symbols ``ĉ, α², γ`` kept free)."""
+    a2, g, c = sympy.symbols("a2 g c_hat", positive=True)
+    c = -c  # ĉ < 0 below the threshold
+    ts = _shift_generic(c, a2, g)
+    squared = sympy.simplify(sympy.radsimp(KK**2 * (ts**2 - 2) - (g / a2 * ts - c / a2)**2))
+    at_edge = _shift_generic(-sympy.sqrt(2) * gamma_name, alpha2_name, gamma_name)
+    return squared, sympy.simplify(at_edge + sympy.sqrt(2))
+
+
+def mixed_interior_identity() -> sympy.Expr:
+    """:func:`mixed_interior_formula` (closed branch) minus ``F_k(v, t)`` at ``t = −√2(1 + s)``, ``s > 0``, where
+    ``√(2ξ'')t − ξ'v = α²(t + (k+1)√(t² − 2))/√(2ξ'')`` (stationarity): 0."""
+    sp_ = sympy.Symbol("s", positive=True)
+    yy = sympy.sqrt(sp_ * (sp_ + 2))
+    tt = -sympy.sqrt(2) * (1 + sp_)
+    closed = mixed_interior_formula().expr.args[0][0].subs(s, sp_)
+    root = sympy.sqrt(2) * yy  # √(t² − 2)
+    penalty = (ALPHA2 * (tt + KK * root) / A_HESS)**2 / (2 * ALPHA2)
+    i_goe = -tt * root / 2 - sympy.log((-tt + root) / sympy.sqrt(2))
+    f = sympy.log(xi2 / xi1) / 2 - v**2 / 2 + tt**2 / 2 - KK * i_goe - penalty
+    gap = _factor_roots(sympy.simplify((closed - f).rewrite(sympy.log)))
+    return sympy.simplify(sympy.expand_log(sympy.simplify(gap), force=True))
+
+
+def _factor_roots(e):
+    """Every square root's argument factored (``√(s² + 2s + 1) → s + 1`` for positive symbols)."""
+    return e.replace(lambda a: a.is_Pow and a.exp == sympy.S.Half, lambda a: sympy.sqrt(sympy.factor(a.base)))
+
+
+def mixed_threshold_facts() -> dict:
+    """Identities between the thresholds and values (each simplifies to 0 unless said):
+
+    * ``"E_prime_minus_E"``: ``E'_∞ − E_∞ − (ξ'' − ξ')α²/(ξ'√ξ''(ξ' + ξ''))``: so ``E'_∞ ≥ E_∞`` iff ``ξ'' ≥ ξ'``;
+    * ``"edge_argmax"``: ``∂_v`` of the edge value at ``v = −E_∞``;
+    * ``"criterion"``: the edge value at ``−E'_∞`` minus :func:`mixed_criterion_formula`;
+    * ``"maximum"``: the edge value at ``−E_∞`` minus :func:`mixed_maximum_formula`;
+    * ``"maximum_slope"``: ``d/dρ [½ log ρ − (ρ−1)/(ρ+1)] − (ρ−1)²/(2ρ(ρ+1)²)`` (so the maximum is > 0 iff ρ = ξ''/ξ' > 1);
+    * ``"bulk_continuity"``: the all-index bulk value at ``v = −E'_∞`` minus the criterion.
+    """
+    rho = sympy.Symbol("rho", positive=True)
+    edge = _functional().subs(t_shift, -sympy.sqrt(2)).subs(sympy.sqrt(t_shift**2 - 2), 0)
+    hmax = sympy.log(rho) / 2 - (rho - 1) / (rho + 1)
+    return {
+        "E_prime_minus_E": sympy.simplify(MIXED_E_INF_PRIME - MIXED_E_INF
+                                          - (xi2 - xi1) * ALPHA2 / (xi1 * sympy.sqrt(xi2) * (xi1 + xi2))),
+        "edge_argmax": sympy.simplify(sympy.diff(edge, v).subs(v, -MIXED_E_INF)),
+        "criterion": sympy.simplify(edge.subs(v, -MIXED_E_INF_PRIME) - MIXED_CRITERION),
+        "maximum": sympy.simplify(edge.subs(v, -MIXED_E_INF) - MIXED_MAXIMUM),
+        "maximum_slope": sympy.simplify(sympy.diff(hmax, rho) - (rho - 1)**2 / (2 * rho * (rho + 1)**2)),
+        "bulk_continuity": sympy.simplify(mixed_bulk_formula().expr.subs(v, -MIXED_E_INF_PRIME) - MIXED_CRITERION),
+    }
+
+
+def mixed_trivial_regime_value() -> tuple:
+    """``F_0`` and its two partial derivatives at ``(v*_0, t_0)`` for ``ξ'' < ξ'``: all simplify to 0. Written
+    with ``r = 2q/(1 + q²)``, ``0 < q < 1`` (so ``ξ'' = ξ'(1 − r)/(1 + r)`` and every root is rational):
+    for ``ξ'' ≤ ξ'`` the complexity of every index is ≤ 0 with maximum 0, the landscape has no
+    exponentially many critical points (derived here)."""
+    m = sympy.Symbol("m", positive=True)
+    q = 1 / (1 + m)
+    rr = 2 * q / (1 + q**2)
+    sq = (1 - q**2) / (1 + q**2)             # √(1 − r²), 0 < q < 1
+    x2r = xi1 * (1 - rr) / (1 + rr)
+    tt = -sympy.sqrt(2) / sq
+    yy = sympy.sqrt(2) * rr / sq             # √(t² − 2)
+    vv = xi1 * sympy.sqrt(2 * x2r) * tt / (xi1 + x2r)
+    quad = _functional(0)
+    i_goe = -tt * yy / 2 - sympy.log((-tt + yy) / sympy.sqrt(2))
+
+    def on(e):
+        e = e.subs({v: vv, t_shift: tt}).subs(xi2, x2r)
+        e = _factor_roots(sympy.factor(sympy.simplify(e)))
+        e = sympy.simplify(_factor_roots(sympy.expand_log(sympy.simplify(e), force=True)))
+        e = e.replace(sympy.log, lambda a: sympy.log(sympy.factor(a)))  # log((m+2)²) → 2 log(m+2)
+        return sympy.simplify(sympy.expand_log(e, force=True))
+    value = on(quad - i_goe)
+    slope_t = on(sympy.diff(quad, t_shift) + yy)  # 𝓘' = −√(t² − 2)
+    slope_v = on(sympy.diff(quad, v))
+    maximiser = on(mixed_trivial_maximiser_formula().expr.subs(k, 0) - vv)
+    return value, slope_t, slope_v, maximiser
+
+
+def mixed_pure_reduction() -> dict:
+    """For ``ξ = x^H`` (``ξ' = H``, ``ξ'' = H(H−1)``), each entry simplifies to 0:
+
+    * ``"alpha2"``: α²; so the penalty ``(√(2ξ'')t − ξ'v)²/(2α²)`` forces ``t = ξ'v/√(2ξ'')``;
+    * ``"theta_k"``: ``F_k(v, ξ'v/√(2ξ''))`` minus ABC's ``Θ_{k,H}(v)`` below ``−E_∞`` (on ``v = −E_∞√(1+y²)``);
+    * ``"shift"``: :func:`mixed_shift_formula` at ``α² = 0`` minus ``ξ'v/√(2ξ'')``;
+    * ``"E_inf"``, ``"E_inf_prime"``: both thresholds minus ABC's ``E_∞(H)``;
+    * ``"criterion"``, ``"maximum"``: minus ABC's ``Θ_{k,H}(−E_∞) = ½ log(H−1) − (H−2)/H``;
+    * ``"bulk"``: :func:`mixed_bulk_formula` minus ABC's ``Θ_H(v)`` on ``[−E_∞, 0]``.
+    """
+    pure = {xi1: H, xi2: H * (H - 1)}
+    constrained = xi1 * v / A_HESS
+    penalty_free = (sympy.log(xi2 / xi1) / 2 - v**2 / 2 + t_shift**2 / 2 - KK * _goe_i1(t_shift))
+    theta_mixed = penalty_free.subs(t_shift, constrained).subs(pure)
+    abc_below = theta_k_formula().expr.args[0][0]
+    out = {
+        "alpha2": sympy.simplify(ALPHA2.subs(pure)),
+        "theta_k": _on_lower_branch((theta_mixed - abc_below).subs(v, u)),
+        "E_inf": sympy.simplify(MIXED_E_INF.subs(pure) - E_INF),
+        "E_inf_prime": sympy.simplify(MIXED_E_INF_PRIME.subs(pure) - E_INF),
+        "criterion": sympy.simplify(MIXED_CRITERION.subs(pure) - THETA_STAR),
+        "maximum": sympy.simplify(MIXED_MAXIMUM.subs(pure) - THETA_STAR),
+        "bulk": sympy.simplify(mixed_bulk_formula().expr.subs(pure).subs(v, u) - theta_formula().expr.args[1][0]),
+    }
+    ts = _shift_generic(c_name, alpha2_name, gamma_name).subs(alpha2_name, 0)
+    out["shift"] = sympy.simplify(ts.subs(c_name, A_HESS * xi1 * v).subs(gamma_name, GAMMA).subs(pure)
+                                  - constrained.subs(pure))
+    return out
