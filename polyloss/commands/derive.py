@@ -3,6 +3,11 @@
     polyloss derive --widths 3,2,1                  # the path polynomial as text, paths in the stable order
     polyloss derive --widths 3,2,1 --q 1 --latex pp.tex
     polyloss derive --widths 2,2,2,1 --steps --loss absolute --Lambda 4 [--latex derivation.tex]
+    polyloss derive --widths 2,2,2,1 --skips 0:2,1:3 [--biases] [--Lambda 2] [--latex skips.tex]
+
+``--skips`` (``from:to`` layer pairs) and ``--biases`` build a network with skip connections and biases;
+for it the command prints the derivation down to the mixed spherical spin glass, its ξ and the bias term
+(as ``--steps`` does).
 
 ``--steps`` prints the derivation as plain text (Unicode mathematics: ρ, Λ, w̃, X̂); ``--latex FILE``
 writes it as a LaTeX document, with ``references.bib`` beside it for its citations.
@@ -14,8 +19,8 @@ import argparse
 import sys
 
 NAME = "derive"
-HELP = ("print the path polynomial of a bias-free ReLU network (Eq. 1), or with --steps the "
-        "derivation of its spin-glass Hamiltonian")
+HELP = ("print the path polynomial of a ReLU network (Eq. 1), or with --steps (implied by --skips and "
+        "--biases) the derivation of its spin-glass Hamiltonian, mixed when paths have several lengths")
 
 
 _Q_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -62,6 +67,23 @@ def _q_value(text: str):
     return value
 
 
+def _skips_value(text: str) -> tuple:
+    """argparse type for ``--skips``: ``from:to`` layer pairs separated by commas, e.g. ``0:2,1:3``
+    (:func:`polyloss.symbolic.network.parse_skips`; the layers are checked against the widths later)."""
+    from ..errors import InvalidInputError
+    from ..symbolic.network import parse_skips
+
+    if len(text) > Q_MAX_CHARS * 10:
+        raise argparse.ArgumentTypeError(f"expected from:to pairs such as 0:2,1:3; got {len(text)} characters")
+    try:
+        skips = parse_skips(text)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not skips:
+        raise argparse.ArgumentTypeError("expected from:to pairs such as 0:2,1:3; got no pair")
+    return skips
+
+
 def configure(parser):
     from ..cli import parse_int_list, positive_int
     from ..symbolic.paths import DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
@@ -71,6 +93,11 @@ def configure(parser):
     parser.add_argument("--q", type=_q_value, default="default", metavar="VALUE",
                         help="normalisation q: 'default' = Ψ^(-(H-1)/(2H)) (polyloss's [open] reading of "
                              "Choromanska et al. 2015), or a number such as 1 (default: default)")
+    parser.add_argument("--skips", type=_skips_value, default=(), metavar="A:B,...",
+                        help="skip connections from layer A to layer B (B - A >= 2; layer 0 is the input), "
+                             "e.g. 0:2,1:3; prints the derivation down to the mixed spin glass")
+    parser.add_argument("--biases", action="store_true",
+                        help="give every layer 1..H a bias; prints the derivation, with the bias term")
     parser.add_argument("--latex", metavar="FILE", help="also write a compilable LaTeX document to FILE")
     parser.add_argument("--max-terms", type=positive_int, default=DEFAULT_MAX_TERMS, metavar="N",
                         help=f"list the paths one by one up to N of them, else the compact sum "
@@ -95,8 +122,8 @@ def run(args) -> int:
         from ..cli import check_output_file
 
         latex = check_output_file("--latex", args.latex)  # before any work
-    net = ReLUNetwork(args.widths)
-    if args.steps:
+    net = ReLUNetwork(args.widths, skips=args.skips, biases=args.biases)
+    if args.steps or not net.is_chain:
         from ..documents.derivation import derivation_document, derivation_text
         from ..symbolic.hamiltonian import derive_hamiltonian
 

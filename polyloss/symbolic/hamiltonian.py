@@ -432,7 +432,7 @@ def xi_expression(net, x=None, C=None) -> sympy.Expr:
     couplings and ``‖w‖² = ΛC``, the random part of ``E_A[Y]`` has covariance
     ``q²ρ² Σ_m C^m Ψ_m (w·w'/(ΛC))^m``, i.e. ``K² Λ ξ(w·w'/(ΛC))`` with ``K = qρ √(Σ_m C^m Ψ_m / Λ)``
     (:func:`derive_mixed_hamiltonian` carries this out term by term). ``C`` is the symbol ``C`` unless
-    given; a plain chain gives ``x^H``. The mixture of Auffinger and Ben Arous (2013) [mixed models].
+    given; a plain chain gives ``x^H``. The mixed model of Auffinger and Ben Arous (2013).
     """
     net = _network(net)
     x = X_VAR if x is None else sympy.sympify(x)
@@ -618,7 +618,7 @@ def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rh
                       {"K": K, "xi": xi, "weights": a2, "Z": Z, "path counts": psi, "factoring exact": exact,
                        "covariance exact": covariance_exact, "bias term": D, "bias degrees": bias_degrees,
                        "terms": len(cores), "degree scales": scale},
-                      f"{MIXED_SPIN_GLASS} [mixed models]; the identification: derived here", hm,
+                      f"{MIXED_SPIN_GLASS}; the identification with the network: derived here", hm,
                       ("auffinger2013mixed",)))
     C1, C2 = sympy.Integer(0), K
     if loss is not None:

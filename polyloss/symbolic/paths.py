@@ -205,6 +205,16 @@ class PathPolynomial:
     def degree(self) -> int:
         return self.network.H
 
+    @property
+    def counts(self) -> dict:
+        """``{m: Ψ_m}``: paths from the inputs by length (a chain: ``{H: Ψ}``)."""
+        return {self.degree: self.n_paths}
+
+    @property
+    def bias_counts(self) -> dict:
+        """``{m: count}``: paths from the biases by length (a chain has none)."""
+        return {}
+
     @cached_property
     def activation_symbols(self) -> tuple:
         """``A_{i,j}`` for every path, in the stable order (i = 1…n_0, j = 1…γ)."""
