@@ -23,6 +23,12 @@ Conventions (each an **[open]** choice, stated in the generated documents too):
 * Couplings are indexed by ordered tuples in layer order ``(π(w^{(1)}), …, π(w^{(H)}))``.
 * The uniformity constant is ``c = max_t max(t/t̄, t̄/t)``, ``t̄ = Ψ/Λ^H`` (``∞`` if a tuple never occurs).
 * Labels: ``Y_t = ±S`` with ``S = sup |Y|`` for the absolute loss, ``Y_t = ±1`` for the hinge loss.
+
+Skip connections and biases (derived here): paths then have several lengths m, and
+:func:`derive_mixed_hamiltonian` carries the chain, with uniformity imposed within each degree, to the
+mixed spherical spin glass of Auffinger and Ben Arous (2013), ``E[L(w̃)L(w̃')] = Λ ξ(w̃·w̃'/Λ)`` with
+``ξ(x) = Σ_m C^m Ψ_m x^m / Σ_m C^m Ψ_m`` (:func:`xi_expression`, :func:`network_mixture`), plus a
+deterministic polynomial from the bias paths that is not part of the mixture.
 """
 
 from __future__ import annotations
@@ -181,6 +187,9 @@ class Derivation:
     ``hamiltonian`` (a :class:`Formula` of ``(w̃_1..w̃_Λ, X̂ in lexicographic tuple order)``),
     ``prefactor`` (K with ``E_A[Y] = K · L_{Λ,H}``), ``C1``, ``C2`` (the loss constants; 0 and K
     without a loss), ``multiplicities``, ``c``, ``weights`` (w̃), ``couplings`` (X̂), ``tuples``.
+    From :func:`derive_mixed_hamiltonian` also: ``mixed`` (True), ``C``, ``xi`` (ξ(x), sympy),
+    ``mixture_weights`` ``{m: a_m²}``, ``path_counts`` ``{m: Ψ_m}``, ``bias_path_counts``, ``bias_term``
+    (D(w̃), sympy), ``degree_scales`` ``{m: a_m Λ^{-(m-1)/2}}``.
     """
 
     def __init__(self, **kw):
@@ -478,7 +487,7 @@ def network_mixture(net, C=1):
     Cf = Fraction(int(Cr.p), int(Cr.q))
     counts = net.path_counts
     Z = sum(Cf ** m * c for m, c in counts.items())
-    return as_mixture({m: Cf ** m * c / Z for m, c in counts.items()}, name=f"the mixture of {net._described()}")
+    return as_mixture({m: Cf ** m * c / Z for m, c in counts.items()}, name=f"the mixture of {net.describe()}")
 
 
 def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rho=A.RHO, C=A.C_SPHERE,
@@ -592,7 +601,7 @@ def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rh
                   reference=(f"{SPIN_GLASS}: spherical {H}-spin glass" if pure else
                              f"{MIXED_SPIN_GLASS}: mixed spherical spin glass") + f", Lambda = {Lambda}; derived here",
                   cite=("auffinger2013",) if pure else ("auffinger2013mixed",),
-                  description=f"the spin-glass Hamiltonian of {net._described()}")
+                  description=f"the spin-glass Hamiltonian of {net.describe()}")
     xi = sympy.Add(*[a2[k] * X_VAR ** k for k in psi])
     hm = A.Model(sympy.Integer(1), tuple(cores), m.keys, m.weights, m.variances)
     derivation = Derivation(network=net, Lambda=Lambda, weight_map=tuple(indices), weight_map_text=map_text,

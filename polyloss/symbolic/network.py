@@ -321,7 +321,8 @@ class ReLUNetwork:
                 + tuple(s for row in self.bias_symbol_table for s in row))
 
     # --- numbers -----------------------------------------------------------------------------
-    def _described(self) -> str:
+    def describe(self) -> str:
+        """``widths (…)``, with the skips and ", biases" when there are any (for messages)."""
         extra = (f", skips {list(self.skips)}" if self.skips else "") + (", biases" if self.biases else "")
         return f"widths {self.widths}{extra}"
 
@@ -333,18 +334,18 @@ class ReLUNetwork:
         if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
             raise InvalidInputError(
                 f"weights must be a list of {len(shapes)} arrays of shapes {list(shapes)} "
-                f"for {self._described()}; got {type(weights).__name__}"
+                f"for {self.describe()}; got {type(weights).__name__}"
             )
         if len(weights) != len(shapes):
             raise InvalidInputError(
                 f"weights must be a list of {len(shapes)} arrays of shapes {list(shapes)} "
-                f"for {self._described()}; got {len(weights)} arrays"
+                f"for {self.describe()}; got {len(weights)} arrays"
             )
         out = []
         for name, W, shape in zip(names, weights, shapes):
             W = real_array(name, W)
             if W.shape != shape:
-                raise InvalidInputError(f"{name} must have shape {shape} for {self._described()}, got {W.shape}")
+                raise InvalidInputError(f"{name} must have shape {shape} for {self.describe()}, got {W.shape}")
             out.append(W)
         return out
 
@@ -396,7 +397,7 @@ class ReLUNetwork:
             h = np.maximum(z, 0.0)
             hs.append(h)
         if not all(np.isfinite(z).all() for z in zs):
-            raise InvalidInputError(f"the forward pass through {self._described()} overflows float64 (the largest "
+            raise InvalidInputError(f"the forward pass through {self.describe()} overflows float64 (the largest "
                                     f"|x| is {x_max:.3g}, "
                                     f"the largest |w| {max(float(np.abs(W).max()) for W in weights):.3g}); "
                                     "rescale x or the weights")
@@ -436,6 +437,6 @@ class ReLUNetwork:
         if not np.isfinite(high - low):
             raise InvalidInputError(f"high - low must be finite in float64; got low={low!r}, high={high!r}")
         gen = as_generator(rng)
-        check_fits(8 * self.size, f"the {self.size} float64 weights of {self._described()}", max_bytes=max_bytes,
+        check_fits(8 * self.size, f"the {self.size} float64 weights of {self.describe()}", max_bytes=max_bytes,
                    advice="use smaller widths")
         return [gen.uniform(low, high, size=shape) for shape in self.parameter_shapes]

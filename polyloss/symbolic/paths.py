@@ -9,6 +9,10 @@ Paths are numbered in a stable order: by input i, then j, the units ``(u_1, …,
 layers 1…H in lexicographic order (layer 1 slowest). The structure is kept as an integer array
 (:attr:`PathPolynomial.units`); the sympy expression and the :class:`Path` objects are built from
 it on first use, in O(Ψ) time (no symbolic expansion).
+
+With skip connections or biases (derived here), :func:`path_polynomial` returns a
+:class:`GeneralPathPolynomial`: paths of every length m = 1…H (the number of weighted factors), paths
+from a bias carrying no X, listed by length (:func:`enumerate_paths`); it equals the forward pass exactly.
 """
 
 from __future__ import annotations
@@ -166,7 +170,7 @@ def check_size(net: ReLUNetwork, max_paths: int = DEFAULT_MAX_PATHS) -> None:
         if not net.is_chain:
             total = net.mass + sum(net.bias_path_counts.values())
             raise SizeLimitError(
-                f"{net._described()} have {total:,} paths (Ψ = {net.mass:,} from the inputs), so the path "
+                f"{net.describe()} have {total:,} paths (Ψ = {net.mass:,} from the inputs), so the path "
                 f"polynomial would have {total:,} terms of up to {net.H + 2} factors each; "
                 f"the limit is max_paths={max_paths:,}. Raise max_paths to build it anyway.")
         raise SizeLimitError(
