@@ -18,8 +18,8 @@ def configure(parser):
     parser.add_argument("--preset", choices=("small", "large"), default="small",
                         help="scale: small (default, seconds) or large (a real run); the options below "
                              "override it")
-    parser.add_argument("--H", type=int_in(2, MAX_DEPTH), default=None,
-                        help=f"depth H of the networks, 2..{MAX_DEPTH} (default 3)")
+    parser.add_argument("--H", type=int_in(3, MAX_DEPTH), default=None,
+                        help=f"depth H of the networks, 3..{MAX_DEPTH} (default 3)")
     parser.add_argument("--width", type=int_in(1, MAX_WIDTH), default=None,
                         help=f"width n_0 = n_1 = ... = n_(H-1) of every layer but the output, 1..{MAX_WIDTH} "
                              "(default 3)")

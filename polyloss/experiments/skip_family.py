@@ -86,7 +86,7 @@ def growing_skips(H: int) -> tuple:
     >>> growing_skips(3)
     ((), ((0, 2),), ((0, 2), (1, 3)), ((0, 2), (1, 3), (0, 3)))
     """
-    H = integer("H (the depth)", H, minimum=2, maximum=MAX_DEPTH)
+    H = integer("H (the depth)", H, minimum=3, maximum=MAX_DEPTH)
     order = [(i, i + span) for span in range(2, H + 1) for i in range(0, H - span + 1)]
     return tuple(tuple(order[:k]) for k in range(len(order) + 1))
 
@@ -171,8 +171,9 @@ class SkipFamilyConfig:
 
         widths = ReLUNetwork(self.widths).widths  # validates (n_0, …, n_H), n_H = 1
         H = len(widths) - 1
-        if H > MAX_DEPTH:
-            raise InvalidInputError(f"widths: depth H = {H} is more than {MAX_DEPTH}")
+        if not 3 <= H <= MAX_DEPTH:
+            raise InvalidInputError(f"widths {widths}: the depth H must be in 3..{MAX_DEPTH} (the plain chain is the "
+                                    f"pure H-spin glass, which has thresholds for H >= 3), got H = {H}")
         archs = check_architectures(growing_skips(H) if self.architectures is None else self.architectures, widths)
         object.__setattr__(self, "widths", widths)
         object.__setattr__(self, "architectures", archs)
@@ -331,6 +332,8 @@ class SkipFamilyResult:
     def band(self, a: int) -> tuple:
         """``(−E_0, −E_∞)`` of architecture ``a``: the predicted interval of the low critical values."""
         t = self.thresholds[a]
+        if not t.E:  # the trivial scenario: no exponential number of critical points, no band
+            return float("nan"), float("nan")
         return -float(t.E[0]), -float(t.E_inf)
 
     def rows(self) -> list[dict]:
@@ -353,10 +356,10 @@ class SkipFamilyResult:
                 "architecture": architecture_text(arch), "paths": _path_counts(self.networks[a]),
                 "xi": mix.text(), "xi1": mix.xi1, "xi2": mix.xi2, "alpha2": mix.alpha2,
                 "scenario": str(th.scenario), "criterion": float(th.criterion),
-                "E_0": float(th.E[0]), "E_1": float(th.E[1]) if len(th.E) > 1 else float("nan"),
+                "E_0": -lo, "E_1": float(th.E[1]) if len(th.E) > 1 else float("nan"),
                 "E_inf": float(th.E_inf), "E_inf_prime": float(th.E_inf_prime),
                 "points": int(ok.sum()), "mean": float(mean), "low": float(low), "high": float(high),
-                "band_fraction": float(inside.sum() / max(int(ok.sum()), 1)),
+                "band_fraction": float(inside.sum() / ok.sum()) if th.E and ok.any() else float("nan"),
                 "minima_fraction": float(np.mean(idx == 0)), "converged_fraction": float(np.mean(ok)),
                 "seconds": float(self.seconds[a]) if self.seconds else float("nan"),
             })
@@ -390,19 +393,16 @@ class SkipFamilyResult:
         """The Markdown table (one row per architecture)."""
         from ..display import markdown_table
 
-        rows = []
-        for r in self.rows():
-            cells = []
-            for key, _, fmt in self._COLUMNS:
-                if fmt == "paths":
-                    cells.append(", ".join(f"{m}: {n}" for m, n in sorted(r["paths"].items(), reverse=True)))
-                elif fmt == "xi":
-                    cells.append(f"${self.mixtures[len(rows)].latex()}$")
-                elif fmt == "interval":
-                    cells.append(_interval(r, 5))
-                else:
-                    cells.append(format(r[key], fmt))
-            rows.append(cells)
+        def cell(a, row, key, fmt):
+            if fmt == "paths":
+                return _paths_text(row["paths"])
+            if fmt == "xi":
+                return f"${self.mixtures[a].latex()}$"
+            if fmt == "interval":
+                return _interval(row, 5)
+            return format(row[key], fmt)
+
+        rows = [[cell(a, row, key, fmt) for key, _, fmt in self._COLUMNS] for a, row in enumerate(self.rows())]
         return markdown_table([h for _, h, _ in self._COLUMNS], rows)
 
     def _repr_markdown_(self) -> str:
@@ -418,13 +418,8 @@ class SkipFamilyResult:
         Needs pandas (``pip install pandas``)."""
         from ..display import dataframe
 
-        keys = [k for k in self.rows()[0] if k != "architecture"] if self.rows() else []
-        rows = []
-        for r in self.rows():
-            r = dict(r)
-            r["paths"] = ", ".join(f"{m}: {n}" for m, n in sorted(r["paths"].items(), reverse=True))
-            rows.append([r["architecture"], *[r[k] for k in keys]])
-        return dataframe(rows, ["architecture", *keys], index="architecture")
+        rows = [{**r, "paths": _paths_text(r["paths"])} for r in self.rows()]
+        return dataframe([list(r.values()) for r in rows], list(rows[0]), index="architecture")
 
     @classmethod
     def load(cls, run_folder) -> "SkipFamilyResult":
@@ -452,6 +447,10 @@ class SkipFamilyResult:
 
 def _interval(row: dict, digits: int = 4) -> str:
     return f"[{row['low']:.{digits}f}, {row['high']:.{digits}f}]"
+
+
+def _paths_text(paths: dict) -> str:
+    return ", ".join(f"{m}: {n}" for m, n in sorted(paths.items(), reverse=True))
 
 
 def _path_counts(net) -> dict:
