@@ -524,6 +524,67 @@ def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
     return EnergyThresholds(H=H, dps=dps, E_inf=e_inf, E=values, E_inf_prime=e_inf, criterion=criterion)
 
 
+def scenario_criterion(H, *, dps=None):
+    """``θ_{k,ξ}(−E'_∞) = ½ log(ξ''/ξ') − E'_∞²/2 + 1 − α²/(2ξ'')`` (the same for every k; derived here,
+    ``mixed_criterion_formula``): the scenario is pure-like iff it is > 0 (it is ≤ M < 0 when ξ'' < ξ',
+    and 0 at ξ'' = ξ', e.g. the pure 2-spin model). ``H``: an int ≥ 2 or a mixture. A float, or an mpf at
+    ``dps`` digits. Pure ``H``: ``½ log(H−1) − (H−2)/H``.
+
+    >>> round(scenario_criterion({2: 0.5, 3: 0.5}), 10)
+    0.0025018146
+    """
+    m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})")
+    return _mixed_scalar(sym.mixed_criterion_formula(), m, _check_dps(dps))
+
+
+def scenario_boundary(family, bracket, *, tol=1e-12) -> float:
+    """The weight ``s`` in ``bracket`` where a one-parameter family of mixtures changes scenario: the zero
+    of :func:`scenario_criterion` along ``s ↦ family(s)``. This answers "from how much skip does the
+    picture change": pure-like (a layered band, ``E_0 > E_1 > …``) on one side, full mixture (or
+    trivial) on the other.
+
+    Args:
+        family: a function of a float ``s`` returning a mixture (a mapping ``{degree: a_p²}``, a
+            :class:`~polyloss.mixture.Mixture` or an int), e.g. ``lambda s: {1: s, 3: 1 - s}``.
+        bracket: ``(s_lo, s_hi)``, floats where ``family`` gives a valid mixture (``{1: 1, 3: 0}`` is a
+            linear field, not a spin glass); the criterion must be > 0 at one end and ≤ 0 at the other.
+        tol: the bracket is bisected until it is narrower than ``tol`` (≥ 1e-15); returns its middle.
+
+    The criterion is evaluated with mpmath at 30 digits from the exact weights, so the sign is right
+    wherever ``|criterion| > 1e-25``; bisection needs only continuity in ``s``.
+
+    >>> round(scenario_boundary(lambda s: {1: s, 3: 1 - s}, (0.0, 0.9)), 6)
+    0.263331
+    """
+    if not callable(family):
+        raise InvalidInputError(f"family must be a function of the weight s returning a mixture, got {family!r}")
+    if not (isinstance(bracket, (tuple, list)) and len(bracket) == 2):
+        raise InvalidInputError(f"bracket must be a pair (s_lo, s_hi), got {bracket!r}")
+    lo, hi = (_validate.real(f"bracket[{i}]", b) for i, b in enumerate(bracket))
+    if not lo < hi:
+        raise InvalidInputError(f"bracket must satisfy s_lo < s_hi, got {bracket!r}")
+    tol = _validate.real("tol", tol, minimum=1e-15)
+
+    def pure_like(sv):
+        return scenario_criterion(family(sv), dps=30) > 0
+
+    at_lo, at_hi = pure_like(lo), pure_like(hi)
+    if at_lo == at_hi:
+        c_lo, c_hi = (float(scenario_criterion(family(x), dps=30)) for x in (lo, hi))
+        raise InvalidInputError(
+            f"the family has the same scenario ({'pure-like' if at_lo else 'not pure-like'}) at both ends of "
+            f"the bracket {bracket!r} (criterion {c_lo:.6g} and {c_hi:.6g}); give a bracket where it changes")
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        if pure_like(mid) == at_lo:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
 @functools.lru_cache(maxsize=256)
 def _mixed_thresholds(m: Mixture, kmax: int, dps: int) -> EnergyThresholds:
     work = dps + GUARD_DIGITS
