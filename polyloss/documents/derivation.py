@@ -706,14 +706,16 @@ def _hamiltonian_text(d: Derivation) -> str:
     return " + ".join(parts)
 
 
-def _hamiltonian_latex_terms(d: Derivation) -> list:
-    terms = []
+def _hamiltonian_align(d: Derivation, per_line: int = 4) -> str:
+    """The Hamiltonian as an ``align``: each degree starts a line, at most ``per_line`` terms a line."""
+    rows = []
     for m, scale, cores in _hamiltonian_groups(d):
         group = [tex(c) if c is not None else r"\cdots" for c in _shown(cores)]
         group[0] = tex(scale) + r" \Big( " + group[0]
         group[-1] = group[-1] + r" \Big)"
-        terms += group
-    return terms
+        rows += [join_terms(group[i:i + per_line]) for i in range(0, len(group), per_line)]
+    lines = [r"L_{\Lambda,\xi}(\tilde w) &= " + rows[0]] + [r"&\quad + " + row for row in rows[1:]]
+    return ("\\begin{align}\n" + " \\notag \\\\\n".join(lines) + " \\label{hamiltonian}\n\\end{align}")
 
 
 _MIXED_CONVENTIONS = [
@@ -780,11 +782,14 @@ def mixed_document(d: Derivation) -> Document:
     doc.section("Result")
     doc.paragraph(r"The mixed spherical spin glass, with the rescaled weights $\tilde w_i$ and the couplings "
                   r"$\hat X_{i_1\dots i_m}$ grouped by degree, each group in lexicographic order:", raw=True)
-    doc.long_equation(r"L_{\Lambda,\xi}(\tilde w)", _hamiltonian_latex_terms(d), per_line=4, label="hamiltonian")
+    doc.raw(_hamiltonian_align(d))
     doc.paragraph(rf"with $\sum_i \tilde w_i^2 = \Lambda = {d.Lambda}$ and the $\hat X$ independent $\mathcal{{N}}(0,1)$. "
                   r"Its covariance, computed by sympy from the variances of the couplings, is "
                   r"$\mathbb{E}[L(\tilde w) L(\tilde w')] = \Lambda\,\xi(\tilde w\cdot\tilde w'/\Lambda)$ with", raw=True)
-    doc.equation(rf"\xi(x) = \sum_m \frac{{C^m \Psi_m}}{{\sum_k C^k \Psi_k}}\, x^m = {tex(d.xi)},", label="xi")
+    doc.equation(r"\xi(x) = \sum_m \frac{C^m \Psi_m}{\sum_k C^k \Psi_k}\, x^m,", label="xi")
+    doc.paragraph("which here is", raw=True)
+    x = sympy.Symbol("x", real=True)
+    doc.long_equation(r"\xi(x)", [tex(a2 * x ** m) for m, a2 in d.mixture_weights.items()], per_line=3, label="xi-here")
     mixture = _xi_at_one(d)
     at = "1" if not d.C.is_number else tex(d.C)
     doc.paragraph(rf"that is $\xi(x) = {mixture.latex()}$ at $C = {at}$, a mixture of the degrees "
