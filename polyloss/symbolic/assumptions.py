@@ -125,7 +125,7 @@ UNIFORMITY_BY_DEGREE = Assumption(
     "of the paths of length m from the inputs.",
     r"For every length $m$, every ordered $m$-tuple $(i_1,\dots,i_m)$ of unique weights is carried by the "
     r"same number $t_{i_1 \dots i_m} = \Psi_m/\Lambda^m$ of the $\Psi_m$ paths of length $m$ from the inputs.",
-    "Choromanska et al. (2015), Sec. 3, for the single degree H [unverified]; within each degree: derived here")
+    "Choromanska et al. (2015), Sec. 3 [unverified], for the single degree H; within each degree: derived here")
 
 
 def assumption(key: str) -> Assumption:
