@@ -211,7 +211,9 @@ class Derivation:
         return self.steps[key]
 
     def __repr__(self):
-        return (f"Derivation(widths={self.network.widths}, Lambda={self.Lambda}, H={self.network.H}, "
+        net = self.network
+        extra = "" if net.is_chain else f", skips={net.skips}, biases={net.biases}"
+        return (f"Derivation(widths={net.widths}{extra}, Lambda={self.Lambda}, H={net.H}, "
                 f"loss={self.loss!r}, steps={len(self.steps)})")
 
     #: Jupyter prints a step's expression up to this many characters of LaTeX, and names it above.
