@@ -340,7 +340,7 @@ MIXED_CRITERION = sympy.log(xi2 / xi1) / 2 - MIXED_E_INF_PRIME**2 / 2 + 1 - ALPH
 alpha2_name = sympy.Symbol(r"\alpha^2", positive=True)
 gamma_name = sympy.Symbol(r"\gamma", positive=True)
 e_inf_xi = sympy.Symbol(r"E_\infty", positive=True)
-e_inf_prime_xi = sympy.Symbol(r"E'_\infty", positive=True)
+e_inf_prime_xi = sympy.Symbol(r"{E'_\infty}", positive=True)  # braced: E'_∞² is a double superscript
 c_name = sympy.Symbol(r"\hat c", real=True)   # ĉ = √(2ξ'') ξ' v
 I_goe = sympy.Function(r"\mathcal{I}")         # the GOE rate function in the GOE variable t
 _MIXED_NAMES = {alpha2_name: ALPHA2, gamma_name: GAMMA, e_inf_xi: MIXED_E_INF, e_inf_prime_xi: MIXED_E_INF_PRIME}
@@ -497,6 +497,7 @@ def _functional(kk=KK):
             - (A_HESS * t_shift - xi1 * v)**2 / (2 * ALPHA2))
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_goe_rate_derivatives() -> tuple:
     """``(𝓘'(t) + √(t² − 2), 𝓘''(t) + t/√(t² − 2))`` on ``t < −√2``: both simplify to 0."""
     i = _goe_i1(t_shift)
@@ -504,6 +505,7 @@ def mixed_goe_rate_derivatives() -> tuple:
     return (sympy.simplify(sympy.diff(i, t_shift) + root), sympy.simplify(sympy.diff(i, t_shift, 2) + t_shift / root))
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_edge_slope() -> sympy.Expr:
     """``∂_t F_k(v, −√2) / (v + E'_∞)``: simplifies to ``√(2ξ'') ξ'/α² > 0``. So the sup over ``t ≤ −√2``
     of the concave ``F_k(v, ·)`` sits at the edge exactly when ``v ≥ −E'_∞``, for every k."""
@@ -512,6 +514,7 @@ def mixed_edge_slope() -> sympy.Expr:
     return sympy.simplify(sympy.factor(d / (v + MIXED_E_INF_PRIME)))
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_concavity() -> tuple:
     """``(∂²_t F + (k+1)𝓘'' − (1 − 2ξ''/α²),  det Hess F − [(ξ'' − ξ')/α² + (k+1)𝓘''(1 + ξ'²/α²)])``, with 𝓘''
     a symbol: both 0. As ``2ξ'' > α²`` and ``𝓘'' > 1``, ``∂²_t F < 0`` and
@@ -525,23 +528,29 @@ def mixed_concavity() -> tuple:
     return first, det
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_edge_identity() -> sympy.Expr:
     """``F_k(v, −√2)`` minus :func:`mixed_edge_formula`: 0 (the parabola form)."""
     edge = _functional().subs(t_shift, -sympy.sqrt(2))
     return sympy.simplify(sympy.expand(edge - mixed_edge_formula().expr))
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_shift_identity() -> tuple:
-    """The stationarity of ``t*``: ``((k+1)²(t*² − 2) − (B t* − c)²)`` (the squared equation) and, at
-    ``v = −E'_∞``, ``t* + √2``: both 0 (``B = γ/α²``, ``c = ĉ/α²``; symbols ``ĉ, α², γ`` kept free)."""
-    a2, g, c = sympy.symbols("a2 g c_hat", positive=True)
+    """The stationarity of ``t*``: the squared equation ``(k+1)²(t*² − 2) − (B t* − c)²`` and, at
+    ``v = −E'_∞``, ``t* + √2``: both 0 (``B = γ/α²``, ``c = ĉ/α²``; ``ĉ < 0``, ``α²``, ``γ`` free symbols).
+    The first is the numerator's remainder modulo ``d² = ĉ² − 2γ² + 2(k+1)²α⁴``, ``d`` the square root."""
+    a2, g, c, d = sympy.symbols("a2 g c_hat d", positive=True)
     c = -c  # ĉ < 0 below the threshold
-    ts = _shift_generic(c, a2, g)
-    squared = sympy.simplify(sympy.radsimp(KK**2 * (ts**2 - 2) - (g / a2 * ts - c / a2)**2))
+    ts = _shift_generic(c, a2, g).subs(sympy.sqrt(c**2 - 2 * g**2 + 2 * KK**2 * a2**2), d)
+    numerator = sympy.numer(sympy.together(KK**2 * (ts**2 - 2) - (g / a2 * ts - c / a2)**2))
+    relation = sympy.Poly(d**2 - (c**2 - 2 * g**2 + 2 * KK**2 * a2**2), d)
+    squared = sympy.expand(sympy.rem(sympy.Poly(sympy.expand(numerator), d), relation).as_expr())
     at_edge = _shift_generic(-sympy.sqrt(2) * gamma_name, alpha2_name, gamma_name)
     return squared, sympy.simplify(at_edge + sympy.sqrt(2))
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_interior_identity() -> sympy.Expr:
     """:func:`mixed_interior_formula` (closed branch) minus ``F_k(v, t)`` at ``t = −√2(1 + s)``, ``s > 0``, where
     ``√(2ξ'')t − ξ'v = α²(t + (k+1)√(t² − 2))/√(2ξ'')`` (stationarity): 0."""
@@ -562,6 +571,7 @@ def _factor_roots(e):
     return e.replace(lambda a: a.is_Pow and a.exp == sympy.S.Half, lambda a: sympy.sqrt(sympy.factor(a.base)))
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_threshold_facts() -> dict:
     """Identities between the thresholds and values (each simplifies to 0 unless said):
 
@@ -586,6 +596,7 @@ def mixed_threshold_facts() -> dict:
     }
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_trivial_regime_value() -> tuple:
     """``F_0`` and its two partial derivatives at ``(v*_0, t_0)`` for ``ξ'' < ξ'``: all simplify to 0. Written
     with ``r = 2q/(1 + q²)``, ``0 < q < 1`` (so ``ξ'' = ξ'(1 − r)/(1 + r)`` and every root is rational):
@@ -615,6 +626,7 @@ def mixed_trivial_regime_value() -> tuple:
     return value, slope_t, slope_v, maximiser
 
 
+@functools.lru_cache(maxsize=None)
 def mixed_pure_reduction() -> dict:
     """For ``ξ = x^H`` (``ξ' = H``, ``ξ'' = H(H−1)``), each entry simplifies to 0:
 
