@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .complexity import complexity_document
+from .complexity import complexity_document, mixed_complexity_document
 from .derivation import example_document, general_document, skips_document
 
 #: stem -> function returning the Document
@@ -18,6 +18,7 @@ DOCUMENTS = {
     "derivation_example": example_document,
     "derivation_skips": skips_document,
     "complexity": complexity_document,
+    "complexity_mixed": mixed_complexity_document,
 }
 
 
