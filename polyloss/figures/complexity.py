@@ -21,50 +21,98 @@ U_LABEL = r"$u = L/\Lambda$ (energy per $\Lambda$)"
 THETA_LABEL = r"$\Theta(u) = \lim\ (1/\Lambda)\,\log\ \mathbb{E}\,\mathrm{Crt}_\Lambda(u)$"
 
 
-def complexity_curves(H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-2.2, 0.4), ax=None):
+PURE_ZOOM = (-1.70, -1.60)
+"""The right panel's range for a pure degree (the paper's zoom for H = 3)."""
+E_INF_PRIME_LINE = {"color": "tab:purple", "ls": "-.", "lw": 1.2}
+"""The line at ``u = −E'_∞`` (mixtures: below it the indices separate)."""
+
+
+def _model_text(H) -> str:
+    from ..mixture import Mixture
+
+    return f"H = {H}" if not isinstance(H, Mixture) else f"ξ = {H.text()}"
+
+
+def _auto_zoom(th) -> tuple:
+    """A range around the band of a mixture: from below ``−E_0`` to above ``−E_∞`` (or around ``−E_∞``)."""
+    e_inf, e_prime = float(th.E_inf), float(th.E_inf_prime)
+    if not th.E:  # trivial: the top lies below −E'_∞ < −E_∞ ... show both and below
+        return (-max(e_inf, e_prime) - 0.25, -min(e_inf, e_prime) + 0.05)
+    low = max([float(e) for e in th.E] + [e_inf, e_prime])
+    width = max(low - e_inf, 0.01)
+    return (-low - 0.5 * width, -e_inf + 0.3 * width)
+
+
+def complexity_curves(H=3, kmax: int = 5, *, zoom=None, wide=(-2.2, 0.4), ax=None):
     r"""The paper's complexity figure: ``Θ_H(u)`` and ``Θ_{k,H}(u)``, ``k = 0 … kmax``, with ``−E_0`` and
     ``−E_∞`` marked; left the whole range ``wide`` (the range of the right panel shaded), right the band
     ``zoom`` near the threshold, where ``Θ_{k,H}`` crosses zero at ``−E_k``: index-``k`` critical points lie
     above ``−ΛE_k`` (Auffinger, Ben Arous and Černý 2013; Choromanska et al. 2015, Sec. 4 [unverified]).
 
+    ``H``: a degree, or a mixture ``{p: a_p²}`` (then ``Θ_{k,ξ}``, ``−E'_∞`` marked as well, the scenario in
+    the title; Auffinger and Ben Arous 2013, derived here: :mod:`polyloss.numeric.complexity`).
+    ``zoom``: the right panel's range; default ``(−1.70, −1.60)`` for a degree, around the band for a mixture.
     ``ax``: two Axes (left, right) to draw into, or None for a new Figure. Returns the Figure.
     """
-    from ..numeric.complexity import energy_thresholds, theta
+    from ..numeric.complexity import _check_model, energy_thresholds, theta
 
+    H = _check_model(H)
+    mixed = not isinstance(H, int)
     fig, axes, own = panels(ax, 2, (12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
     th = energy_thresholds(H, kmax)
-    e_inf, e_0 = float(th.E_inf), float(th.E[0])
+    if zoom is None:
+        zoom = _auto_zoom(th) if mixed else PURE_ZOOM
+    e_inf = float(th.E_inf)
+    e_0 = float(th.E[0]) if th.E else None
+    e_prime = float(th.E_inf_prime) if mixed else None
+    sub = r"\xi" if mixed else "H"
+    total_label = rf"$\Theta_{sub}$ (all indices; $=\Theta_{{0,{sub}}}$ below $-E_\infty$)" if not mixed else (
+        rf"$\Theta_\xi$ (all indices)")
+    # a mixture's −E_0 is the zero of the annealed Θ_0; in the full-mixture scenario the ground state lies
+    # above it (Auffinger and Ben Arous 2013, abstract), so it is not called the ground state there
+    note = "ground state" if not mixed else "zero of annealed Θ_0"
     colors = [index_colour(j, kmax) for j in range(kmax + 1)]
     for a, (lo, hi) in zip(axes, (wide, zoom)):
         u = np.linspace(lo, hi, 1201)
         u = np.union1d(u, [-e_inf]) if lo < -e_inf < hi else u  # the kink, exactly
-        a.plot(u, theta(u, H), color="black", lw=2.2,
-               label=r"$\Theta_H$ (all indices; $=\Theta_{0,H}$ below $-E_\infty$)")
+        a.plot(u, theta(u, H), color="black", lw=2.2, label=total_label)
         for j in range(kmax + 1):
-            a.plot(u, theta(u, H, j), color=colors[j], lw=1.3, label=rf"$\Theta_{{{j},H}}$ (index {j})")
+            a.plot(u, theta(u, H, j), color=colors[j], lw=1.3, label=rf"$\Theta_{{{j},{sub}}}$ (index {j})")
         a.axhline(0.0, color="grey", lw=0.8)
         a.axvline(-e_inf, **E_INF_LINE, label=e_inf_label(e_inf, 5))
-        a.axvline(-e_0, **E_0_LINE, label=e_0_label(e_0, 5, "ground state"))
+        if mixed:
+            a.axvline(-e_prime, **E_INF_PRIME_LINE, label=rf"$-E'_\infty = {-e_prime:.5f}$")
+        if e_0 is not None:
+            a.axvline(-e_0, **E_0_LINE, label=e_0_label(e_0, 5, note))
         a.set_xlim(lo, hi)
         a.set_xlabel(U_LABEL)
         a.grid(alpha=0.25)
     axes[0].set_ylabel(THETA_LABEL)
-    axes[0].set_title(f"H = {H}: complexity of critical points below level u")
+    scenario = f" ({th.scenario})" if mixed else ""
+    axes[0].set_title(f"{_model_text(H)}{scenario}: complexity of critical points below level u")
     lo, hi = zoom
-    axes[1].set_title(rf"zoom on $[{lo}, {hi}]$: index-$k$ points lie above $-E_k$")
+    what = (r"index-$k$ points lie above $-E_k$" if th.E else
+            r"$\Theta \leq 0$: no exponential number of critical points")
+    axes[1].set_title(rf"zoom on $[{lo:.4g}, {hi:.4g}]$: {what}")
     ytop = float(theta(np.array([hi]), H)[0])
     ybot = float(theta(np.array([lo]), H, kmax)[0])
-    axes[1].set_ylim(ybot - 0.1 * abs(ybot), ytop + 0.15 * abs(ytop))
+    if mixed:
+        span = max(ytop - ybot, 1e-6)
+        axes[1].set_ylim(ybot - 0.1 * span, ytop + 0.15 * span)
+    else:
+        axes[1].set_ylim(ybot - 0.1 * abs(ybot), ytop + 0.15 * abs(ytop))
     zeros = [-float(e) for e in th.E]  # Θ_{k,H}(-E_k) = 0: where index-k points start to exist
-    axes[1].scatter(zeros, np.zeros(len(zeros)), c=colors, s=22, zorder=5, edgecolors="white", linewidths=0.5,
-                    label=r"zeros $-E_k$ of $\Theta_{k,H}$")
-    text = "\n".join(rf"$-E_{{{j}}} = {z:.5f}$" for j, z in enumerate(zeros))
-    axes[1].text(0.02, 0.97, text, transform=axes[1].transAxes, va="top", ha="left", fontsize=8,
-                 bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "0.8"})
+    if zeros:
+        axes[1].scatter(zeros, np.zeros(len(zeros)), c=colors, s=22, zorder=5, edgecolors="white", linewidths=0.5,
+                        label=rf"zeros $-E_k$ of $\Theta_{{k,{sub}}}$")
+        text = "\n".join(rf"$-E_{{{j}}} = {z:.5f}$" for j, z in enumerate(zeros))
+        axes[1].text(0.02, 0.97, text, transform=axes[1].transAxes, va="top", ha="left", fontsize=8,
+                     bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "0.8"})
     zoomed = {"color": "orange", "alpha": 0.15}
     axes[0].axvspan(lo, hi, lw=0, **zoomed)
-    wide_entries = {r"$\Theta_H$ (all indices; $=\Theta_{0,H}$ below $-E_\infty$)", e_inf_label(e_inf, 5),
-                    e_0_label(e_0, 5, "ground state")}
+    wide_entries = {total_label, e_inf_label(e_inf, 5)}
+    if e_0 is not None:
+        wide_entries.add(e_0_label(e_0, 5, note))
     handles, labels = axes[0].get_legend_handles_labels()
     keep = [(h, l) for h, l in zip(handles, labels) if l in wide_entries]
     axes[0].legend([h for h, _ in keep] + [shading_handle("shaded: the range of the right panel", **zoomed)],
@@ -74,7 +122,7 @@ def complexity_curves(H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-
     return fig
 
 
-def save_complexity_curves(path, H: int = 3, kmax: int = 5, *, zoom=(-1.70, -1.60), wide=(-2.2, 0.4),
+def save_complexity_curves(path, H=3, kmax: int = 5, *, zoom=None, wide=(-2.2, 0.4),
                            pdf: bool = False) -> list:
     """:func:`complexity_curves` written to ``path`` (PNG, or the format of its suffix) and, with
     ``pdf=True``, the same name with ``.pdf``; returns the paths."""
