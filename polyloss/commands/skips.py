@@ -53,6 +53,7 @@ def configure(parser):
 
 def config_from_args(args):
     """The :class:`~polyloss.experiments.skip_family.SkipFamilyConfig` the options ask for."""
+    from ..errors import InvalidInputError
     from ..experiments.skip_family import PRESETS, parse_architectures
 
     base = PRESETS[args.preset]
@@ -63,7 +64,10 @@ def config_from_args(args):
         changes["widths"] = (width,) * H + (1,)
         changes["architectures"] = None  # the default family of the new depth
     if args.architectures is not None:
-        changes["architectures"] = parse_architectures(args.architectures, changes.get("widths", base.widths))
+        try:
+            changes["architectures"] = parse_architectures(args.architectures, changes.get("widths", base.widths))
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"--architectures {args.architectures!r}: {exc}") from None
     for name in ("C", "Lambda", "seeds", "replicas", "chunk", "steps", "lr", "seed"):
         value = getattr(args, name)
         if value is not None:

@@ -372,11 +372,14 @@ class SkipFamilyResult:
                 f"(lr {c['lr']:g}) then Newton; energies per Lambda u = L/Lambda")
 
     def __str__(self) -> str:
+        rows = self.rows()
+        a = max([len("architecture")] + [len(r["architecture"]) for r in rows])
+        x = max([len("xi")] + [len(r["xi"]) for r in rows])
         lines = [self._head(),
-                 f"{'architecture':<22} {'xi':<26} {'scenario':<13} {'criterion':>10} {'E_0':>8} {'E_inf':>8} "
-                 f"{'mean u':>9} {'95% CI':>20} {'in band':>8} {'index 0':>8}"]
-        for r in self.rows():
-            lines.append(f"{r['architecture']:<22} {r['xi']:<26} {r['scenario']:<13} {r['criterion']:>10.5f} "
+                 f"{'architecture':<{a}} {'xi':<{x}} {'scenario':<12} {'criterion':>10} {'E_0':>8} {'E_inf':>8} "
+                 f"{'mean u':>9} {'95% interval':>20} {'in band':>8} {'index 0':>8}"]
+        for r in rows:
+            lines.append(f"{r['architecture']:<{a}} {r['xi']:<{x}} {r['scenario']:<12} {r['criterion']:>10.5f} "
                          f"{r['E_0']:>8.5f} {r['E_inf']:>8.5f} {r['mean']:>9.5f} {_interval(r):>20} "
                          f"{r['band_fraction']:>8.3f} {r['minima_fraction']:>8.3f}")
         return "\n".join(lines)
