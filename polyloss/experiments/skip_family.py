@@ -216,9 +216,10 @@ PRESETS = {
 }
 """``small`` (the default): H = 3, widths (3, 3, 3, 1), C = 1/2, the four architectures of
 :func:`growing_skips` (3), Λ = 60, 6 seeds × 8 replicas, 1000 steps of gradient descent: about 5 s of
-tasks in one process; 24 s wall (12 s of CPU) through ``polyloss skips`` with its 2 default worker processes
-on a 2-core machine shared with other jobs. ``large``: Λ = 150, 20 seeds × 32 replicas, 3000 steps, chunks of 4 seeds: a real run (about half an hour
-on one core, measured from one seed at Λ = 120; minutes on many)."""
+tasks in one process; 24 s wall (12 s of CPU) through ``polyloss skips`` with its 2 default worker
+processes on a 2-core machine shared with other jobs. ``large``: Λ = 150, 20 seeds × 32 replicas, 3000
+steps, chunks of 4 seeds: a real run, not run here; extrapolated from one seed of the dense network at
+Λ = 120 with 2000 steps (6 s), about half an hour on one core, minutes on many."""
 
 
 # ------------------------------------------------------------------------------------------- plan
