@@ -31,8 +31,8 @@ def _is_pure_like(thresholds) -> bool:
 def skip_family_figure(result, *, ax=None):
     r"""One column per architecture (x axis, labelled by its skips and its scenario): on the left the
     interval ``[−E_0, −E_∞]`` of its mixture (shaded in the pure-like scenario, hatched in the full
-    mixture, where the thresholds of all indices coincide; none in the trivial scenario), with ``−E_0``, ``−E_∞`` and ``−E'_∞``
-    marked; on the right the energies per Λ of the refined end points of gradient descent, coloured by
+    mixture, where the thresholds of all indices coincide; none in the trivial scenario), with ``−E_0``,
+    ``−E_∞`` and ``−E'_∞`` marked; on the right the energies per Λ of the refined end points of gradient descent, coloured by
     Hessian index (grey crosses: Newton did not converge), with their mean and its 95 % interval over
     the per-seed means.
 
