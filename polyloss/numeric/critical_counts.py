@@ -571,10 +571,10 @@ def _joint_integral(N: int, p, k: int, u: float) -> float:
         v_lo = min(-W, v_hi - W)
         v, wv = _gauss_legendre(v_lo, v_hi, 12)
         log_phi = np.zeros_like(v)
-    else:  # Φ's tail ends the range 40 widths above its centre (log Φ(-40) < -800)
+    else:  # Φ's tail ends the range 40 widths above its centre (log Φ(-40) < -800); panels 2 widths wide
         v_hi = min(cu + 40.0 * tau, W)
         v_lo = min(-W, v_hi - W)
-        v, wv = _gauss_legendre_edges(_panels(v_lo, v_hi, (v_hi - v_lo) / 12, cu, tau))
+        v, wv = _gauss_legendre_edges(_panels(v_lo, v_hi, (v_hi - v_lo) / 12, cu, 2.0 * tau))
         log_phi = law.log_energy_factor(v, cu, tau)
     g, wg = _gauss_legendre(0.0, 1.0, 4)  # nodes on [0, 1] for the other eigenvalues
     n_below, n_above = k, N - 1 - k
