@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "polyloss.commands.theory",
     "polyloss.commands.complexity",
     "polyloss.commands.spinglass",
+    "polyloss.commands.skips",
     "polyloss.commands.train",
     "polyloss.commands.reproduce",
 )

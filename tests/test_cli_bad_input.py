@@ -132,6 +132,18 @@ CASES = {
         (["--device", "nonsense"], "device"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler"),
     ],
+    "skips": [
+        (["--H", "2"], "--H"), (["--H", "9"], "--H"), (["--width", "0"], "--width"),
+        (["--C", "0"], "--C"), (["--C", "nan"], "--C"), (["--Lambda", "1"], "--Lambda"),
+        (["--seeds", "0"], "--seeds"), (["--replicas", "0"], "--replicas"), (["--chunk", "0"], "--chunk"),
+        (["--steps", "-1"], "--steps"), (["--lr", "0"], "--lr"), (["--seed", "-1"], "--seed"),
+        (["--preset", "huge"], "--preset"),
+        (["--architectures", "0-2"], "--architectures"), (["--architectures", "0:1"], "--architectures"),
+        (["--architectures", "none;none"], "--architectures"), (["--architectures", "1:4"], "--architectures"),
+        (["--out", "{file}"], "--out"), (["--out", "/proc/skips"], "--out"),
+        (["--out", "{file}/sub"], "is a file, not a folder"),
+        (["--workers", "-1"], "--workers"), (["--threads", "0"], "--threads"), (["--device", "nonsense"], "device"),
+    ],
     "train": [
         (["--epochs", "1000000000000"], "--epochs"),
         (["--epochs", "-1"], "--epochs"),
@@ -178,6 +190,7 @@ CASES = {
 # options that make the heavy commands tiny or let them fail early, added unless the case gives them
 _DEFAULTS = {
     "spinglass": ["--Lambda", "5", "--runs", "2", "--workers", "0", "--quiet"],
+    "skips": ["--Lambda", "5", "--seeds", "1", "--replicas", "2", "--steps", "5", "--workers", "0", "--quiet"],
     "train": ["--scale", "smoke", "--widths", "2", "--replicas", "2", "--epochs", "1", "--no-index", "--workers",
               "0", "--quiet"],
     "reproduce": ["--scale", "smoke", "--only", "derivation", "--workers", "0", "--quiet"],
@@ -200,7 +213,7 @@ def _argv(command, args, tmp_path):
         if name not in given:
             extra += defaults[i:i + 1 + takes_value]
         i += 1 + takes_value
-    if command == "spinglass" and args and "--out" not in given:  # ([] is the case of the missing --out)
+    if command in ("spinglass", "skips") and args and "--out" not in given:  # ([] is the case of the missing --out)
         extra += ["--out", "sg"]
     return [command, *extra, *args]
 
