@@ -50,7 +50,9 @@ def minima_histogram(result, *, bins: int = 40, refined: bool = False, ax=None):
     method = str(result.config.get("method", "?"))
     ax.set_xlabel(ENERGY_LABEL)
     ax.set_ylabel("density (histogram area 1 per Λ)")
-    ax.set_title(f"Spherical {result.H}-spin glass: energies of the {what} of {method.upper()}")
+    model = (f"Spherical {result.H}-spin glass" if isinstance(result.H, int)
+             else f"Mixed spherical spin glass, ξ = {result.H}")
+    ax.set_title(f"{model}: energies of the {what} of {method.upper()}")
     legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
