@@ -257,8 +257,14 @@ def mixed_complexity_document(mixtures=MIXED_EXAMPLES, kmax: int = 1, *, digits:
                   r"quadratic, whose root with $t \le -\sqrt2$ and $Bt - c \ge 0$ is", raw=True)
     doc.equation(_mixed_tex(C.mixed_shift_formula()), label="shift")
     squared, at_edge = C.mixed_shift_identity()
+    root_squared, _ = C.mixed_edge_root_identity()
     doc.paragraph(r"(the squared equation at $t^*_k$ and $t^*_k + \sqrt2$ at $v = -E'_\infty$ simplify to "
-                  f"${_zero(squared)}$ and ${_zero(at_edge)}$), and "
+                  f"${_zero(squared)}$ and ${_zero(at_edge)}$). For double precision the same point is computed "
+                  r"from its distance to the edge, $t^*_k = -\sqrt2\sqrt{1 + y^2}$: the stationarity reads "
+                  r"$(k+1)\alpha^2 y + \gamma(\sqrt{1+y^2} - 1) = \delta$, whose root is a quotient of positive "
+                  r"terms (its squared equation simplifies to $" + _zero(root_squared) + "$),", raw=True)
+    doc.equation(_mixed_tex(C.mixed_edge_root_formula()), label="edge-root")
+    doc.paragraph(r"and "
                   r"$\theta_{k,\xi}(v) = F_{k,\xi}(v, t^*_k(v))$. Each $\theta_{k,\xi}$ is concave (a partial "
                   r"supremum of a jointly concave function). When $\xi'' > \xi'$, the top of the parabola, "
                   r"$v = -E_\infty$, lies in its range $v \ge -E'_\infty$ (Section~\ref{sec:scenarios}), so it is "

@@ -16,6 +16,12 @@ error ≤ 2e-16 elsewhere, for 3 ≤ H ≤ 10 (measured: ≤ 7e-14 and ≤ 1.1e-
 terms that cancel where Θ changes sign are of size ``Θ*(H)`` (0.99 at H = 50), so the absolute
 error is ~``ulp(Θ*)``: measured relative ≤ 1.2e-13 (H = 20) and 2e-13 (H = 50) where ``|Θ| > 1e-3``,
 absolute ≤ 3.2e-16.
+
+Mixtures ``H = {p: a_p²}`` (Auffinger and Ben Arous 2013; derived here, see :func:`theta`): numpy and
+mpmath. Accuracy of float64 against the same formulas at 40 digits (whose closed forms are checked against
+an independent maximisation in the tests): relative ≤ 3e-13 where ``|Θ| > 1e-3`` and absolute ≤ 5e-16
+elsewhere, measured on 2250 points per mixture for eight mixtures from ``{3: 1 − 10⁻⁶, 4: 10⁻⁶}`` to
+``{1: 0.5, 2: 0.5}`` (tested: 1e-12 and 1e-15).
 """
 
 from __future__ import annotations
@@ -160,7 +166,8 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     derived here, see :mod:`polyloss.symbolic.complexity`): ``θ_{k,ξ}`` is concave with its top at
     ``v* = −E_∞(ξ)`` when ``ξ'' > ξ'`` (``v* = v*_k`` of ``mixed_trivial_maximiser_formula`` when
     ``ξ'' ≤ ξ'``), so ``Θ_{k,ξ}(u) = θ_{k,ξ}(min(u, v*))``: the parabola ``mixed_edge_formula`` for
-    ``v ≥ −E'_∞``, ``mixed_interior_formula`` at the GOE level ``mixed_shift_formula`` below. The total
+    ``v ≥ −E'_∞``, ``mixed_interior_formula`` at the GOE level ``mixed_shift_formula`` below (computed
+    through ``mixed_edge_root_formula``). The total
     ``Θ_ξ(u)`` (``k=None``) is ``mixed_bulk_formula`` for ``−E'_∞ ≤ v ≤ 0`` and ``θ_{0,ξ}`` below (top at
     ``v* = 0``, or ``v*_0`` when ``ξ'' ≤ ξ'``). numpy (float64) and mpmath (``dps``) only; no torch.
 
@@ -323,12 +330,15 @@ def _mixed_level(v, m: Mixture, k, backend):
     kk = 0 if k is None else k
 
     def interior(w):
-        t = sym.mixed_shift_formula().compile(backend)(w, x1, x2, conv(kk))
-        sv = -t / (np.sqrt(2.0) if backend == "numpy" else mpmath.sqrt(2)) - 1
+        # the GOE level t* = −√2(1 + s) from y* = √(t*² − 2)/√2 (a quotient of positive terms), s = y²/(1 + √(1+y²)):
+        # s accurate to relative rounding even where t* → −√2 (from t* itself, √(s(s+2)) would lose ulp/√s)
+        y = sym.mixed_edge_root_formula().compile(backend)(w, x1, x2, conv(kk))
         if backend == "numpy":
-            sv = np.maximum(sv, 0.0)  # −0 by rounding at v = −E'_∞
+            y = np.maximum(y, 0.0)  # −0 by rounding at v = −E'_∞
+            sv = y * y / (1 + np.sqrt(1 + y * y))
             return sym.mixed_interior_formula().compile("numpy")(w, sv, x1, x2, conv(kk))
-        return _mixed_interior_mpmath()(w, max(sv, 0), x1, x2, conv(kk))
+        y = max(y, 0)
+        return _mixed_interior_mpmath()(w, y * y / (1 + mpmath.sqrt(1 + y * y)), x1, x2, conv(kk))
 
     def upper(w):  # v ≥ −E'_∞
         if k is None:

@@ -418,6 +418,30 @@ def mixed_shift_formula() -> Formula:
                   conditions=r"v < -E'_\infty,\quad \hat c = \sqrt{2\xi''}\,\xi' v")
 
 
+delta_name = sympy.Symbol(r"\delta", nonnegative=True)  # δ = √ξ'' ξ'(−v − E'_∞) ≥ 0 below −E'_∞
+
+
+def _edge_root_generic(dl, a2, g):
+    """``y*`` in ``δ``, ``α²``, ``γ`` as symbols: the root ``y ≥ 0`` of ``(k+1)α² y + γ(√(1+y²) − 1) = δ``."""
+    return dl * (dl + 2 * g) / ((dl + g) * KK * a2 + g * sympy.sqrt(KK**2 * a2**2 + dl * (dl + 2 * g)))
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_edge_root_formula() -> Formula:
+    """``y*_k(v) = √(t*² − 2)/√2``: the distance of the maximising GOE level from the edge, the form the
+    numbers use (derived here). With ``t = −√2 √(1 + y²)`` the stationarity ``(k+1)√(t² − 2) = B t − c``
+    reads ``(k+1)α² y + γ(√(1 + y²) − 1) = δ``, ``δ = √ξ'' ξ'(−v − E'_∞) ≥ 0``; squared, a quadratic in y
+    whose root that vanishes with δ is this one, a quotient of positive terms (no cancellation as
+    ``v → −E'_∞``, where ``t*`` itself would lose ``ulp/√s`` in ``√(t² − 2)``)."""
+    printed = _edge_root_generic(delta_name, alpha2_name, gamma_name)
+    _PRINTED["mixed_edge_root"] = printed
+    expr = printed.subs(delta_name, sympy.sqrt(xi2) * xi1 * (-v - MIXED_E_INF_PRIME)).subs(_MIXED_NAMES)
+    return Formula("mixed_edge_root", expr, (v, xi1, xi2, k), lhs=r"y^*_k(v)", reference="derived here",
+                   cite=("auffinger2013mixed",),
+                   conditions=r"v \le -E'_\infty,\quad \delta = \sqrt{\xi''}\,\xi'\,(-v - E'_\infty)",
+                   description="the distance sqrt(t*^2 - 2)/sqrt 2 of the maximising GOE level from the edge")
+
+
 @functools.lru_cache(maxsize=None)
 def mixed_edge_formula() -> Formula:
     """``F_k(v, −√2)``, the level complexity for ``v ≥ −E'_∞`` (every k): ``M − (ξ' + ξ'')(v + E_∞)²/(2α²)``,
@@ -484,7 +508,7 @@ def mixed_trivial_maximiser_formula() -> Formula:
 def mixed_formulas() -> tuple:
     """The mixed formulas, in the order the document prints them."""
     return (mixed_alpha2_formula(), mixed_e_infinity_formula(), mixed_e_infinity_prime_formula(),
-            mixed_level_functional_formula(), mixed_shift_formula(), mixed_edge_formula(),
+            mixed_level_functional_formula(), mixed_shift_formula(), mixed_edge_root_formula(), mixed_edge_formula(),
             mixed_maximum_formula(), mixed_criterion_formula(), mixed_bulk_formula())
 
 
@@ -548,6 +572,27 @@ def mixed_shift_identity() -> tuple:
     squared = sympy.expand(sympy.rem(sympy.Poly(sympy.expand(numerator), d), relation).as_expr())
     at_edge = _shift_generic(-sympy.sqrt(2) * gamma_name, alpha2_name, gamma_name)
     return squared, sympy.simplify(at_edge + sympy.sqrt(2))
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_edge_root_identity() -> tuple:
+    """``y*`` (:func:`mixed_edge_root_formula`) solves the stationarity: with ``R`` its square root, the
+    numerator of ``(δ + γ − (k+1)α² y*)² − γ²(1 + y*²)`` modulo ``R² = (k+1)²α⁴ + δ(δ + 2γ)`` is 0; and
+    ``y*`` and :func:`mixed_shift_formula` are the same point: ``−√2 √(1 + y*²) − t*`` at two sample points
+    (``δ, α², γ, k`` rational), evaluated at 60 digits, is below 1e-50 (returned as 0 by nsimplify)."""
+    dl, a2, g, R = sympy.symbols("delta a2 g R", positive=True)
+    yy = _edge_root_generic(dl, a2, g).subs(sympy.sqrt(KK**2 * a2**2 + dl * (dl + 2 * g)), R)
+    numerator = sympy.numer(sympy.together((dl + g - KK * a2 * yy)**2 - g**2 * (1 + yy**2)))
+    relation = sympy.Poly(R**2 - (KK**2 * a2**2 + dl * (dl + 2 * g)), R)
+    squared = sympy.expand(sympy.rem(sympy.Poly(sympy.expand(numerator), R), relation).as_expr())
+    gaps = []
+    for dv, av, gv, kv in ((sympy.Rational(1, 3), sympy.Rational(1, 5), 2, 0), (2, sympy.Rational(3, 7), 5, 3)):
+        y0 = _edge_root_generic(dl, a2, g).subs({dl: dv, a2: av, g: gv, k: kv})
+        # ĉ = −√2 γ − √2 δ (δ = −(ĉ + √2γ)/√2)
+        t0 = _shift_generic(c_name, alpha2_name, gamma_name).subs(
+            {c_name: -sympy.sqrt(2) * (gv + dv), alpha2_name: av, gamma_name: gv, k: kv})
+        gaps.append(sympy.nsimplify(sympy.N(-sympy.sqrt(2) * sympy.sqrt(1 + y0**2) - t0, 60), tolerance=1e-50))
+    return squared, tuple(gaps)
 
 
 @functools.lru_cache(maxsize=None)
