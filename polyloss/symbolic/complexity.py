@@ -13,6 +13,21 @@ equivalent *stable* form in the distance to the threshold ``s = -u/E_∞ - 1`` t
 evaluation compiles (:mod:`polyloss.numeric.complexity`); their equality is a tested identity.
 The derived facts (continuity, ``I_1'``, the ``(−u−E_∞)^{3/2}`` law, ``Θ_{0,H}(-E_∞)``) are
 functions returning sympy expressions, so that the theory document prints what was derived.
+
+Mixed spherical spin glasses ``ξ(x) = Σ_p a_p² x^p`` (Auffinger and Ben Arous 2013; the ``mixed_*``
+functions, derived here from the Kac–Rice structure, in ``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``,
+``α² = ξ'' + ξ' − ξ'²``, ``γ = ξ'' − ξ' + ξ'²``):
+
+* the exponent ``F_k(v, t)`` of the Kac–Rice integrand at energy ``v`` and GOE level ``t``
+  (:func:`mixed_level_functional_formula`); the level complexity ``θ_{k,ξ}(v) = sup_{t ≤ −√2} F_k``;
+* the maximiser: the GOE edge ``t = −√2`` for ``v ≥ −E'_∞`` (the parabola :func:`mixed_edge_formula`),
+  else :func:`mixed_shift_formula` (computed as :func:`mixed_edge_root_formula`);
+* ``E_∞(ξ) = 2ξ'√ξ''/(ξ' + ξ'')``, ``E'_∞(ξ) = γ/(ξ'√ξ'')``, the top :func:`mixed_maximum_formula`,
+  the criterion :func:`mixed_criterion_formula`, the all-index bulk :func:`mixed_bulk_formula`, and the
+  trivial regime ``ξ'' ≤ ξ'`` (:func:`mixed_trivial_maximiser_formula`);
+* the identities (``mixed_edge_slope``, ``mixed_concavity``, ``mixed_threshold_facts``,
+  ``mixed_trivial_regime_value``, ...) and :func:`mixed_pure_reduction`: for ``ξ = x^H`` each mixed
+  formula minus ABC's simplifies to 0.
 """
 
 from __future__ import annotations
