@@ -92,6 +92,22 @@ class Mixture:
             entries[degree] = weight
         return as_mixture(entries, name=name)
 
+    # -- saved configurations ----------------------------------------------------------------------
+    def to_config(self):
+        """The JSON value of this mixture in a run folder's configuration: the int H for a pure model (as
+        before mixtures existed), ``{"p": a_p², ...}`` (floats, degree keys as text) for a mixture."""
+        return self.degree if self.is_pure else {str(p): w for p, w in self.as_dict().items()}
+
+    @classmethod
+    def from_config(cls, value, *, name: str = "H") -> "Mixture":
+        """The Mixture of :meth:`to_config`'s value (an int, or a mapping with degree keys as text)."""
+        if isinstance(value, Mapping):
+            try:
+                value = {int(p): w for p, w in value.items()}
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"{name}: a mixture's degrees must be integers, got {value!r}") from None
+        return as_mixture(value, name=name)
+
     # -- what it is --------------------------------------------------------------------------------
     @property
     def degrees(self) -> tuple:

@@ -101,3 +101,19 @@ def test_bad_text_is_refused(bad, message):
     with pytest.raises(InvalidInputError, match="xi") as info:
         Mixture.parse(bad)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("value", [3, {2: 0.5, 3: 0.5}, {1: Fraction(4, 25), 2: Fraction(12, 25), 3: Fraction(9, 25)}])
+def test_configuration_value_round_trips_through_json(value):
+    import json
+
+    m = as_mixture(value)
+    saved = json.loads(json.dumps(m.to_config()))
+    assert saved == 3 if m.is_pure else isinstance(saved, dict)
+    back = Mixture.from_config(saved)
+    assert back.as_dict() == m.as_dict()
+
+
+def test_configuration_value_with_a_bad_degree_is_refused():
+    with pytest.raises(InvalidInputError, match="degrees must be integers"):
+        Mixture.from_config({"two": 0.5, "3": 0.5})

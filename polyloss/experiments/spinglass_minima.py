@@ -217,7 +217,7 @@ class SpinGlassMinimaResult:
             raise InvalidInputError(f"{folder} holds a {config.get('experiment')!r} run, not {EXPERIMENT!r}")
         try:
             lambdas, runs, chunk = list(config["Lambdas"]), int(config["runs"]), int(config["chunk"])
-            H = _given(mixture_from_config(config["H"]))
+            H = _given(Mixture.from_config(config["H"]))
         except (KeyError, TypeError, ValueError, InvalidInputError) as exc:
             raise DamagedResultError(f"{folder / 'config.json'}: not a spinglass_minima configuration "
                                      f"({type(exc).__name__}: {exc})") from None
@@ -235,13 +235,6 @@ class SpinGlassMinimaResult:
             seconds[lam] = sum(store.seconds(k) for k in keys)
         E_0, E_inf = _thresholds(H)
         return cls(H=H, config=config, E_0=E_0, E_inf=E_inf, seconds=seconds, folder=folder, **parts)
-
-
-def mixture_from_config(value) -> Mixture:
-    """The mixture stored under "H" in a configuration (:func:`polyloss.numeric.spinglass.mixture_to_config`)."""
-    from ..numeric.spinglass import mixture_from_config as read
-
-    return read(value)
 
 
 def _given(mixture: Mixture):
@@ -308,9 +301,8 @@ def spinglass_minima(Lambdas=(25, 50, 100, 250, 500), H=3, runs=1000, method="sg
     if out is not None and seed is None and (Path(out) / "config.json").exists():
         seed = read_config(out).get("seed")  # resume a seedless run
     seed = derive_seed(None) if seed is None else integer("seed", seed, minimum=0)
-    from ..numeric.spinglass import mixture_to_config
 
-    config = {"experiment": EXPERIMENT, "Lambdas": list(Lambdas), "H": mixture_to_config(mixture), "runs": runs,
+    config = {"experiment": EXPERIMENT, "Lambdas": list(Lambdas), "H": mixture.to_config(), "runs": runs,
               "method": method,
               "seed": seed, "chunk": chunk, "redraw": bool(redraw), "refine": bool(refine), "steps": steps,
               "lr": lr, "P": P, "full_steps": full_steps, "temperature": temperature, "precision": precision,
@@ -384,7 +376,7 @@ def task_flops(config: dict, Lambda: int, runs: int) -> float:
     """
     from ..numeric.optimisers import descent_steps
 
-    degrees, lam = mixture_from_config(config["H"]).degrees, Lambda
+    degrees, lam = Mixture.from_config(config["H"]).degrees, Lambda
     grad = sum(2.0 * math.comb(lam + p - 2, p - 1) * lam for p in degrees)
     steps = descent_steps(config["method"], steps=config["steps"], P=config["P"], full_steps=config["full_steps"])
     flops = (steps + 2) * grad
@@ -405,7 +397,7 @@ def minima_task(config: dict, task: Task) -> dict:
     of the chunk has its own instance from ``(seed, "couplings" | "pieces", Λ, "run", c·10⁶ + j)``.
     """
     lam, c, n = task.args["Lambda"], task.args["chunk"], task.args["runs"]
-    ident = (EXPERIMENT, config["seed"], lam, str(mixture_from_config(config["H"])), config["method"], config["P"],
+    ident = (EXPERIMENT, config["seed"], lam, str(Mixture.from_config(config["H"])), config["method"], config["P"],
              config["redraw"],
              config["precision"], config["device"])
     model, pieces, fast = cached(ident, lambda: _instance(config, lam))
@@ -440,7 +432,7 @@ def _instance(config, lam):
 
     seed = config["seed"]
     dtype = torch.float32 if config["precision"] == "float32" else torch.float64
-    model = SphericalSpinGlass(lam, mixture_from_config(config["H"]), seed=derive_seed(seed, "couplings", lam),
+    model = SphericalSpinGlass(lam, Mixture.from_config(config["H"]), seed=derive_seed(seed, "couplings", lam),
                                dtype=dtype,
                                device=config["device"])
     pieces = None

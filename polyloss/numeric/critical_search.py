@@ -548,7 +548,6 @@ def count_statistics(Lambda: int, H, instances: int, *, seed=None, levels=(math.
     each other: on a loaded 2-core machine one thread ran Λ = 3, H = 3 about 12× faster than two.
     """
     from ..execution import Plan, Task
-    from .spinglass import mixture_to_config
 
     Lambda = V.integer("Lambda", Lambda, minimum=2)
     mixture = as_mixture(H, name="H")
@@ -567,7 +566,7 @@ def count_statistics(Lambda: int, H, instances: int, *, seed=None, levels=(math.
         seed = int(seed.integers(2**62))                             # a base seed drawn from the generator
     seed = V.integer("seed (None, an int >= 0 or a numpy Generator)", seed, minimum=0)
     _check_size(Lambda, mixture, _MAX_POINTS, "count_statistics")    # before any task starts
-    config = {"kind": "critical_point_counts", "Lambda": Lambda, "H": mixture_to_config(mixture),
+    config = {"kind": "critical_point_counts", "Lambda": Lambda, "H": mixture.to_config(),
               "instances": instances, "seed": seed, "starts": starts, "chunk": chunk}
     sizes = {lo: min(chunk, instances - lo) for lo in range(0, instances, chunk)}
     tasks = [Task(f"instances={lo}-{lo + n - 1}", {"first": lo, "instances": n}, cost=float(n))
@@ -591,11 +590,11 @@ def count_statistics(Lambda: int, H, instances: int, *, seed=None, levels=(math.
 
 def _count_chunk_task(config: dict, task) -> dict:
     """Task of :func:`count_statistics`: enumerate instances ``first … first + instances - 1``."""
-    from .spinglass import SphericalSpinGlass, mixture_from_config
+    from .spinglass import SphericalSpinGlass
 
     lo = task.args["first"]
     numbers = range(lo, lo + task.args["instances"])
-    return _enumerate_chunk(SphericalSpinGlass, config["Lambda"], mixture_from_config(config["H"]), numbers,
+    return _enumerate_chunk(SphericalSpinGlass, config["Lambda"], Mixture.from_config(config["H"]), numbers,
                             config["seed"], config["starts"])
 
 

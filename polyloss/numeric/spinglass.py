@@ -129,23 +129,6 @@ def _float_dtype(name: str, dtype):
     return dtype
 
 
-def mixture_to_config(mixture: Mixture):
-    """The JSON value of a degree in a run folder's configuration: the int H for a pure model (as
-    before mixtures existed), ``{"p": a_p², ...}`` (floats) for a mixture; :func:`mixture_from_config`
-    reads it back."""
-    return mixture.degree if mixture.is_pure else {str(p): w for p, w in mixture.as_dict().items()}
-
-
-def mixture_from_config(value) -> Mixture:
-    """The Mixture of :func:`mixture_to_config`'s value (an int, or a mapping with degree keys as text)."""
-    if isinstance(value, dict):
-        try:
-            value = {int(p): w for p, w in value.items()}
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"H: a mixture's degrees must be integers, got {value!r}") from None
-    return _mixture(value)
-
-
 # ----------------------------------------------------------------------------------- conventions
 CONVENTIONS = {
     "per_lambda": "u = L/Λ, L = Λ^{-(H-1)/2} Σ_{ordered} X w^H, X iid N(0,1) (polyloss; the paper's figures)",
