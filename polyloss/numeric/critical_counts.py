@@ -86,14 +86,21 @@ collapses the constants (area, gradient density, normalisers) to ``2√2``:
     \sigma^2 = \frac{\alpha^2}{N(\xi'+\xi'')},
 
 and the total over indices replaces ``E[f(λ_k)]`` by ``N ∫ ρ_N f``. For ξ = x^p: α² = 0, ``b = (p−2)/(2p)``,
-``1/m = c``, and ``Φ(·/σ)`` becomes ``1{λ_k ≤ c u_0}``: the formulas above (the reduction is proved in
-sympy by :func:`polyloss.symbolic.finite_size.mixed_kac_rice_coefficients`' test). Each method carries Φ
-where the pure case has the indicator: inside the quadrature (``density``, ``joint``, with panels of the
-width of Φ's transition), in the average (``montecarlo``) and on the planted grid (``planted``, whose
-trapezoid error is then O((h/τ)²), τ = cσ the width of Φ in λ). At ``u_0 = ∞`` Φ ≡ 1, and
-the count is the pure one at the non-integer ``p = 1 + ξ''/ξ'`` (the prefactor and ``b`` are those of
-that p). A degree-1 term is allowed (``ξ'' > 0`` needs a degree ≥ 2); ``b < 0`` is then possible, the
-λ_k weight still decays like ``e^{-N ξ''λ²/(ξ'+ξ'')}``.
+``1/m = c``, and ``Φ(·/σ)`` becomes ``1{λ_k ≤ c u_0}``: the formulas above.
+:func:`polyloss.symbolic.finite_size.mixed_kac_rice_coefficients` derives the covariances above and
+these coefficients in sympy from the kernel, and the tests simplify their pure reduction to 0; they
+also check the counts against a Kac–Rice Monte Carlo of the random field itself and against
+enumerated critical points of random mixed instances.
+
+Each method carries Φ where the pure case has the indicator: inside the quadrature (``density``,
+``joint``, with panels as narrow as Φ's transition), in the average (``montecarlo``) and on the
+planted grid (``planted``, whose trapezoid error is then O((h/τ)²), τ = cσ the width of Φ in λ). At
+``u_0 = ∞`` Φ ≡ 1, and the count is the pure one at the non-integer ``p = 1 + ξ''/ξ'`` (the
+prefactor and ``b`` are those of that p). A degree-1 term is allowed (``ξ'' > 0`` needs a degree ≥
+2); ``b < 0`` is then possible, and the λ_k weight decays like ``e^{-N ξ''λ²/(ξ'+ξ'')}``, more slowly
+than the GOE's own: the quadrature ranges widen by ``√((ξ'+ξ'')/(2ξ''))`` when that exceeds 1. The
+exact methods stay at about 1e-12 relative, and about 1e-10 for a mostly linear mixture such as
+``{1: 0.99, 2: 0.01}``.
 
 **Random streams and executors.** The Monte Carlo methods split their draws into chunks of
 ``_CHUNK`` (2000) GOE draws. Chunk c draws from its own generator, seeded by
@@ -182,7 +189,8 @@ class CriticalCount:
 
     def _repr_latex_(self) -> str:
         """Jupyter: ``$$ \\mathbb{E}\\,\\mathrm{Crt}_{N,k}\\bigl((-\\infty, u]\\bigr) = value \\pm stderr $$``
-        with p (a mixture: ``ξ(x) = …``) and the method; a value that over- or underflows float64 is written ``e^{log_value}``."""
+        with p (a mixture: ``ξ(x) = …``) and the method; a value that over- or underflows float64 is
+        written ``e^{log_value}``."""
         from ..display import display_math, latex_number
 
         index = "" if self.k is None else f",{self.k}"
@@ -256,7 +264,8 @@ class _Law:
 
     @property
     def reach(self) -> float:
-        """``1/√(2 min(rate, 1/2))``: how much wider than the GOE's own ``e^{-Nλ²/2}`` the λ_k weight is (1: pure)."""
+        """``1/√(2 min(rate, 1/2))``: how much wider than the GOE's own ``e^{-Nλ²/2}`` the λ_k weight
+        is (1 for a pure model)."""
         return 1.0 / math.sqrt(2.0 * min(self.rate, 0.5))
 
     def tau(self, N: int) -> float:
@@ -534,7 +543,8 @@ def _total_density_mpmath(N: int, p, u: float, hi: float, lo: float, hi_q: float
             if hi == math.inf:
                 f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
             else:
-                f = lambda y: mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N) * mpmath.ncdf((centre - y) / width)  # noqa: E731
+                f = lambda y: (mpmath.exp(-a * y * y) * goe._r1_mpmath(y, N)  # noqa: E731
+                               * mpmath.ncdf((centre - y) / width))
             pref = 2 * mpmath.sqrt(2 * xi2 / (xi1 + xi2)) * (xi2 / xi1) ** (mpmath.mpf(N - 1) / 2)
             cut = mpmath.inf
         points = [-mpmath.inf] + list(mpmath.linspace(mpmath.mpf(lo), mpmath.mpf(hi_q), max(8, 2 * N)))
@@ -557,48 +567,60 @@ def log_goe_normaliser(m: int, N: int) -> float:
 
 
 def _joint_integral(N: int, p, k: int, u: float) -> float:
-    """``2√(2/p)(p-1)^{N/2} (N!/Z_N) ∫_{λ_0<…<λ_{N-1}, λ_k ≤ cu} |Δ| e^{-N/2Σλ² - aλ_k²} dλ`` (N ≤ 3);
+    """``2√(2/p)(p-1)^{N/2} (N!/Z_N) ∫_{λ_0<…<λ_{N-1}, λ_k ≤ cu} |Δ| e^{-N/2Σλ² - aλ_k²} dλ``
+    (N ≤ 3);
     a mixture: its prefactor, ``a = N b``, and ``Φ((cu - λ_k)/τ)`` in place of the indicator."""
     law = _law(p)
     a = law.a(N)
     if u == -math.inf:
         return 0.0
     cu = law.c * u if math.isfinite(u) else math.inf
-    W = 14.0 / math.sqrt(N) * law.reach
+    W_other = 14.0 / math.sqrt(N)  # the other eigenvalues keep the GOE's e^{-Nλ²/2}
+    W = W_other * law.reach  # λ_k's weight e^{-N rate λ²} is wider when rate < 1/2
     tau = law.tau(N)
     if tau == 0 or cu == math.inf:
         v_hi = min(cu, W)
         v_lo = min(-W, v_hi - W)
-        v, wv = _gauss_legendre(v_lo, v_hi, 12)
+        v, wv = _gauss_legendre(v_lo, v_hi, math.ceil(12 * law.reach))
         log_phi = np.zeros_like(v)
     else:  # Φ's tail ends the range 40 widths above its centre (log Φ(-40) < -800); panels 2 widths wide
         v_hi = min(cu + 40.0 * tau, W)
         v_lo = min(-W, v_hi - W)
-        v, wv = _gauss_legendre_edges(_panels(v_lo, v_hi, (v_hi - v_lo) / 12, cu, 2.0 * tau))
+        base = (v_hi - v_lo) / math.ceil(12 * law.reach)
+        v, wv = _gauss_legendre_edges(_panels(v_lo, v_hi, base, cu, 2.0 * tau))
         log_phi = law.log_energy_factor(v, cu, tau)
     g, wg = _gauss_legendre(0.0, 1.0, 4)  # nodes on [0, 1] for the other eigenvalues
     n_below, n_above = k, N - 1 - k
 
+    wide = law.reach > 1  # λ_k may lie far out where the others' own e^{-Nλ²/2} leaves nothing
+
     def others(vv):
-        """Points (list of arrays) and weights for the other eigenvalues given λ_k = vv (broadcast)."""
-        lo_end, hi_end = vv - W, np.maximum(vv, 0.0) + W
+        """Points (list of arrays) and weights for the other eigenvalues given λ_k = vv (broadcast): those
+        above vv on [up, hi_end], those below on [lo_end, down] (up = down = vv; when λ_k's weight is
+        wider than the GOE's, clipped to where the others' weight lives, [-W_other, W_other] and vv's side)."""
+        if wide:
+            up, down = np.maximum(vv, -W_other), np.minimum(vv, W_other)
+            lo_end, hi_end = np.minimum(vv, 0.0) - W_other, np.maximum(vv, 0.0) + W_other
+        else:
+            up = down = vv
+            lo_end, hi_end = vv - W_other, np.maximum(vv, 0.0) + W_other
         if n_below + n_above == 1:
             if n_above:
-                y = vv + (hi_end - vv) * g
-                return [y], wg * (hi_end - vv)
-            y = vv - (vv - lo_end) * g
-            return [y], wg * (vv - lo_end)
+                y = up + (hi_end - up) * g
+                return [y], wg * (hi_end - up)
+            y = down - (down - lo_end) * g
+            return [y], wg * (down - lo_end)
         if n_above == 2:  # vv < y < z < hi_end
-            y = vv + (hi_end - vv) * g[:, None]
+            y = up + (hi_end - up) * g[:, None]
             z = y + (hi_end - y) * g[None, :]
-            return [y, z], (wg[:, None] * wg[None, :]) * (hi_end - vv) * (hi_end - y)
+            return [y, z], (wg[:, None] * wg[None, :]) * (hi_end - up) * (hi_end - y)
         if n_below == 2:  # lo_end < z < y < vv
-            y = vv - (vv - lo_end) * g[:, None]
+            y = down - (down - lo_end) * g[:, None]
             z = y - (y - lo_end) * g[None, :]
-            return [y, z], (wg[:, None] * wg[None, :]) * (vv - lo_end) * (y - lo_end)
-        y = vv - (vv - lo_end) * g[:, None]  # one below, one above (a product domain)
-        z = vv + (hi_end - vv) * g[None, :]
-        return [y, z], (wg[:, None] * wg[None, :]) * (vv - lo_end) * (hi_end - vv)
+            return [y, z], (wg[:, None] * wg[None, :]) * (down - lo_end) * (y - lo_end)
+        y = down - (down - lo_end) * g[:, None]  # one below, one above (a product domain)
+        z = up + (hi_end - up) * g[None, :]
+        return [y, z], (wg[:, None] * wg[None, :]) * (down - lo_end) * (hi_end - up)
 
     total = 0.0
     for vv, w in zip(v, wv * np.exp(log_phi)):

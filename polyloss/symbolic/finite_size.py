@@ -272,7 +272,8 @@ def mixed_field_covariances() -> dict:
     names = {1: xi1, 2: xi2}
 
     def cov(left, right):
-        """Cov(∂_left L(w), ∂_right L(v)) at the pole; ``left``/``right`` are tuples of coordinates (0, 1, 2 = r)."""
+        """Cov(∂_left L(w), ∂_right L(v)) at the pole; ``left``, ``right``: tuples of coordinates
+        (0, 1 tangential, 2 radial)."""
         e = kernel
         for i in left:
             e = sympy.diff(e, w[i])
@@ -356,7 +357,8 @@ def _pure_equivalent():
     pure = 2 * sympy.sqrt(2 / p) * (p - 1) ** (_N / 2)
     ratio = sympy.simplify(sympy.powsimp((pure / prefactor).subs(p, P), force=True))
     if not same_b or ratio != 1:
-        raise ArithmeticError("the mixed coefficients are not those of the pure model at p = 1 + xi''/xi'")  # pragma: no cover
+        raise ArithmeticError(  # pragma: no cover
+            "the mixed coefficients are not those of the pure model at p = 1 + xi''/xi'")
     return P
 
 
