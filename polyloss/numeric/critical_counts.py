@@ -306,13 +306,13 @@ def _result(log_value, stderr, method, N, p, k, u, samples=0, hits=0):
 
 
 def _config_model(p):
-    """``p`` in a plan's (JSON) configuration: the int, or the mixture's ``[[degree, weight], ...]`` (floats)."""
-    return p if isinstance(p, int) else [[d, float(w)] for d, w in p.weights]
+    """``p`` in a plan's (JSON) configuration: the int, or :meth:`Mixture.to_config`."""
+    return p if isinstance(p, int) else p.to_config()
 
 
 def _model_of(config) -> object:
     p = config["p"]
-    return p if isinstance(p, int) else as_mixture({int(d): w for d, w in p}, name="p")
+    return p if isinstance(p, int) else Mixture.from_config(p, name="p")
 
 
 # --- public -------------------------------------------------------------------------------------
