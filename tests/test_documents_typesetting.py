@@ -140,7 +140,8 @@ def documents(tmp_path_factory, pdflatex):
     return out
 
 
-NAMES = ["theory/derivation_general.tex", "theory/derivation_example.tex", "theory/complexity.tex",
+NAMES = ["theory/derivation_general.tex", "theory/derivation_example.tex", "theory/derivation_skips.tex",
+         "theory/complexity.tex", "theory/complexity_mixed.tex",
          "report/derivation.tex", "report/derivation_hinge.tex", "polyloss complexity --latex",
          "polyloss derive --steps --latex (rho = 1/2)", "polyloss derive --steps --latex (27 terms, shown in part)",
          "polyloss derive --latex (path polynomial)", "networks report correlation table"]
