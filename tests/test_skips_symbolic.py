@@ -26,7 +26,7 @@ from polyloss.mixture import as_mixture
 from polyloss.symbolic import assumptions as A
 from polyloss.symbolic.hamiltonian import (derive_hamiltonian, derive_mixed_hamiltonian, network_mixture,
                                            xi_expression)
-from polyloss.symbolic.network import ReLUNetwork, bias_symbol, input_symbol, parse_skips
+from polyloss.symbolic.network import ReLUNetwork, bias_symbol, input_symbol, parse_skips, skips_text
 from polyloss.symbolic.paths import path_polynomial
 
 ARCHITECTURES = [
@@ -191,6 +191,7 @@ def test_the_sympy_path_sum_at_numbers_equals_the_forward_pass(case):
     (((0.0, 2),), False, "skips", "not a pair of integers"), ((3,), False, "skips", "the entry 3"),
     ("0:2,1-3", False, "skips", "'1-3'"), (((True, 2),), False, "skips", "not a pair"),
     ((), "yes", "biases", "'yes'"), (None, False, "skips", "None"),
+    ((0, 2), False, "skips", "did you mean ((0, 2),)?"), (b"0:2", False, "skips", "not bytes"),
 ])
 def test_bad_skips_and_biases_are_refused_naming_the_argument(skips, biases, argument, fragment):
     with pytest.raises(InvalidInputError) as info:
@@ -201,6 +202,15 @@ def test_bad_skips_and_biases_are_refused_naming_the_argument(skips, biases, arg
 def test_skips_text_is_read():
     assert parse_skips(" 0:2 , 1:3") == ((0, 2), (1, 3)) and parse_skips("") == ()
     assert ReLUNetwork((2, 2, 2, 1), skips="1:3,0:2").skips == ((0, 2), (1, 3))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_skips_text_is_read_back_by_parse_skips(case):
+    net = _net(case)
+    assert net.skips_text == skips_text(net.skips) and parse_skips(net.skips_text) == net.skips
+    assert ReLUNetwork(net.widths, skips=net.skips_text, biases=net.biases) == net
+    assert (f"skips {net.skips_text}" in net.describe()) == bool(net.skips)
+    assert skips_text([(1, 3), (0, 2)]) == "1:3,0:2" and skips_text(()) == ""
 
 
 @pytest.mark.parametrize("params, fragment", [

@@ -97,7 +97,10 @@ def parse_skips(text: str) -> tuple:
     """Read ``"0:2,1:3"`` (``from:to`` pairs separated by commas; ``""`` is no skip) as ``((0, 2), (1, 3))``.
 
     Only the form is checked here; :class:`ReLUNetwork` checks the layers against the widths.
+    :func:`skips_text` writes the text back.
     """
+    if isinstance(text, (bytes, bytearray)):
+        raise InvalidInputError(f"{_SKIPS_ACCEPTED}; got bytes {text!r}: pass text (str), not bytes")
     if not isinstance(text, str):
         raise InvalidInputError(f"{_SKIPS_ACCEPTED}; got {text!r}")
     if not text.strip():
@@ -111,9 +114,10 @@ def parse_skips(text: str) -> tuple:
     return tuple(out)
 
 
-def _check_skips(skips, H: int) -> tuple:
-    """Skips as a sorted tuple of ``(a, b)`` int pairs, or InvalidInputError saying what is wrong."""
-    if isinstance(skips, str):
+def _skip_pairs(skips) -> list:
+    """The form check shared by :func:`skips_text` and :class:`ReLUNetwork`: ``skips`` (pairs, or text
+    for :func:`parse_skips`) as a list of ``(a, b)`` int pairs, in the given order; the layers are not checked."""
+    if isinstance(skips, (str, bytes, bytearray)):
         skips = parse_skips(skips)
     try:
         items = list(skips)
@@ -124,10 +128,26 @@ def _check_skips(skips, H: int) -> tuple:
         try:
             a, b = pair
         except (TypeError, ValueError):
-            raise InvalidInputError(f"{_SKIPS_ACCEPTED}; got the entry {pair!r} in {skips!r}") from None
+            hint = ""
+            if len(items) == 2 and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in items):
+                hint = f"; did you mean ({tuple(items)!r},)?"
+            raise InvalidInputError(f"{_SKIPS_ACCEPTED}; got the entry {pair!r} in {skips!r}{hint}") from None
         if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in (a, b)):
             raise InvalidInputError(f"{_SKIPS_ACCEPTED}; the entry {pair!r} is not a pair of integers")
-        a, b = int(a), int(b)
+        out.append((int(a), int(b)))
+    return out
+
+
+def skips_text(skips) -> str:
+    """``((0, 2), (1, 3))`` -> ``"0:2,1:3"`` (``()`` -> ``""``), in the given order: the text that
+    :func:`parse_skips` (and ``polyloss derive --skips``) reads back as the same pairs."""
+    return ",".join(f"{a}:{b}" for a, b in _skip_pairs(skips))
+
+
+def _check_skips(skips, H: int) -> tuple:
+    """Skips as a sorted tuple of ``(a, b)`` int pairs, or InvalidInputError saying what is wrong."""
+    out = []
+    for a, b in _skip_pairs(skips):
         if not 0 <= a < b <= H:
             raise InvalidInputError(f"{_SKIPS_ACCEPTED}; got ({a}, {b}), but the layers are 0..H = 0..{H}")
         if b - a == 1:
@@ -321,9 +341,15 @@ class ReLUNetwork:
                 + tuple(s for row in self.bias_symbol_table for s in row))
 
     # --- numbers -----------------------------------------------------------------------------
+    @property
+    def skips_text(self) -> str:
+        """The skips as text, ``"0:2,1:3"`` (``""`` for none): :func:`skips_text`."""
+        return skips_text(self.skips)
+
     def describe(self) -> str:
-        """``widths (…)``, with the skips and ", biases" when there are any (for messages)."""
-        extra = (f", skips {list(self.skips)}" if self.skips else "") + (", biases" if self.biases else "")
+        """``widths (…)``, with the skips (``skips 0:2,1:3``) and ", biases" when there are any (for messages
+        and titles)."""
+        extra = (f", skips {self.skips_text}" if self.skips else "") + (", biases" if self.biases else "")
         return f"widths {self.widths}{extra}"
 
     def check_weights(self, weights) -> list:
