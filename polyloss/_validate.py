@@ -73,6 +73,29 @@ def real_array(name: str, value, *, allow_inf: bool = False) -> np.ndarray:
     return arr
 
 
+def positive_rational(name: str, value, *, exact: bool = True):
+    """A positive finite number as an exact sympy Rational: an int, a Fraction, or a float read through its
+    decimal text (``0.1`` -> ``1/10``); with ``exact=False`` a sympy expression not known to be
+    non-positive or non-real is also accepted and returned as it is (a symbol such as ``C``)."""
+    from fractions import Fraction
+
+    import sympy
+
+    if isinstance(value, sympy.Basic) and not exact:
+        if value.is_positive is False or value.is_real is False:
+            raise InvalidInputError(f"{name} must be positive; got {value}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidInputError(f"{name} must be a positive number (int, Fraction or float); got {value!r}")
+    try:
+        r = Fraction(repr(float(value))) if isinstance(value, float) else Fraction(value)
+    except (ValueError, OverflowError):
+        raise InvalidInputError(f"{name} must be a positive finite number; got {value!r}") from None
+    if r <= 0:
+        raise InvalidInputError(f"{name} must be positive; got {value!r}")
+    return sympy.Rational(r.numerator, r.denominator)
+
+
 def choice(name: str, value, accepted) -> object:
     """Check that ``value`` is one of ``accepted``."""
     if value not in accepted:

@@ -253,16 +253,44 @@ def test_a_chain_gives_the_pure_mixture_and_biases_do_not_change_it():
 
 
 def test_a_skip_to_the_output_gives_a_linear_field():
-    mixture = network_mixture(ReLUNetwork((2, 2, 1), skips="0:2"))
-    assert mixture.degrees == (1, 2) and Fraction(mixture.weights[0][1]) == Fraction(2, 2 + 4)
+    widths = (2, 2, 1)
+    mixture = network_mixture(ReLUNetwork(widths, skips="0:2"))
+    psi = {1: widths[0], 2: widths[0] * widths[1]}  # the skip X_i -> output; the chain X_i -> u -> output
+    assert mixture.degrees == (1, 2) and Fraction(mixture.weights[0][1]) == Fraction(psi[1], sum(psi.values()))
 
 
 @pytest.mark.parametrize("C, fragment", [(0, "positive"), (-1, "positive"), ("1", "positive number"),
-                                         (None, "positive number"), (float("nan"), "C")])
+                                         (None, "positive number"), (float("nan"), "finite"),
+                                         (float("inf"), "finite")])
 def test_bad_C_is_refused(C, fragment):
     with pytest.raises(InvalidInputError) as info:
         network_mixture(ReLUNetwork((2, 2, 1), skips="0:2"), C=C)
     assert str(info.value).startswith("C ") and fragment in str(info.value)
+
+
+def test_xi_takes_a_variable_name_a_symbol_or_a_number():
+    net = ReLUNetwork((2, 2, 1), skips="0:2")
+    t = sympy.Symbol("t", real=True)
+    xi = xi_expression(net, C=1)
+    assert xi_expression(net, "t", C=1) == xi.xreplace({sympy.Symbol("x", real=True): t})
+    assert xi_expression(net, t ** 2, C=1) == xi.xreplace({sympy.Symbol("x", real=True): t ** 2})
+    assert xi_expression(net, 1, C=1) == 1                       # ξ(1) = Σ_m a_m² = 1
+    half = sum(Fraction(w) * Fraction(1, 2) ** m for m, w in network_mixture(net).weights)
+    assert xi_expression(net, Fraction(1, 2), C=1) == sympy.Rational(half.numerator, half.denominator)
+    assert float(xi_expression(net, 0.5, C=1)) == pytest.approx(float(half), rel=1e-15)
+
+
+@pytest.mark.parametrize("x", ['__import__("os").getpid()', "foo bar", "x + 1", "", 1j, float("nan"), True, [1]])
+def test_xi_refuses_other_x_without_evaluating_it(x):
+    with pytest.raises(InvalidInputError, match="x must be a number, a sympy symbol/expression or a variable name"):
+        xi_expression(ReLUNetwork((2, 2, 1), skips="0:2"), x)
+
+
+def test_the_derivation_checks_its_path_counts_against_the_recursion():
+    net = ReLUNetwork((2, 2, 2, 1), skips="0:2,1:3")
+    net.__dict__["path_counts"] = {2: 8, 3: 9}  # a wrong recursion result (cached_property's slot)
+    with pytest.raises(AssertionError, match=r"internal error: .* add up to \{2: 8, 3: 8\}"):
+        derive_mixed_hamiltonian(net, Lambda=2)
 
 
 def test_a_linear_network_has_no_mixture():

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from .._validate import choice, integer, real_array
+from .._validate import choice, integer, positive_rational, real_array
 from ..errors import InvalidInputError, SizeLimitError
 from . import assumptions as A
 from .formula import Formula
@@ -249,7 +249,9 @@ class Derivation:
 
         Computed from the Hamiltonian and the variance table of the last model, not written down;
         it should equal ``Λ (w̃·w̃'/Λ)^H``, the covariance of the spherical pure H-spin glass
-        (Auffinger, Ben Arous and Černý 2013; Choromanska et al. 2015, Sec. 3).
+        (Auffinger, Ben Arous and Černý 2013; Choromanska et al. 2015, Sec. 3), and for a derivation
+        from :func:`derive_mixed_hamiltonian` (``.mixed``) ``Λ ξ(w̃·w̃'/Λ)`` with ``ξ`` = ``.xi``, the
+        covariance of the mixed spherical spin glass (Auffinger and Ben Arous 2013; derived here).
         """
         L = self.hamiltonian.expr
         other = tuple(sympy.Symbol(rf"\tilde{{w}}'_{{{a}}}", real=True) for a in range(1, self.Lambda + 1))
@@ -264,7 +266,10 @@ class Derivation:
         """``L_{Λ,H}(w̃)`` in float64 from the compiled Hamiltonian.
 
         ``w``: shape ``(Λ,)`` or ``(batch, Λ)``; ``X``: the couplings, shape ``(Λ,)*H`` (``X[i_1-1, …]``
-        is ``X̂_{i_1..i_H}``) or ``(Λ^H,)`` in lexicographic order.
+        is ``X̂_{i_1..i_H}``) or ``(Λ^H,)`` in lexicographic order. For a mixture (``.mixed``, paths of
+        several lengths m) ``X`` is flat: one value per coupling in the order of ``.couplings`` (the
+        degrees m in increasing order, each as its ``Λ^m`` tuples in lexicographic order, ``.tuples``),
+        ``Σ_m Λ^m`` values in all; ``L`` is then ``L_{Λ,ξ}`` and C must be a number.
 
         Both must be finite real numbers: None, text, complex values (never cast), NaN and ±inf are
         refused with InvalidInputError naming the argument, and so is a zero row of ``w`` (it has no
@@ -444,32 +449,33 @@ def xi_expression(net, x=None, C=None) -> sympy.Expr:
     ``q²ρ² Σ_m C^m Ψ_m (w·w'/(ΛC))^m``, i.e. ``K² Λ ξ(w·w'/(ΛC))`` with ``K = qρ √(Σ_m C^m Ψ_m / Λ)``
     (:func:`derive_mixed_hamiltonian` carries this out term by term). ``C`` is the symbol ``C`` unless
     given; a plain chain gives ``x^H``. The mixed model of Auffinger and Ben Arous (2013).
+
+    ``x``: None (the real symbol ``x``), a sympy symbol or expression, a finite real number, or a variable
+    name such as ``"t"`` (made a real symbol). Other text is refused, never evaluated.
     """
     net = _network(net)
-    x = X_VAR if x is None else sympy.sympify(x)
-    C = A.C_SPHERE if C is None else _positive_rational("C", C, exact=False)
+    x = _xi_variable(x)
+    C = A.C_SPHERE if C is None else positive_rational("C", C, exact=False)
     counts = net.path_counts
     Z = sympy.Add(*[C ** m * c for m, c in counts.items()])
     return sympy.Add(*[C ** m * c * x ** m / Z for m, c in counts.items()])
 
 
-def _positive_rational(name, value, *, exact=True):
-    """A positive finite number as a sympy Rational (floats through their decimal text) or a sympy expression."""
-    from fractions import Fraction
-
-    if isinstance(value, sympy.Basic) and not exact:
-        if value.is_positive is False or value.is_real is False:
-            raise InvalidInputError(f"{name} must be positive; got {value}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidInputError(f"{name} must be a positive number (int, Fraction or float); got {value!r}")
-    try:
-        r = Fraction(repr(float(value))) if isinstance(value, float) else Fraction(value)
-    except (ValueError, OverflowError):
-        raise InvalidInputError(f"{name} must be a positive finite number; got {value!r}") from None
-    if r <= 0:
-        raise InvalidInputError(f"{name} must be positive; got {value!r}")
-    return sympy.Rational(r.numerator, r.denominator)
+def _xi_variable(x):
+    accepted = "x must be a number, a sympy symbol/expression or a variable name"
+    if x is None:
+        return X_VAR
+    if isinstance(x, sympy.Expr):
+        return x
+    if isinstance(x, str):
+        if not x.isidentifier():
+            raise InvalidInputError(f"{accepted}; got {x!r}")
+        return sympy.Symbol(x, real=True)
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise InvalidInputError(f"{accepted}; got {x!r}")
+    if not np.isfinite(float(x)):
+        raise InvalidInputError(f"{accepted} (a finite one); got {x!r}")
+    return sympy.Rational(x.numerator, x.denominator) if isinstance(x, numbers.Rational) else sympy.Float(float(x))
 
 
 def network_mixture(net, C=1):
@@ -485,7 +491,7 @@ def network_mixture(net, C=1):
     from ..mixture import as_mixture
 
     net = _network(net)
-    Cr = _positive_rational("C", C)
+    Cr = positive_rational("C", C)
     Cf = Fraction(int(Cr.p), int(Cr.q))
     counts = net.path_counts
     Z = sum(Cf ** m * c for m, c in counts.items())
@@ -517,7 +523,7 @@ def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rh
     net = _network(net)
     choice("loss", loss, LOSSES)
     rho = A.check_rho(rho)
-    C = C if isinstance(C, sympy.Symbol) else _positive_rational("C", C)
+    C = C if isinstance(C, sympy.Symbol) else positive_rational("C", C)
     max_paths = integer("max_paths", max_paths, minimum=1)
     max_tuples = integer("max_tuples", max_tuples, minimum=1)
     check_size(net, max_paths)
@@ -562,6 +568,9 @@ def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rh
     for t, n in multiplicities.items():
         psi[len(t)] = psi.get(len(t), 0) + n
     psi = dict(sorted(psi.items()))
+    if psi != dict(net.path_counts):  # a free self-check: the multiplicities recount Ψ_m path by path
+        raise AssertionError(f"internal error: the tuple multiplicities of {net.describe()} add up to {psi} paths "
+                             f"by length, but the recursion ReLUNetwork.path_counts gives {dict(net.path_counts)}")
     m, ch = A.uniformity(m, Lambda, net.H)
     add("uniformity", (A.UNIFORMITY_BY_DEGREE,), "Within each degree m, impose t = Psi_m/Lambda^m on every "
         "ordered m-tuple (after measuring the ratio c).", m, r"\mathbb{E}_A[Y]", ch,
