@@ -213,6 +213,19 @@ def test_skips_text_is_read_back_by_parse_skips(case):
     assert skips_text([(1, 3), (0, 2)]) == "1:3,0:2" and skips_text(()) == ""
 
 
+def test_networks_with_skips_or_biases_have_a_lower_default_path_limit():
+    from polyloss.errors import SizeLimitError
+    from polyloss.symbolic.paths import check_size
+
+    chain = ReLUNetwork((50, 50, 50, 1))                  # Ψ = 125,000: a chain is kept as one integer array
+    check_size(chain)
+    for net in (ReLUNetwork(chain.widths, biases=True), ReLUNetwork(chain.widths, skips="0:2")):
+        total = sum(net.path_counts.values()) + sum(net.bias_path_counts.values())
+        with pytest.raises(SizeLimitError, match=f"{total:,} paths.* MB.*max_paths=100,000"):
+            check_size(net)
+        check_size(net, max_paths=total)
+
+
 @pytest.mark.parametrize("params, fragment", [
     (lambda net: net.random_weights(0)[:3], "list of 8 arrays"),
     (lambda net: net.random_weights(0)[:3] + [np.zeros((2, 1))] + net.random_weights(0)[4:], r"S_0->2 must have shape"),

@@ -27,10 +27,11 @@ import sympy
 
 from .._validate import integer, real_array
 from ..errors import InvalidInputError, SizeLimitError
-from .latex import Document, join_terms, latex_expr
+from .latex import Document, escape_text, join_terms, latex_expr
 from .network import ReLUNetwork, make_symbols
 
 DEFAULT_MAX_PATHS = 10**6
+DEFAULT_MAX_GENERAL_PATHS = 10**5  # with skips or biases: each path is a Python object (see check_size)
 DEFAULT_MAX_TERMS = 64          # explicit text/LaTeX up to this many paths, compact Σ form above
 DEFAULT_MAX_ENTRIES = 2**28     # largest (batch × Ψ) activity matrix returned (bytes, as bool)
 _CHUNK_ENTRIES = 2**20          # (batch × Ψ) entries per evaluation chunk (8 MiB of float64)
@@ -160,24 +161,40 @@ def resolve_q(net: ReLUNetwork, q) -> sympy.Expr:
     return value
 
 
-def check_size(net: ReLUNetwork, max_paths: int = DEFAULT_MAX_PATHS) -> None:
-    """Refuse, before building anything, a network with more than ``max_paths`` paths.
+def default_max_paths(net: ReLUNetwork) -> int:
+    """The default path limit: :data:`DEFAULT_MAX_PATHS` (10^6) for a plain chain, whose paths are kept as
+    one integer array, and :data:`DEFAULT_MAX_GENERAL_PATHS` (10^5) with skips or biases, whose paths
+    :func:`enumerate_paths` builds one by one as Python objects (about 30 µs and 2 kB each, measured with
+    CPython 3 and sympy: 10^6 paths would take about half a minute and over a gigabyte)."""
+    return DEFAULT_MAX_PATHS if net.is_chain else DEFAULT_MAX_GENERAL_PATHS
 
-    Uses only ``Ψ = Π n_k`` (a product of the widths), so it returns at once for any widths.
+
+def check_size(net: ReLUNetwork, max_paths: int | None = None) -> None:
+    """Refuse, before building anything, a network with more than ``max_paths`` paths (default:
+    :func:`default_max_paths`).
+
+    Uses only the path counts (products and sums of the widths), so it returns at once for any widths.
     """
-    max_paths = integer("max_paths", max_paths, minimum=1)
+    max_paths = default_max_paths(net) if max_paths is None else integer("max_paths", max_paths, minimum=1)
     if net.mass > max_paths or net.mass + sum(net.bias_path_counts.values()) > max_paths:
         if not net.is_chain:
             total = net.mass + sum(net.bias_path_counts.values())
             raise SizeLimitError(
                 f"{net.describe()} have {total:,} paths (Ψ = {net.mass:,} from the inputs), so the path "
-                f"polynomial would have {total:,} terms of up to {net.H + 2} factors each; "
-                f"the limit is max_paths={max_paths:,}. Raise max_paths to build it anyway.")
+                f"polynomial would have {total:,} terms of up to {net.H + 2} factors each, built one by one as "
+                f"Python objects (about 30 µs and 2 kB each: roughly {_rough(total * 30e-6)} s and "
+                f"{_rough(total * 2e-3)} MB); the limit is max_paths={max_paths:,}. "
+                "Raise max_paths to build it anyway.")
         raise SizeLimitError(
             f"widths {net.widths} have Ψ = {net.mass:,} paths, so the path polynomial would have "
             f"{net.mass:,} terms of {net.H + 2} factors each ({net.mass * (net.H + 2):,} symbol slots); "
             f"the limit is max_paths={max_paths:,}. Raise max_paths to build it anyway."
         )
+
+
+def _rough(x: float) -> str:
+    """``x`` to two significant digits, as plain digits up to 10^15, else in e-notation."""
+    return f"{float(f'{x:.2g}'):,.0f}" if 1 <= x < 1e15 else f"{x:.2g}"
 
 
 class PathPolynomial:
@@ -527,6 +544,17 @@ class PathPolynomial:
         return display_math(self.latex())
 
 
+def path_counts_text(counts: dict, bias_counts: dict | None = None, *, latex: bool = False) -> str:
+    """``"paths from the inputs by length m: Ψ_2 = 8, Ψ_3 = 8; from the biases: 6 of length 1, …"``
+    (LaTeX with ``latex=True``) from ``{m: Ψ_m}`` and ``{m: count}`` of the bias paths (none: not mentioned)."""
+    psi = "\\Psi" if latex else "Ψ"
+    inputs = ", ".join(f"${psi}_{{{m}}} = {c}$" if latex else f"{psi}_{m} = {c}" for m, c in counts.items())
+    text = f"paths from the inputs by length {'$m$' if latex else 'm'}: {inputs}"
+    if bias_counts:
+        text += "; from the biases: " + ", ".join(f"{c} of length {m}" for m, c in bias_counts.items())
+    return text
+
+
 def bias_activation_symbol(k: int, u: int, j: int) -> sympy.Symbol:
     """``A_{b^{(k)}_{u},j}``: 1 when every ReLU on path j from the bias of unit u of layer k is active."""
     return sympy.Symbol(f"A_{{b^{{({k})}}_{{{u}}},{j}}}", **_A_ASSUMPTIONS)
@@ -715,23 +743,14 @@ class GeneralPathPolynomial(PathPolynomial):
         raise InvalidInputError("evaluate_layered is for the plain chain; with skips or biases use evaluate")
 
     # --- text and LaTeX ----------------------------------------------------------------------
-    def _counts_text(self, latex: bool) -> str:
-        psi = "\\Psi" if latex else "Ψ"
-        inputs = ", ".join(f"{psi}_{m} = {c}" if not latex else f"${psi}_{{{m}}} = {c}$" for m, c in self.counts.items())
-        text = f"paths from the inputs by length m: {inputs}"
-        if self.bias_counts:
-            text += "; from the biases: " + ", ".join(f"{c} of length {m}" for m, c in self.bias_counts.items())
-        return text
-
     def _facts(self, latex: bool) -> str:
         net = self.network
-        skips = ", ".join(f"({a},{b})" for a, b in net.skips) or "none"
+        counts = path_counts_text(self.counts, self.bias_counts, latex=latex)
         if latex:
-            return (rf"widths $({', '.join(map(str, net.widths))})$, skips {skips}, "
-                    f"{'biases' if net.biases else 'no biases'}: $H = {net.H}$, $N = {net.size}$ weights, "
-                    + self._counts_text(True) + "; " + self._q_description(True) + ".")
-        return (f"widths {net.widths}, skips {skips}, {'biases' if net.biases else 'no biases'}: H = {net.H}, "
-                f"N = {net.size} weights\n" + self._counts_text(False) + "\n" + self._q_description(False))
+            return (rf"{escape_text(net.describe())}: $H = {net.H}$, $N = {net.size}$ weights, "
+                    + counts + "; " + self._q_description(True) + ".")
+        return (f"{net.describe()}: H = {net.H}, N = {net.size} weights\n" + counts + "\n"
+                + self._q_description(False))
 
     def latex_terms(self, max_terms: int = DEFAULT_MAX_TERMS) -> tuple[str, list]:
         max_terms = integer("max_terms", max_terms, minimum=1)
@@ -750,7 +769,7 @@ class GeneralPathPolynomial(PathPolynomial):
     def document(self, title: str | None = None, *, max_terms: int = DEFAULT_MAX_TERMS,
                  per_line: int = 3) -> Document:
         net = self.network
-        doc = Document(title or f"Path polynomial of the ReLU network {net.widths} with skips and biases")
+        doc = Document(title or f"Path polynomial of the ReLU network with {net.describe()}")
         doc.paragraph(
             r"Path expansion over paths of every length (derived here, after Choromanska et al. 2015, Eq.~1) of "
             r"the ReLU network with " + self._facts(True) + r" $A_p = 1$ when every ReLU on path $p$ is active, "
@@ -778,13 +797,15 @@ class GeneralPathPolynomial(PathPolynomial):
         return "\n".join(lines)
 
 
-def path_polynomial(net, *, q="default", max_paths: int = DEFAULT_MAX_PATHS) -> PathPolynomial:
+def path_polynomial(net, *, q="default", max_paths: int | None = None) -> PathPolynomial:
     """The path polynomial of ``net`` (a :class:`ReLUNetwork` or a widths sequence), Eq. 1; a
     :class:`GeneralPathPolynomial` over paths of every length when ``net`` has skips or biases.
 
     ``q``: ``"default"`` = ``Ψ^{-(H-1)/(2H)}`` (polyloss's reading of the paper's q, [open]), or any non-zero
     number or sympy expression (``q=1`` gives the raw network output). More than ``max_paths``
-    paths are refused up front with :class:`~polyloss.errors.SizeLimitError`, before anything is built.
+    paths are refused up front with :class:`~polyloss.errors.SizeLimitError`, before anything is built;
+    the default (None) is :func:`default_max_paths`: 10^6 paths for a plain chain, 10^5 with skips or
+    biases, where every path is enumerated as a Python object.
 
     >>> pp = path_polynomial((2, 1), q=1)
     >>> pp.expr
