@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import sympy
 
-from polyloss.errors import InvalidInputError
+from polyloss.errors import InvalidInputError, SizeLimitError
 from polyloss.mixture import Mixture, as_mixture
 from polyloss.numeric import critical_counts
 from polyloss.numeric.critical_counts import expected_critical_points as ecp
@@ -335,6 +335,24 @@ def test_planted_near_the_edge_against_plain_montecarlo_and_the_auto_choice():
         assert abs(plain.value - planted.value) < SIGMAS * math.hypot(plain.stderr, planted.stderr)
         assert ecp(8, mixture, k, -e_inf - 0.01, samples=20, rng=1).method == "planted"
         assert ecp(8, mixture, k, -e_inf + 0.01, samples=20, rng=1).method == "montecarlo"
+
+
+def test_planted_tail_of_a_mostly_linear_mixture_is_the_total():
+    """{1: 0.9, 2: 0.1} (e^{-N b λ²} grows outwards, b < 0) at N = 40, far below -E_∞ where nearly every
+    critical point is a minimum: the planted Crt_0 (curve and single level) is the exact total, within
+    4.5 standard errors and 1%; a level beyond the planted grid is NaN in a curve and refused alone."""
+    u = np.array([-4.0, -2.5])
+    curve = log_critical_points_curve(40, MOSTLY_LINEAR, np.append(u, -40.0), k=0, samples=300, rng=71)
+    for j, v in enumerate(u):
+        total = ecp(40, MOSTLY_LINEAR, u=v)
+        assert curve["stderr"][j] < 0.1 * curve["value"][j]
+        assert abs(curve["value"][j] - total.value) < SIGMAS * curve["stderr"][j] + 0.01 * total.value, (v, curve, total)
+    assert math.isnan(curve["log_per_N"][2]) and math.isnan(curve["stderr"][2])
+    single = ecp(40, MOSTLY_LINEAR, 0, -2.5, samples=300, rng=72)
+    assert single.method == "planted"
+    assert abs(single.value - curve["value"][1]) < SIGMAS * math.hypot(single.stderr, curve["stderr"][1])
+    with pytest.raises(SizeLimitError, match="low-energy tail"):
+        ecp(40, MOSTLY_LINEAR, 0, -40.0, samples=50, rng=1)
 
 
 def test_curves_for_a_mixture():

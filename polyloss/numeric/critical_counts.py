@@ -390,6 +390,10 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
     if u == -math.inf:
         return _result(-math.inf, 0.0, "planted", N, p, k, u, samples)
     curve = _planted_curve(N, p, k, np.array([u]), samples, base, progress, executor, threads)
+    if math.isnan(curve["log_value"][0]):
+        raise SizeLimitError(f"planted method at N={N}, u={u}: a mixture this far in the low-energy tail is beyond "
+                             "the planted grid (more than 10 below its usual bottom) or float64 (every term below "
+                             "e^-700 of the draws' scale); use a smaller N or a higher u")
     return _result(curve["log_value"][0], curve["stderr"][0], "planted", N, p, k, u, samples)
 
 
@@ -404,7 +408,10 @@ def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progr
     ``executor`` and ``threads`` as in :func:`expected_critical_points` (the Monte Carlo chunks are
     tasks; the curve is the same bit for bit whatever runs them).
 
-    Returns ``{"u", "log_per_N", "value", "stderr"}`` as arrays (``stderr`` 0 for the exact total).
+    Returns ``{"u", "log_per_N", "value", "stderr"}`` as arrays (``stderr`` 0 for the exact total). For a
+    mixture, a level whose planted terms all lie below e^-700 of the draws' scale, or that lies more than
+    10 below the planted grid's usual bottom (far in the low-energy tail, beyond float64 or the grid), is
+    NaN, not a number that looks like a count.
     """
     N, p, k, _ = _check_common(N, p, k, 0.0)
     u = real_array("u", u, allow_inf=True)
@@ -477,13 +484,29 @@ def _window(N: int, law, hi: float):
     """``(lo, hi_q)``: where ``log integrand > max - 90`` within ``(-∞, hi]`` (pure) or on ℝ (a mixture,
     whose Φ ends the integrand smoothly), by a coarse scan of the float path."""
     reach = (3.0 * math.sqrt(N) + 30.0) * law.reach
-    top = min(hi, reach) if law.width == 0 else reach
-    bottom = min(-reach, top - 60.0)
-    coarse = np.linspace(bottom, top, 4001)
-    L = _log_integrand_y(coarse, N, law, hi)
+    if law.width == 0:
+        top = min(hi, reach)
+        bottom = min(-reach, top - 60.0)
+        coarse = np.linspace(bottom, top, 4001)
+        L = _log_integrand_y(coarse, N, law, hi)
+        keep = np.nonzero(L > L.max() - 90.0)[0]
+        step = coarse[1] - coarse[0]
+        return coarse[keep[0]] - step, min(coarse[keep[-1]] + step, top)
+    # a mixture: Φ ends the integrand smoothly above hi, which may lie far below the bulk; the log
+    # integrand is unimodal there, and a second scan around the coarse maximum resolves Φ's tail
+    top = reach
+    bottom = min(-reach, hi - 60.0)
+    points = np.linspace(bottom, top, 4001)
+    L = _log_integrand_y(points, N, law, hi)
+    j = int(np.argmax(L))
+    if points[1] - points[0] > law.width / 4:
+        fine = np.linspace(points[max(j - 2, 0)], points[min(j + 2, len(points) - 1)], 4001)
+        points = np.concatenate([points, fine])
+        order = np.argsort(points, kind="stable")
+        points = points[order]
+        L = np.concatenate([L, _log_integrand_y(fine, N, law, hi)])[order]
     keep = np.nonzero(L > L.max() - 90.0)[0]
-    step = coarse[1] - coarse[0]
-    return coarse[keep[0]] - step, min(coarse[keep[-1]] + step, top)
+    return points[max(keep[0] - 1, 0)], points[min(keep[-1] + 1, len(points) - 1)]
 
 
 def _panels(lo: float, hi: float, width: float, centre: float, fine: float) -> np.ndarray:
@@ -583,8 +606,9 @@ def _joint_integral(N: int, p, k: int, u: float) -> float:
         v_lo = min(-W, v_hi - W)
         v, wv = _gauss_legendre(v_lo, v_hi, math.ceil(12 * law.reach))
         log_phi = np.zeros_like(v)
-    else:  # Φ's tail ends the range 40 widths above its centre (log Φ(-40) < -800); panels 2 widths wide
-        v_hi = min(cu + 40.0 * tau, W)
+    else:  # Φ's tail ends the range 40 widths above its centre (log Φ(-40) < -800), further when λ_k's
+        # weight e^{-N rate λ²} grows steeply there (its peak in Φ's tail is 2 N rate |cu| τ widths up); panels 2 wide
+        v_hi = min(cu + (40.0 + 4.0 * N * law.rate * abs(cu) * tau) * tau, W)
         v_lo = min(-W, v_hi - W)
         base = (v_hi - v_lo) / math.ceil(12 * law.reach)
         v, wv = _gauss_legendre_edges(_panels(v_lo, v_hi, base, cu, 2.0 * tau))
@@ -749,13 +773,20 @@ def _monte_carlo(N, p, k, u, samples, seed, progress, executor, threads):
 def _planted_grid(N: int, law, u: np.ndarray, size_only: bool = False) -> dict:
     """The grid of the planted method for the levels ``u``: nodes ``x``, trapezoid weights, ``c u``
     (``size_only``: just ``{"M": number of nodes}``, nothing allocated). A mixture's grid reaches 14
-    widths of Φ above the highest ``c u`` (log Φ(-14) < -100), and further down when its λ_k weight
-    decays more slowly than ``e^{-Nλ²/2}`` (``law.reach``)."""
+    widths of Φ (and more in the far tail) above the highest ``c u`` (log Φ(-14) < -100), further down when its λ_k weight decays
+    more slowly than ``e^{-Nλ²/2}`` (``law.reach``), and :func:`_planted_margin` below the lowest
+    ``c u`` (Φ does not cut the weight off below ``c u`` as the indicator does), but at most 10 below
+    the pure grid's bottom: a lower level is left unresolved (NaN), not truncated."""
     cu = law.c * np.clip(np.asarray(u, dtype=float), -1e6, 1e6)
-    top = float(min(np.max(cu) + 14.0 * law.tau(N), math.sqrt(2) + 2.0))
+    tau = law.tau(N)
+    # above c u, Φ's tail: 14 widths (log Φ(-14) < -100), and more where the λ_k weight e^{-N rate λ²}
+    # grows steeply (the product peaks 2 N rate |cu| τ widths above cu)
+    top = float(min(np.max(cu + (14.0 + 4.0 * N * law.rate * np.abs(cu) * tau) * tau), math.sqrt(2) + 2.0))
     bottom = -(math.sqrt(2) + 2.0 + 12.0 / math.sqrt(N) * law.reach)
     if top <= bottom:
         bottom = top - 12.0 / math.sqrt(N) * law.reach - 2.0
+    if law.width:
+        bottom = min(bottom, max(float(np.min(cu)) - _planted_margin(N, law), bottom - 10.0))
     h = min(0.004, 0.02 / math.sqrt(N))
     M = int(math.ceil((top - bottom) / h)) + 1
     if size_only:
@@ -766,9 +797,18 @@ def _planted_grid(N: int, law, u: np.ndarray, size_only: bool = False) -> dict:
     return {"x": x, "trap": trap, "cu": cu}
 
 
+def _planted_margin(N: int, law) -> float:
+    """How far below a mixture's ``c u`` the planted grid must reach."""
+    return 12.0 / math.sqrt(N) * law.reach + 2.0
+
+
 def _planted_chunk(config: dict, task) -> dict:
     """One chunk of the planted estimator at every level: per-draw values in units of ``e^{(k+1) shift}``
-    with this chunk's own ``shift`` (the largest finite ``log h`` of its draws; ``-inf`` when none)."""
+    with this chunk's own ``shift`` (the largest finite ``log h`` of its draws; ``-inf`` when none).
+
+    A mixture's weight ``e^{-a x²}`` may grow outwards (``a < 0`` when ξ'' < ξ'), so its values are
+    carried relative to the largest ``log h - a x²`` instead (k = 0), or half of that plus half the
+    largest ``log h`` (k = 1: one weighted and one plain planted eigenvalue)."""
     N, k = config["N"], config["k"]
     law = _law(_model_of(config))
     grid = _planted_grid(N, law, np.asarray(config["u"], dtype=float))
@@ -791,8 +831,31 @@ def _planted_chunk(config: dict, task) -> dict:
     finite = np.isfinite(log_h)
     if not finite.any():
         zeros = np.zeros(len(cu))
-        return {"draws": np.int64(n), "shift": np.float64(-np.inf), "mean": zeros, "m2": zeros.copy()}
+        return {"draws": np.int64(n), "shift": np.float64(-np.inf), "mean": zeros, "m2": zeros.copy(),
+                "unresolved": np.zeros(len(cu), dtype=bool)}
     shift = float(np.max(log_h[finite]))
+    if law.width:  # a mixture (module docstring); its values are combined with Φ below
+        weighted = np.where(finite, log_h - a * x * x, -np.inf)
+        top = float(np.max(weighted[finite]))
+        if k == 0:
+            f = np.exp(weighted - top) * trap
+            shift = top
+        else:
+            hs = np.exp(np.where(finite, log_h - shift, -np.inf)) * trap
+            c0 = np.cumsum(hs, axis=1) - hs
+            c1 = np.cumsum(hs * x, axis=1) - hs * x
+            f = np.exp(weighted - top) * trap * np.maximum(x * c0 - c1, 0.0)
+            shift = 0.5 * (shift + top)
+        log_phi = law.log_energy_factor(x[:, None], cu[None, :], law.tau(N))
+        with np.errstate(divide="ignore"):
+            best = np.max(np.log(f.mean(axis=0))[:, None] + log_phi, axis=0)
+        vals = f @ np.exp(log_phi)  # Σ_x f(x) Φ((cu - x)/τ) at every level
+        mean = vals.mean(axis=0)
+        # a level whose every term is below e^-700 of the draws' scale is beyond float64 (not a zero count),
+        # and one too far below the grid is cut off
+        unresolved = (best < -700.0) | (cu - _planted_margin(N, law) < x[0] - 1e-9)
+        return {"draws": np.int64(n), "shift": np.float64(shift), "mean": mean,
+                "m2": np.sum((vals - mean) ** 2, axis=0), "unresolved": unresolved}
     if k == 0:
         f = np.exp(log_h - a * x * x - shift) * trap
     else:
@@ -802,11 +865,6 @@ def _planted_chunk(config: dict, task) -> dict:
         c1 = np.cumsum(hs * x, axis=1) - hs * x
         inner = np.maximum(x * c0 - c1, 0.0)
         f = hs * inner * np.exp(-a * x * x)
-    if law.width:  # a mixture: Σ_x f(x) Φ((cu - x)/τ) at every level
-        vals = f @ np.exp(law.log_energy_factor(x[:, None], cu[None, :], law.tau(N)))
-        mean = vals.mean(axis=0)
-        return {"draws": np.int64(n), "shift": np.float64(shift), "mean": mean,
-                "m2": np.sum((vals - mean) ** 2, axis=0)}
     cum = np.cumsum(f, axis=1)
     # linear interpolation of every row at the levels c u (0 below the grid, the last value above it)
     j = np.clip(np.searchsorted(x, cu, side="right") - 1, 0, M - 2)
@@ -814,7 +872,8 @@ def _planted_chunk(config: dict, task) -> dict:
     vals = cum[:, j] * (1.0 - t) + cum[:, j + 1] * t
     vals[:, cu < x[0]] = 0.0
     mean = vals.mean(axis=0)
-    return {"draws": np.int64(n), "shift": np.float64(shift), "mean": mean, "m2": np.sum((vals - mean) ** 2, axis=0)}
+    return {"draws": np.int64(n), "shift": np.float64(shift), "mean": mean, "m2": np.sum((vals - mean) ** 2, axis=0),
+            "unresolved": np.zeros(len(cu), dtype=bool)}
 
 
 def _planted_curve(N, p, k, u, samples, seed, progress, executor, threads):
@@ -861,6 +920,10 @@ def _planted_curve(N, p, k, u, samples, seed, progress, executor, threads):
     log_value = np.where(u == -np.inf, -np.inf, log_value)
     with np.errstate(over="ignore", invalid="ignore"):
         stderr = np.where(mean > 0, np.exp(log_value) * se / np.where(mean > 0, mean, 1.0), 0.0)
+    unresolved = np.logical_or.reduce([np.asarray(r["unresolved"], dtype=bool) for r in parts]) & (u != -np.inf)
+    if unresolved.any():  # a mixture's level whose terms all fell below float64 in some chunk: not a number
+        log_value = np.where(unresolved, np.nan, log_value)
+        stderr = np.where(unresolved, np.nan, stderr)
     return {"log_value": log_value, "stderr": stderr}
 
 
