@@ -215,14 +215,14 @@ def test_skips_text_is_read_back_by_parse_skips(case):
 
 def test_networks_with_skips_or_biases_have_a_lower_default_path_limit():
     from polyloss.errors import SizeLimitError
-    from polyloss.symbolic.paths import check_size
+    from polyloss.symbolic.paths import check_size, default_max_paths
 
     chain = ReLUNetwork((50, 50, 50, 1))                  # Ψ = 125,000: a chain is kept as one integer array
-    check_size(chain)
+    check_size(chain, default_max_paths(chain))
     for net in (ReLUNetwork(chain.widths, biases=True), ReLUNetwork(chain.widths, skips="0:2")):
         total = sum(net.path_counts.values()) + sum(net.bias_path_counts.values())
         with pytest.raises(SizeLimitError, match=f"{total:,} paths.* MB.*max_paths=100,000"):
-            check_size(net)
+            path_polynomial(net)                          # refused before anything is built
         check_size(net, max_paths=total)
 
 

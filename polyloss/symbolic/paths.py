@@ -169,13 +169,13 @@ def default_max_paths(net: ReLUNetwork) -> int:
     return DEFAULT_MAX_PATHS if net.is_chain else DEFAULT_MAX_GENERAL_PATHS
 
 
-def check_size(net: ReLUNetwork, max_paths: int | None = None) -> None:
-    """Refuse, before building anything, a network with more than ``max_paths`` paths (default:
-    :func:`default_max_paths`).
+def check_size(net: ReLUNetwork, max_paths: int = DEFAULT_MAX_PATHS) -> None:
+    """Refuse, before building anything, a network with more than ``max_paths`` paths
+    (:func:`path_polynomial` passes :func:`default_max_paths` unless given a limit).
 
     Uses only the path counts (products and sums of the widths), so it returns at once for any widths.
     """
-    max_paths = default_max_paths(net) if max_paths is None else integer("max_paths", max_paths, minimum=1)
+    max_paths = integer("max_paths", max_paths, minimum=1)
     if net.mass > max_paths or net.mass + sum(net.bias_path_counts.values()) > max_paths:
         if not net.is_chain:
             total = net.mass + sum(net.bias_path_counts.values())
@@ -813,7 +813,7 @@ def path_polynomial(net, *, q="default", max_paths: int | None = None) -> PathPo
     """
     if not isinstance(net, ReLUNetwork):
         net = ReLUNetwork(net)
-    check_size(net, max_paths)
+    check_size(net, default_max_paths(net) if max_paths is None else max_paths)
     q_value = resolve_q(net, q)
     convention = "default" if isinstance(q, str) else "given"
     if not net.is_chain:
