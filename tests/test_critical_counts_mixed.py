@@ -275,7 +275,7 @@ def test_joint_method_against_mpmath(mixture, k, u):
 
 @pytest.mark.parametrize("mixture,N,u,digits", [
     (EVEN, 2, -1.3, 25), (LINEAR, 3, 0.25, 25), (WIDE, 3, -0.9, 25), (LINEAR, 6, -1.2, 20), (WIDE, 6, 0.6, 20),
-    (EVEN, 40, -1.5, None), (WIDE, 300, -1.4, None)])
+    (MOSTLY_LINEAR, 12, -8.0, 20), (EVEN, 40, -1.5, None), (WIDE, 300, -1.4, None)])
 def test_density_against_mpmath_and_sum_over_indices(mixture, N, u, digits):
     fast = ecp(N, mixture, u=u)
     assert fast.method == "density" and math.isfinite(fast.log_value)

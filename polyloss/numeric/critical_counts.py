@@ -100,7 +100,10 @@ prefactor and ``b`` are those of that p). A degree-1 term is allowed (``ξ'' > 0
 2); ``b < 0`` is then possible, and the λ_k weight decays like ``e^{-N ξ''λ²/(ξ'+ξ'')}``, more slowly
 than the GOE's own: the quadrature ranges widen by ``√((ξ'+ξ'')/(2ξ''))`` when that exceeds 1. The
 exact methods stay at about 1e-12 relative, and about 1e-10 for a mostly linear mixture such as
-``{1: 0.99, 2: 0.01}``.
+``{1: 0.99, 2: 0.01}`` (about 1e-6 for counts far below 1e-50). Below the bulk, Φ lets the count come
+from λ_k above ``c u_0``, in Φ's tail, where the λ_k weight is larger: the ranges follow it. A planted
+level so deep that its terms fall outside float64 or more than 10 below the grid's usual bottom is
+NaN in :func:`log_critical_points_curve` and refused (SizeLimitError) by :func:`expected_critical_points`.
 
 **Random streams and executors.** The Monte Carlo methods split their draws into chunks of
 ``_CHUNK`` (2000) GOE draws. Chunk c draws from its own generator, seeded by
