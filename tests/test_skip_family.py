@@ -20,8 +20,27 @@ from polyloss.experiments.skip_family import SkipFamilyConfig, SkipFamilyResult,
 
 SMALL = SkipFamilyConfig(widths=(2, 2, 2, 1), C=0.5, Lambda=8, seeds=3, replicas=4, chunk=2, steps=80, lr=0.1,
                          seed=7, kmax=1)
-# E_0 and E_∞ of the pure 3-spin glass (Auffinger, Ben Arous and Černý 2013), independent of polyloss
-E_0_PURE3, E_INF_PURE3 = 1.65699836, 1.63299316
+
+
+def pure_thresholds(p: int) -> tuple:
+    """``(E_0, E_∞)`` of the pure p-spin glass from the closed form of Auffinger, Ben Arous and Černý (2013),
+    written out here with mpmath (30 digits): ``E_∞ = 2√((p−1)/p)`` and ``E_0`` the root of
+    ``Θ_{0,p}(−E_0) = 0`` above ``E_∞``, where for ``u ≤ −E_∞``
+    ``Θ_{0,p}(u) = ½ log(p−1) − (p−2)/(4(p−1)) u² − I_1(u)`` and
+    ``I_1(u) = −(u/E_∞²)√(u²−E_∞²) − log(−u+√(u²−E_∞²)) + log E_∞``."""
+    import mpmath
+
+    with mpmath.workdps(30):
+        e_inf = 2 * mpmath.sqrt(mpmath.mpf(p - 1) / p)
+
+        def theta0(u):
+            r = mpmath.sqrt(u * u - e_inf ** 2)
+            i1 = -(u / e_inf ** 2) * r - mpmath.log(-u + r) + mpmath.log(e_inf)
+            return mpmath.log(p - 1) / 2 - mpmath.mpf(p - 2) / (4 * (p - 1)) * u * u - i1
+
+        e_0 = mpmath.findroot(lambda e: theta0(-e), (e_inf * (1 + mpmath.mpf(10) ** -6), 2 * e_inf),
+                              solver="anderson")
+        return float(e_0), float(e_inf)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +140,9 @@ def test_the_mixtures_are_those_of_the_networks(run):
 
 
 def test_the_band_is_that_of_the_thresholds_of_each_mixture(run):
+    """The loop is plumbing only (the rows carry what ``energy_thresholds``, the code they call, gives;
+    the thresholds themselves are tested in the complexity tests); the plain chain's row is checked
+    independently, against the closed form of the pure 3-spin glass (:func:`pure_thresholds`)."""
     from polyloss.numeric.complexity import energy_thresholds
 
     _, result = run
@@ -130,33 +152,86 @@ def test_the_band_is_that_of_the_thresholds_of_each_mixture(run):
         assert (row["E_inf_prime"], row["scenario"], row["criterion"]) == (
             float(th.E_inf_prime), str(th.scenario), float(th.criterion))
         assert result.band(a) == (-row["E_0"], -row["E_inf"])
+    e_0, e_inf = pure_thresholds(3)
     chain = result.rows()[0]
-    assert chain["E_0"] == pytest.approx(E_0_PURE3, abs=1e-8) and chain["E_inf"] == pytest.approx(E_INF_PURE3, abs=1e-8)
-    assert chain["E_inf_prime"] == pytest.approx(E_INF_PURE3, abs=1e-8)  # E'_∞ = E_∞ for a pure model
+    assert chain["E_0"] == pytest.approx(e_0, abs=1e-12) and chain["E_inf"] == pytest.approx(e_inf, abs=1e-12)
+    assert chain["E_inf_prime"] == pytest.approx(e_inf, abs=1e-12)  # E'_∞ = E_∞ for a pure model
 
 
 # ---------------------------------------------------------------------------------- the minima
+def test_architectures_sharing_a_degree_share_its_couplings():
+    """Common random numbers: for each seed, degree p of every architecture, the plain chain's pure model
+    included, has the same couplings up to its amplitude a_p (``M_p / a_p`` is one matrix), and the plain
+    chain's cubic couplings are those of a mixture's degree 3, not those of the pure model's own stream."""
+    from polyloss.numeric.spinglass import SphericalSpinGlass
+
+    config = SMALL.as_dict()
+    for s in range(2):
+        models = [sf.spin_glass(config, a, s) for a in range(len(SMALL.architectures))]
+        by_degree: dict = {}
+        for model in models:
+            amplitudes = model.mixture.amplitudes()
+            for p, M in model.packed().items():
+                by_degree.setdefault(p, []).append(M / amplitudes[p])
+        assert sorted(by_degree) == [1, 2, 3] and len(by_degree[3]) == len(models)
+        for p, matrices in by_degree.items():
+            for M in matrices[1:]:
+                torch.testing.assert_close(M, matrices[0], rtol=1e-14, atol=0)
+        own = SphericalSpinGlass(SMALL.Lambda, 3, seed=derive_seed(SMALL.seed, "couplings", s))
+        assert not torch.allclose(own.M, by_degree[3][0])
+
+
+def dense_energy(couplings: dict, weights: dict, Lambda: int):
+    """``L(w) = Σ_p a_p Λ^{-(p-1)/2} Σ_{i_1..i_p} S_p[i_1..i_p] w_{i_1}⋯w_{i_p}`` from dense symmetric tensors,
+    written out here (einsum), for autograd."""
+    letters = "abcdefgh"
+
+    def energy(w):
+        total = w.new_zeros(())
+        for p, a2 in weights.items():
+            term = torch.einsum(f"{letters[:p]},{','.join(letters[:p])}->", couplings[p], *([w] * p))
+            total = total + a2 ** 0.5 * Lambda ** (-(p - 1) / 2) * term
+        return total
+
+    return energy
+
+
 def test_the_minima_are_critical_points_of_the_models_rebuilt_from_their_seeds(run):
-    """Each saved point, on the model rebuilt here from its seed: the saved energy, a vanishing gradient where
-    Newton converged, and the index counted from the eigenvalues of its tangent Hessian."""
+    """Each saved point, on the energy rebuilt here: dense coupling tensors of the dense network's model
+    (every degree of every architecture, drawn from the seed) and each architecture's weights a_p², an
+    energy written out with einsum; then the saved energy, a vanishing Riemannian gradient where Newton
+    converged, and the index counted from the eigenvalues of the tangent Hessian
+    ``Bᵀ(∇²L − (w·∇L/Λ) I)B`` (B an orthonormal basis of w⊥), all by autograd, none by the model's own
+    gradient or Hessian."""
     from polyloss.numeric.spinglass import SphericalSpinGlass
     from polyloss.symbolic.hamiltonian import network_mixture
     from polyloss.symbolic.network import ReLUNetwork
 
     _, result = run
-    for a in (0, 3):
-        mixture = network_mixture(ReLUNetwork(SMALL.widths, skips=result.architectures[a]), C=SMALL.C)
-        for s in range(SMALL.seeds):
-            model = SphericalSpinGlass(SMALL.Lambda, mixture, seed=derive_seed(SMALL.seed, "couplings", s))
-            w = torch.as_tensor(result.points[a][s])
-            np.testing.assert_allclose((w * w).sum(1).numpy(), SMALL.Lambda, rtol=1e-12)
-            np.testing.assert_allclose(model.energy(w).numpy(), result.energies[a][s], rtol=1e-10, atol=1e-12)
+    Lam = SMALL.Lambda
+    dense = network_mixture(ReLUNetwork(SMALL.widths, skips=result.architectures[-1]), C=SMALL.C)
+    checked = set()
+    for s in range(SMALL.seeds):
+        couplings = SphericalSpinGlass(Lam, dense, seed=derive_seed(SMALL.seed, "couplings", s)).dense_couplings()
+        for a in range(len(result.architectures)):
+            energy = dense_energy(couplings, result.mixtures[a].as_dict(), Lam)
             ok = result.converged[a][s]
-            assert ok.sum() >= 2
-            assert (model.gradient(w).norm(dim=1).numpy()[ok] < 1e-9).all()
-            negative = (torch.linalg.eigvalsh(model.hessian(w)) < 0).sum(1).numpy()
-            np.testing.assert_array_equal(result.indices[a][s][ok], negative[ok])
             assert (result.indices[a][s][~ok] == -1).all()
+            for r, w in enumerate(torch.as_tensor(result.points[a][s])):
+                assert float(w @ w) == pytest.approx(Lam, rel=1e-12)
+                assert float(energy(w)) / Lam == pytest.approx(result.energies[a][s][r], rel=1e-10, abs=1e-12)
+                if not ok[r]:
+                    continue
+                g = torch.autograd.functional.jacobian(energy, w)
+                assert float((g - (w @ g) / Lam * w).norm()) < 1e-9
+                Q = torch.linalg.qr(torch.cat([w[:, None], torch.eye(Lam, dtype=w.dtype)], 1)).Q
+                B = Q[:, 1:Lam]  # orthonormal, orthogonal to w
+                hess = torch.autograd.functional.hessian(energy, w) - (w @ g) / Lam * torch.eye(Lam, dtype=w.dtype)
+                eigenvalues = torch.linalg.eigvalsh(B.T @ hess @ B)
+                assert int((eigenvalues < 0).sum()) == result.indices[a][s][r]
+                checked.add(int(result.indices[a][s][r]))
+    assert all(c.sum() >= SMALL.seeds for c in result.converged)
+    assert checked >= {0, 1}  # minima and saddles among the checked points
 
 
 def test_the_statistics_of_the_table(run):
@@ -189,7 +264,28 @@ def test_bad_configurations_are_refused():
             SkipFamilyConfig(**bad)
     with pytest.raises(InvalidInputError, match="0-2"):
         sf.parse_architectures("none;0-2", (2, 2, 2, 1))
+    with pytest.raises(InvalidInputError, match="empty"):
+        sf.parse_architectures("none;;0:2", (2, 2, 2, 1))
     assert sf.parse_architectures("none; 1:3,0:2", (2, 2, 2, 1)) == ((), ((0, 2), (1, 3)))
+    for skips, C in ((None, 0.5), ((), "a"), ((), 0.0), ([(0, 1)], 0.5), ("0-2", 0.5)):
+        with pytest.raises(InvalidInputError):
+            sf.architecture_mixture((2, 2, 2, 1), skips, C)
+    assert sf.architecture_mixture((2, 2, 2, 1), "0:2", 0.5) == sf.architecture_mixture((2, 2, 2, 1), [(0, 2)], 0.5)
+    with pytest.raises(InvalidInputError, match="foo.*Lambda"):
+        skip_family(SMALL, foo=1)
+
+
+def test_what_cannot_fit_is_refused_before_any_folder(tmp_path):
+    """Couplings far beyond any memory (Λ = 10⁵, cubic: C(Λ+1, 2)·Λ floats, about 4·10¹⁵ bytes) are refused
+    with SizeLimitError naming Lambda, and no run folder is made."""
+    from polyloss.errors import SizeLimitError
+    from polyloss.numeric.spinglass import coupling_bytes
+
+    assert coupling_bytes(10**5, 3) == (10**5 * (10**5 + 1) // 2) * 10**5 * 8
+    out = tmp_path / "run"
+    with pytest.raises(SizeLimitError, match="Lambda = 100000"):
+        skip_family(SMALL, Lambda=10**5, out=out)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 # ----------------------------------------------------------------------------- figure and CLI

@@ -8,12 +8,12 @@ HELP = ("architectures from a plain chain through growing skip connections: mixt
         "band [-E_0, -E_inf] (Auffinger and Ben Arous 2013) and minima of gradient descent on the mixed "
         "spherical spin glass")
 
-MAX_DEPTH = 8
 MAX_WIDTH = 1000
 
 
 def configure(parser):
     from ..cli import MAX_SEED, MAX_STEPS, add_execution_options, finite_float, int_in, seed_int
+    from ..experiments.skip_family import MAX_DEPTH
 
     parser.add_argument("--preset", choices=("small", "large"), default="small",
                         help="scale: small (default, seconds) or large (a real run); the options below "

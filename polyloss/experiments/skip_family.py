@@ -10,11 +10,16 @@ with
     \xi(x) = \frac{\sum_m C^m \Psi_m x^m}{\sum_m C^m \Psi_m},
 
 ``Ψ_m`` the number of paths of length ``m`` (derived here, issue 14; computed by
-:func:`polyloss.symbolic.hamiltonian.network_mixture`). Auffinger and Ben Arous (2013, Ann. Probab.
-41, 4214–4247, arXiv:1110.5872) find two scenarios for the complexity of mixed models: either the
-layered band of low critical values of the pure model survives (``E_0 > E_1 > … > E_∞``, "pure-like"),
-or the thresholds of all indices coincide ("full mixture"); :func:`polyloss.numeric.complexity.energy_thresholds`
-gives the thresholds, the scenario and the criterion that separates them.
+:func:`polyloss.symbolic.hamiltonian.network_mixture`). ``C`` (``‖w‖² = ΛC``) is the paper's
+unspecified constant [open]: the default 1/2 is a choice, and the scenario of an architecture can
+depend on it (the dense ``(3, 3, 3, 1)`` network is a full mixture at ``C = 1/2`` but pure-like at
+``C = 1`` and ``C = 2``). Two scenarios for the complexity of mixed models, from the annealed
+complexity of Auffinger and Ben Arous (2013, Ann. Probab. 41, 4214–4247, arXiv:1110.5872; the
+correspondence with their statements [unverified]; the criterion and the "trivial" case are derived
+here): either the layered band of low critical values of the pure model survives
+(``E_0 > E_1 > … > E'_∞ ≥ E_∞``, "pure-like"), or the thresholds of all indices coincide ("full
+mixture"); :func:`polyloss.numeric.complexity.energy_thresholds` gives the thresholds, the scenario and
+the criterion that separates them.
 
 This experiment takes a family of architectures of one depth ``H`` and fixed widths (by default the
 plain chain, then the skips ``(0,2)``, ``(1,3)``, … added one by one, shortest first, up to the dense
@@ -24,10 +29,13 @@ the mixed spherical spin glass of dimension ``Λ`` from ``replicas`` random star
 ``seeds`` coupling draws, each end point refined by Riemannian Newton to a critical point whose
 energy per Λ, ``u = L/Λ``, and Hessian index are recorded.
 
-**Common random numbers.** Seed number ``s`` (0 ≤ s < seeds) gives the couplings
-``derive_seed(seed, "couplings", s)`` and the starts ``derive_seed(seed, "starts", s)`` for *every*
-architecture: architectures sharing a degree share its couplings and all share the starts, so the
-differences between architectures are not blurred by independent draws.
+**Common random numbers.** Seed number ``s`` (0 ≤ s < seeds) gives the root
+``r = derive_seed(seed, "couplings", s)`` and the starts ``derive_seed(seed, "starts", s)`` for *every*
+architecture. Degree ``p`` of every architecture, the plain chain's pure model included, is drawn from
+the stream ``derive_seed(r, "couplings", "degree", p)`` that :class:`~polyloss.numeric.spinglass.SphericalSpinGlass`
+uses for a mixture (:func:`spin_glass`), so architectures sharing a degree share its couplings up to
+the factor ``a_p`` (``M_p / a_p`` is the same matrix), and all share the starts: the differences
+between architectures are not blurred by independent draws.
 
 **A sweep of tasks.** One task per (architecture, chunk of ``chunk`` seeds), key
 ``arch={a:02d}_chunk={c:03d}`` (:func:`skip_family_plan`), a pure function of the configuration and
@@ -52,7 +60,7 @@ Scales (measured on a 2-core machine shared with other jobs, one torch thread): 
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +112,10 @@ def parse_architectures(text: str, widths) -> tuple:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInputError(f"architectures must be text such as 'none;0:2;0:2,1:3', got {text!r}")
     parts = [part.strip() for part in text.split(";")]
-    return check_architectures([() if part in ("", "none") else parse_skips(part) for part in parts], widths)
+    if "" in parts:
+        raise InvalidInputError(f"architectures {text!r}: an empty architecture between ';' (write 'none' for the "
+                                "plain chain)")
+    return check_architectures([() if part == "none" else parse_skips(part) for part in parts], widths)
 
 
 def check_architectures(architectures, widths) -> tuple:
@@ -137,8 +148,12 @@ def _network_mixture(widths: tuple, skips: tuple, C: float):
 
 def architecture_mixture(widths, skips, C=1.0):
     """The mixture ξ of the network ``ReLUNetwork(widths, skips=skips)`` with ``‖w‖² = ΛC``
-    (:func:`polyloss.symbolic.hamiltonian.network_mixture`)."""
-    return _network_mixture(tuple(widths), tuple(tuple(s) for s in skips), float(C))[1]
+    (:func:`polyloss.symbolic.hamiltonian.network_mixture`); ``skips`` as that class takes them (pairs
+    or text ``"0:2,1:3"``), ``C > 0`` finite."""
+    from ..symbolic.network import ReLUNetwork
+
+    net = ReLUNetwork(widths, skips=skips)  # checks widths and skips; skips in canonical order
+    return _network_mixture(net.widths, net.skips, real("C", C, minimum=0.0, open_minimum=True))[1]
 
 
 # ------------------------------------------------------------------------------------ configuration
@@ -148,7 +163,10 @@ class SkipFamilyConfig:
 
     ``widths``: ``(n_0, …, n_H)`` with ``n_H = 1``, shared by every architecture; ``architectures``:
     a sequence of skip lists (``None``: :func:`growing_skips` of the depth); ``C``: the sphere's
-    ``‖w‖² = ΛC`` of the network (weights ``C^m`` per path length); ``Lambda``: dimension of the spin
+    ``‖w‖² = ΛC`` of the network (weights ``C^m`` per path length). ``C`` is the paper's unspecified
+    constant [open]: the default 1/2 is a choice, and the answer to "from how much skip does the picture
+    change" depends on it (the dense ``(3, 3, 3, 1)`` network: criterion −0.00077, a full mixture, at
+    ``C = 1/2``; +0.00221 and +0.00616, pure-like, at ``C = 1`` and ``C = 2``); ``Lambda``: dimension of the spin
     glass; ``seeds``: coupling draws per architecture; ``replicas``: random starts per draw;
     ``chunk``: seeds per task; ``steps``, ``lr``: gradient descent (:func:`polyloss.descend`,
     method ``"gd"``); ``seed``: the root of every seed; ``kmax``: thresholds ``E_0 … E_kmax``.
@@ -200,13 +218,17 @@ class SkipFamilyConfig:
 
     @classmethod
     def from_dict(cls, config: dict) -> "SkipFamilyConfig":
-        fields = {k: v for k, v in config.items() if k != "experiment"}
-        fields["widths"] = tuple(fields["widths"])
-        fields["architectures"] = tuple(tuple(tuple(s) for s in a) for a in fields["architectures"])
-        return cls(**fields)
+        values = {k: v for k, v in config.items() if k != "experiment"}
+        values["widths"] = tuple(values["widths"])
+        values["architectures"] = tuple(tuple(tuple(s) for s in a) for a in values["architectures"])
+        return cls(**values)
 
     def scaled(self, **changes) -> "SkipFamilyConfig":
-        """A copy with ``changes`` (validated again)."""
+        """A copy with ``changes`` (validated again); an unknown field name is refused."""
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise InvalidInputError(f"unknown skip-family setting(s) {unknown}; the settings are "
+                                    f"{[f.name for f in fields(self)]}")
         return replace(self, **changes)
 
 
@@ -261,13 +283,24 @@ def skip_family_plan(config, out=None, *, threads: int | None = 1, device: str =
 
 
 def spin_glass(config: dict, architecture: int, s: int, device: str = "cpu"):
-    """The mixed spherical spin glass of seed number ``s`` of an architecture, rebuilt from the seeds
-    (couplings ``derive_seed(seed, "couplings", s)``, common to all architectures)."""
+    """The mixed spherical spin glass of seed number ``s`` of an architecture, rebuilt from the seeds:
+    root ``r = derive_seed(seed, "couplings", s)``, degree ``p`` from ``derive_seed(r, "couplings",
+    "degree", p)`` for every architecture (common random numbers, module docstring).
+
+    A mixture draws so by itself (:class:`~polyloss.numeric.spinglass.SphericalSpinGlass`); a pure
+    model (the plain chain) would draw from ``derive_seed(r, "couplings")``, so its one degree is drawn
+    again, by the same direct sampler, from the degree stream (one more packed matrix of the pure
+    model's size, no Λ^H temporary)."""
     from ..numeric.spinglass import SphericalSpinGlass
 
     mixture = architecture_mixture(config["widths"], config["architectures"][architecture], config["C"])
-    return SphericalSpinGlass(config["Lambda"], mixture, seed=derive_seed(config["seed"], "couplings", s),
-                              device=device)
+    root = derive_seed(config["seed"], "couplings", s)
+    model = SphericalSpinGlass(config["Lambda"], mixture, seed=root, device=device)
+    if mixture.is_pure:
+        (c,) = model._components
+        M = c._sample_packed(derive_seed(root, "couplings", "degree", c.p), variance=1.0)
+        model = model._with_components([c.with_matrix(M)])
+    return model
 
 
 def skip_family_task(config: dict, task: Task) -> dict:
@@ -355,7 +388,7 @@ class SkipFamilyResult:
             lo, hi = self.band(a)
             inside = (u >= lo) & (u <= hi) & ok
             rows.append({
-                "architecture": architecture_text(arch), "paths": _path_counts(self.networks[a]),
+                "architecture": architecture_text(arch), "paths": dict(self.networks[a].path_counts),
                 "xi": mix.text(), "xi1": mix.xi1, "xi2": mix.xi2, "alpha2": mix.alpha2,
                 "scenario": str(th.scenario), "criterion": float(th.criterion),
                 "E_0": -lo, "E_1": float(th.E[1]) if len(th.E) > 1 else float("nan"),
@@ -458,25 +491,16 @@ def _paths_text(paths: dict) -> str:
     return ", ".join(f"{m}: {n}" for m, n in sorted(paths.items(), reverse=True))
 
 
-def _path_counts(net) -> dict:
-    """``{m: Ψ_m}``: the network's number of input-to-output paths of each length (its own count)."""
-    return dict(net.path_counts)
-
-
-def _thresholds(mixture, kmax: int):
+def _assemble(config: dict, pieces: dict, seconds, folder) -> SkipFamilyResult:
     from ..numeric.complexity import energy_thresholds
 
-    return energy_thresholds(mixture, kmax)
-
-
-def _assemble(config: dict, pieces: dict, seconds, folder) -> SkipFamilyResult:
     parts = {name: [] for name in _ARRAYS}
     networks, mixtures, thresholds = [], [], []
     for a, arch in enumerate(config["architectures"]):
         net, mix = _network_mixture(tuple(config["widths"]), tuple(tuple(s) for s in arch), float(config["C"]))
         networks.append(net)
         mixtures.append(mix)
-        thresholds.append(_thresholds(mix, config["kmax"]))
+        thresholds.append(energy_thresholds(mix, config["kmax"]))
         chunks = [pieces[_key(a, c)] for c in range(_n_chunks(config))]
         for name in parts:
             parts[name].append(np.concatenate([p[name] for p in chunks]))
@@ -493,15 +517,23 @@ def skip_family(config: SkipFamilyConfig | None = None, *, out=None, executor=No
     ``config``: a :class:`SkipFamilyConfig` (default ``PRESETS["small"]``); keyword ``changes`` replace
     its fields (``skip_family(Lambda=20, seeds=2)``). ``out``: run folder (resumable; its
     ``summary.md`` is the table); None keeps the results in memory. ``executor``, ``threads``,
-    ``device``, ``force``: as for :func:`polyloss.spinglass_minima`.
+    ``device``, ``force``: as for :func:`polyloss.spinglass_minima`. An architecture whose packed couplings
+    alone (:func:`polyloss.numeric.spinglass.coupling_bytes` of its mixture at ``Lambda``) exceed the
+    device's available memory is refused with :class:`~polyloss.errors.SizeLimitError` before any folder
+    or task exists.
     """
+    from .._device import as_device
+    from .spinglass_minima import _refuse_what_cannot_fit
+
     config = (PRESETS["small"] if config is None else config)
     if not isinstance(config, SkipFamilyConfig):
         raise InvalidInputError(f"config must be a SkipFamilyConfig, got {config!r}")
     if changes:
         config = config.scaled(**changes)
-    for arch in config.architectures:  # the networks and mixtures exist before any folder or task
-        architecture_mixture(config.widths, arch, config.C)
+    device = str(as_device(device))
+    for arch in config.architectures:  # the networks, mixtures and their couplings' size: before any folder or task
+        _refuse_what_cannot_fit((config.Lambda,), architecture_mixture(config.widths, arch, config.C), "float64",
+                                device)
     cfg = config.as_dict()
     if out is None:
         plan = skip_family_plan(cfg, None, threads=threads, device=device)
