@@ -443,19 +443,6 @@ def log_critical_points_curve(N, p, u, k=None, *, samples=2_000, rng=None, progr
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
 
 
-def _derivatives(mixture: Mixture):
-    """``(ξ'(1), ξ''(1), α²)`` as exact Fractions of the mixture's weights."""
-    from fractions import Fraction
-
-    first = sum(d * Fraction(w) for d, w in mixture.weights)
-    second = sum(d * (d - 1) * Fraction(w) for d, w in mixture.weights)
-    return first, second, second + first - first * first
-
-
-def _mp_fraction(mpmath, q):
-    return mpmath.mpf(q.numerator) / q.denominator
-
-
 def _gauss_legendre_edges(edges: np.ndarray):
     """16-point Gauss–Legendre on every panel between consecutive ``edges``."""
     half = 0.5 * np.diff(edges)
@@ -561,7 +548,7 @@ def _total_density_mpmath(N: int, p, u: float, hi: float, lo: float, hi_q: float
             pref = 2 * mpmath.sqrt(mpmath.mpf(2) / p) * mpmath.mpf(p - 1) ** (mpmath.mpf(N) / 2)
             cut = mpmath.sqrt(N) * mpmath.sqrt(mpmath.mpf(p) / (2 * (p - 1))) * mpmath.mpf(u)
         else:
-            xi1, xi2, alpha2 = (_mp_fraction(mpmath, x) for x in _derivatives(p))
+            xi1, xi2, alpha2 = (mpmath.mpf(x) for x in (p.xi1, p.xi2, p.alpha2))  # float64 weights' values
             a = (xi2 - xi1) / (2 * (xi1 + xi2))
             c = (xi1 + xi2) / (xi1 * mpmath.sqrt(2 * xi2))
             width = c * mpmath.sqrt(alpha2 / (xi1 + xi2))
