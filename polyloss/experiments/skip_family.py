@@ -13,11 +13,12 @@ with
 :func:`polyloss.symbolic.hamiltonian.network_mixture`). ``C`` (``‖w‖² = ΛC``) is the paper's
 unspecified constant [open]: the default 1/2 is a choice, and the scenario of an architecture can
 depend on it (the dense ``(3, 3, 3, 1)`` network is a full mixture at ``C = 1/2`` but pure-like at
-``C = 1`` and ``C = 2``). Two scenarios for the complexity of mixed models, from the annealed
-complexity of Auffinger and Ben Arous (2013, Ann. Probab. 41, 4214–4247, arXiv:1110.5872; the
-correspondence with their statements [unverified]; the criterion and the "trivial" case are derived
-here): either the layered band of low critical values of the pure model survives
-(``E_0 > E_1 > … > E'_∞ ≥ E_∞``, "pure-like"), or the thresholds of all indices coincide ("full
+``C = 1`` and ``C = 2``). Two scenarios for the annealed complexity of mixed models (Auffinger and
+Ben Arous 2013, Ann. Probab. 41, 4214–4247, arXiv:1110.5872, show that mixing can make local minima
+exponentially many even below the ground state; the scenarios, their criterion and the "trivial"
+case are derived here, their correspondence with the statements of that paper [unverified]): either the layered band of low critical values of the pure model survives
+(``E_0 > E_1 > … > E'_∞ ≥ E_∞``, the last inequality, derived here, holding when
+``ξ''(1) ≥ ξ'(1)``, "pure-like"), or the thresholds of all indices coincide ("full
 mixture"); :func:`polyloss.numeric.complexity.energy_thresholds` gives the thresholds, the scenario and
 the criterion that separates them.
 
