@@ -101,8 +101,11 @@ def growing_skips(H: int) -> tuple:
 
 
 def architecture_text(skips) -> str:
-    """``"none"`` or ``"0:2,1:3"`` (what :func:`parse_architectures` and ``polyloss derive --skips`` read)."""
-    return "none" if not skips else ",".join(f"{i}:{j}" for i, j in skips)
+    """``"none"`` or ``"0:2,1:3"`` (:func:`polyloss.symbolic.network.skips_text`; what
+    :func:`parse_architectures` and ``polyloss derive --skips`` read)."""
+    from ..symbolic.network import skips_text
+
+    return skips_text(skips) or "none"
 
 
 def parse_architectures(text: str, widths) -> tuple:
