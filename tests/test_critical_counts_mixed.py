@@ -134,7 +134,7 @@ def _combined_se(mc_stderr, exact, n):
     return max(float(mc_stderr), math.sqrt(max(exact, 0.0) / n))
 
 
-@pytest.mark.parametrize("N,mixture,instances,seed", [(2, EVEN, 300, 7), (3, LINEAR, 80, 10)],
+@pytest.mark.parametrize("N,mixture,instances,seed", [(2, EVEN, 250, 7), (3, LINEAR, 80, 10)],
                          ids=["N2-2:0.5,3:0.5", "N3-1:0.3,3:0.7"])
 def test_exact_counts_match_enumeration_of_random_instances(N, mixture, instances, seed):
     """Average numbers of critical points by index below u = -0.8, 0, +∞ over random mixed instances
@@ -329,9 +329,9 @@ def test_planted_near_the_edge_against_plain_montecarlo_and_the_auto_choice():
     e_inf = 2 * xi1 * math.sqrt(xi2) / (xi1 + xi2)
     u = -e_inf + 0.15
     for k in (0, 1):
-        plain = ecp(8, mixture, k, u, method="montecarlo", samples=50_000, rng=51)
+        plain = ecp(8, mixture, k, u, method="montecarlo", samples=30_000, rng=51)
         planted = ecp(8, mixture, k, u, method="planted", samples=2_000, rng=52)
-        assert plain.hits > 200
+        assert plain.hits > 100
         assert abs(plain.value - planted.value) < SIGMAS * math.hypot(plain.stderr, planted.stderr)
         assert ecp(8, mixture, k, -e_inf - 0.01, samples=20, rng=1).method == "planted"
         assert ecp(8, mixture, k, -e_inf + 0.01, samples=20, rng=1).method == "montecarlo"
@@ -408,3 +408,17 @@ def test_bad_mixtures_are_refused(p, match):
         ecp(3, p)
     with pytest.raises(InvalidInputError, match=match):
         log_critical_points_curve(3, p, [0.0])
+
+
+def test_mixed_formulas_print_and_compile(tmp_path, pdflatex):
+    """The closed forms in ξ'(1), ξ''(1): their LaTeX compiles, and their compiled numpy function is the
+    sympy expression's value (xi1 = 2.5, xi2 = 4: the mixture {2: 0.5, 3: 0.5})."""
+    from polyloss.symbolic.latex import Document, compile_pdf
+
+    doc = Document("Mixed finite-size counts")
+    for N in (2, 3):
+        f = fs.mixed_total_critical_points_formula(N)
+        assert f.parameters == (fs.xi1, fs.xi2) and "auffinger2013mixed" in f.cite
+        assert f.compile("numpy")(2.5, 4.0) == pytest.approx(float(f.subs(xi1=2.5, xi2=4).evalf(30)), rel=1e-13)
+        doc.equation(f.latex(), label=f"mixed{N}")
+    compile_pdf(doc.write(tmp_path / "mixed.tex"))
