@@ -398,3 +398,19 @@ def test_cli_spinglass_takes_a_mixture(tmp_path, capsys):
         err = capsys.readouterr().err
         assert info.value.code == 2 and "--xi" in err and fragment in err
     assert not (tmp_path / "never").exists()
+
+
+def test_degree_streams_give_a_pure_model_the_mixtures_couplings():
+    """``degree_streams=True``: a pure model draws its degree from the stream a mixture uses for it, so
+    the two share that degree's couplings up to the factor a_p; the default keeps the pure stream."""
+    mixed = SphericalSpinGlass(6, {2: 0.36, 3: 0.64}, seed=11)
+    pure = SphericalSpinGlass(6, 3, seed=11, degree_streams=True)
+    historical = SphericalSpinGlass(6, 3, seed=11)
+    M_mixed, M_pure, M_old = mixed.packed()[3], pure.packed()[3], historical.packed()[3]
+    assert torch.allclose(M_mixed / 0.8, M_pure, rtol=1e-13, atol=1e-15)
+    assert not torch.allclose(M_old, M_pure)
+    w = pure.random_points(3, seed=1)
+    assert torch.allclose(pure.resample(seed=5).energy(w),
+                          SphericalSpinGlass(6, 3, seed=5, degree_streams=True).energy(w), rtol=1e-13)
+    with pytest.raises(InvalidInputError, match="degree_streams"):
+        SphericalSpinGlass(6, 3, seed=1, degree_streams=1)

@@ -291,20 +291,14 @@ def spin_glass(config: dict, architecture: int, s: int, device: str = "cpu"):
     root ``r = derive_seed(seed, "couplings", s)``, degree ``p`` from ``derive_seed(r, "couplings",
     "degree", p)`` for every architecture (common random numbers, module docstring).
 
-    A mixture draws so by itself (:class:`~polyloss.numeric.spinglass.SphericalSpinGlass`); a pure
-    model (the plain chain) would draw from ``derive_seed(r, "couplings")``, so its one degree is drawn
-    again, by the same direct sampler, from the degree stream (one more packed matrix of the pure
-    model's size, no Λ^H temporary)."""
+    Every architecture is built with ``degree_streams=True``
+    (:class:`~polyloss.numeric.spinglass.SphericalSpinGlass`), so the plain chain, a pure model, draws
+    its degree from the same stream as the mixtures do."""
     from ..numeric.spinglass import SphericalSpinGlass
 
     mixture = architecture_mixture(config["widths"], config["architectures"][architecture], config["C"])
     root = derive_seed(config["seed"], "couplings", s)
-    model = SphericalSpinGlass(config["Lambda"], mixture, seed=root, device=device)
-    if mixture.is_pure:
-        (c,) = model._components
-        M = c._sample_packed(derive_seed(root, "couplings", "degree", c.p), variance=1.0)
-        model = model._with_components([c.with_matrix(M)])
-    return model
+    return SphericalSpinGlass(config["Lambda"], mixture, seed=root, device=device, degree_streams=True)
 
 
 def skip_family_task(config: dict, task: Task) -> dict:

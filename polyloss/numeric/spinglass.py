@@ -415,6 +415,11 @@ class SphericalSpinGlass:
     memory_limit : int, optional
         Bytes allowed for the couplings (default: half of the device's free memory,
         :func:`polyloss._device.available_memory_bytes`); SizeLimitError beyond it.
+    degree_streams : bool
+        Draw degree p from ``derive_seed(seed, "couplings", "degree", p)`` even for a pure model, as a
+        mixture always does: then models of one seed that share a degree share its couplings (scaled by
+        a_p), pure or mixed (common random numbers across mixtures). Default False: a pure model keeps
+        its historical stream ``derive_seed(seed, "couplings")``.
 
     Attributes: ``mixture`` (a :class:`~polyloss.mixture.Mixture`, the one-entry ``{H: 1}`` when pure)
     and ``H``: the degree of a pure model; for a mixture its largest degree (``mixture.max_degree``),
@@ -422,9 +427,12 @@ class SphericalSpinGlass:
     """
 
     def __init__(self, Lambda, H, *, seed=None, couplings=None, dtype=torch.float64, device="cpu",
-                 sampler="direct", memory_limit=None):
+                 sampler="direct", memory_limit=None, degree_streams=False):
         self.Lambda = integer("Lambda", Lambda, minimum=2)
         self.mixture = _mixture(H)
+        if not isinstance(degree_streams, bool):
+            raise InvalidInputError(f"degree_streams must be True or False, got {degree_streams!r}")
+        self.degree_streams = degree_streams
         self.H = self.mixture.max_degree
         _float_dtype("dtype", dtype)
         choice("sampler", sampler, ("direct", "dense"))
@@ -455,8 +463,9 @@ class SphericalSpinGlass:
         self._components = comps
 
     def _keys(self, p: int) -> tuple:
-        """Keys that make the seed of degree p: none for a pure model (its stream is the historical one)."""
-        return () if self.mixture.is_pure else ("degree", p)
+        """Keys that make the seed of degree p: none for a pure model (its stream is the historical one)
+        unless ``degree_streams``."""
+        return () if self.mixture.is_pure and not self.degree_streams else ("degree", p)
 
     def _given_couplings(self, couplings) -> dict:
         """``couplings`` as {p: checked ordered tensor (Λ,)*p} for every degree p of the mixture."""
