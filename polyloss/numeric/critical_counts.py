@@ -27,7 +27,9 @@ with the GOE in ABC's normalisation (``E M_ij² = (1+δ_ij)/(2N)``) and its exac
     Plain average over GOE matrices (tridiagonal model), with its standard error. Reliable only where
     the event ``λ_k ≤ c u`` is not rare: a fraction of at least ~100/samples of the draws must hit it
     (``hits`` in the result). Below ``-E_∞`` the index-k count is exponentially small in N and plain
-    Monte Carlo sees no hits; use ``"planted"``.
+    Monte Carlo sees no hits; use ``"planted"``. For a mixture with ξ''(1) < ξ'(1) the weight
+    ``e^{-N b λ_k²}`` (b < 0) grows with |λ_k| and the average is heavy-tailed: its standard error can
+    then understate the error badly at N ≳ 10; prefer ``"joint"`` (N ≤ 3) or ``"planted"`` (k ≤ 1).
 ``"planted"`` (k ∈ {0, 1}, any N ≥ k + 2)
     The exact order-statistic identity: integrate the k+1 lowest eigenvalues ``x_0 < … < x_k`` on a
     grid (trapezoid rule), and average over the remaining ``N-k-1`` eigenvalues ``w`` drawn from the GOE
