@@ -7,7 +7,8 @@
 
 ``--skips`` (``from:to`` layer pairs) and ``--biases`` build a network with skip connections and biases;
 for it the command prints the derivation down to the mixed spherical spin glass, its ξ and the bias term
-(as ``--steps`` does).
+(as ``--steps`` does). The derivation takes ``--q``, ``--Lambda``, ``--loss``, ``--max-paths`` (default 4096
+there) and ``--max-tuples``; ``--max-terms`` is for the path polynomial only and is refused with it.
 
 ``--steps`` prints the derivation as plain text (Unicode mathematics: ρ, Λ, w̃, X̂); ``--latex FILE``
 writes it as a LaTeX document, with ``references.bib`` beside it for its citations.
@@ -86,7 +87,9 @@ def _skips_value(text: str) -> tuple:
 
 def configure(parser):
     from ..cli import parse_int_list, positive_int
-    from ..symbolic.paths import DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
+    from ..symbolic.hamiltonian import DEFAULT_MAX_PATHS as HAMILTONIAN_MAX_PATHS
+    from ..symbolic.hamiltonian import DEFAULT_MAX_TUPLES
+    from ..symbolic.paths import DEFAULT_MAX_GENERAL_PATHS, DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
 
     parser.add_argument("--widths", required=True, type=parse_int_list, metavar="N0,...,1",
                         help="layer widths n_0,...,n_H ending in 1, e.g. 3,2,1")
@@ -99,11 +102,14 @@ def configure(parser):
     parser.add_argument("--biases", action="store_true",
                         help="give every layer 1..H a bias; prints the derivation, with the bias term")
     parser.add_argument("--latex", metavar="FILE", help="also write a compilable LaTeX document to FILE")
-    parser.add_argument("--max-terms", type=positive_int, default=DEFAULT_MAX_TERMS, metavar="N",
-                        help=f"list the paths one by one up to N of them, else the compact sum "
-                             f"(default: {DEFAULT_MAX_TERMS})")
-    parser.add_argument("--max-paths", type=positive_int, default=DEFAULT_MAX_PATHS, metavar="N",
-                        help=f"refuse networks with more than N paths (default: {DEFAULT_MAX_PATHS})")
+    parser.add_argument("--max-terms", type=positive_int, default=None, metavar="N",
+                        help=f"list the paths of the path polynomial one by one up to N of them, else the compact "
+                             f"sum (default: {DEFAULT_MAX_TERMS}); not for the derivation, which shows at most a "
+                             f"few terms of each expression")
+    parser.add_argument("--max-paths", type=positive_int, default=None, metavar="N",
+                        help=f"refuse networks with more than N paths (default: {DEFAULT_MAX_PATHS:,} for the path "
+                             f"polynomial of a plain chain, {DEFAULT_MAX_GENERAL_PATHS:,} with --skips or --biases, "
+                             f"{HAMILTONIAN_MAX_PATHS:,} for the derivation)")
     steps = parser.add_argument_group("derivation of the Hamiltonian (--steps)")
     steps.add_argument("--steps", action="store_true",
                        help="print every step from the network to the spin-glass Hamiltonian")
@@ -111,6 +117,9 @@ def configure(parser):
                        help="loss to derive through (with --steps; default: none)")
     steps.add_argument("--Lambda", type=positive_int, default=None, metavar="N",
                        help="number of distinct weights after the redundancy step (with --steps)")
+    steps.add_argument("--max-tuples", type=positive_int, default=None, metavar="N",
+                       help="refuse a derivation with more than N ordered weight tuples, Σ_m Λ^m over the path "
+                            f"lengths m, each a term of the Hamiltonian (default: {DEFAULT_MAX_TUPLES:,})")
 
 
 def run(args) -> int:
@@ -127,21 +136,30 @@ def run(args) -> int:
         from ..documents.derivation import derivation_document, derivation_text
         from ..symbolic.hamiltonian import derive_hamiltonian
 
+        from ..symbolic.hamiltonian import DEFAULT_MAX_PATHS as MAX_PATHS
+        from ..symbolic.hamiltonian import DEFAULT_MAX_TUPLES
+
+        if args.max_terms is not None:
+            raise InvalidInputError("--max-terms is for the path polynomial; the derivation (--steps, --skips, "
+                                    "--biases) shows at most a few terms of each expression: leave --max-terms out")
         loss = args.loss or "none"
-        derivation = derive_hamiltonian(net, loss=None if loss == "none" else loss, Lambda=args.Lambda)
+        derivation = derive_hamiltonian(net, loss=None if loss == "none" else loss, Lambda=args.Lambda, q=args.q,
+                                        max_paths=MAX_PATHS if args.max_paths is None else args.max_paths,
+                                        max_tuples=DEFAULT_MAX_TUPLES if args.max_tuples is None else args.max_tuples)
         print(derivation_text(derivation))  # plain text: Unicode symbols, no LaTeX (that is --latex)
         if latex is not None:
             path = derivation_document(derivation).write(latex)
             print(f"wrote {path}", file=sys.stderr)
         return 0
 
-    if args.loss is not None or args.Lambda is not None:
-        raise InvalidInputError("--loss and --Lambda belong to the derivation: add --steps")
-    from ..symbolic.paths import path_polynomial
+    if args.loss is not None or args.Lambda is not None or args.max_tuples is not None:
+        raise InvalidInputError("--loss, --Lambda and --max-tuples belong to the derivation: add --steps")
+    from ..symbolic.paths import DEFAULT_MAX_TERMS, path_polynomial
 
+    max_terms = DEFAULT_MAX_TERMS if args.max_terms is None else args.max_terms
     pp = path_polynomial(net, q=args.q, max_paths=args.max_paths)
-    print(pp.text(max_terms=args.max_terms))
+    print(pp.text(max_terms=max_terms))
     if latex is not None:
-        path = pp.document(max_terms=args.max_terms).write(latex)
+        path = pp.document(max_terms=max_terms).write(latex)
         print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -17,6 +17,7 @@ import sympy
 from ..symbolic import assumptions as A
 from ..symbolic.hamiltonian import RHO_HINGE, S_SUP, Y_T, Derivation, Step, derive_hamiltonian
 from ..symbolic.latex import Document, escape_text, join_terms
+from ..symbolic.paths import path_counts_text
 from ..symbolic.plain import plain_text
 from . import citations as cite
 
@@ -158,20 +159,27 @@ def step_facts(step: Step, derivation: Derivation) -> list:
     return out
 
 
-def map_rule_latex(rule: str) -> str:
-    """The weight map's rule in LaTeX."""
+def map_rule_latex(rule: str, net=None) -> str:
+    """The weight map's rule in LaTeX; with ``net`` (a network with skips or biases) also the rules for the
+    skip weights and the biases."""
     if "diagonal" in rule:
-        return (r"the default diagonal map $w^{(k)}_{a,b} \mapsto w_{1 + (a+b) \bmod \Lambda}$, "
+        skip = r"$ and $s^{(a'\to b')}_{a,b}" if net is not None and net.skips else ""
+        bias = (r", and a bias $b^{(k)}_j \mapsto w_{1 + j \bmod \Lambda}$" if net is not None and net.biases
+                else "")
+        return (rf"the default diagonal map $w^{{(k)}}_{{a,b}}{skip} \mapsto w_{{1 + (a+b) \bmod \Lambda}}${bias}, "
                 r"with $a, b$ counted from $0$")
     if "cyclic" in rule:
         return r"the default cyclic map: the $n$-th weight in layer order $\mapsto w_{1 + n \bmod \Lambda}$"
     return "a map given by the user"
 
 
-def map_rule_text(rule: str) -> str:
-    """The weight map's rule in plain text."""
+def map_rule_text(rule: str, net=None) -> str:
+    """The weight map's rule in plain text; with ``net`` (a network with skips or biases) also the rules for
+    the skip weights and the biases (as the LaTeX conventions state them)."""
     if "diagonal" in rule:
-        return "default diagonal map w^(k)_a,b ↦ w_(1 + (a+b) mod Λ), a, b counted from 0"
+        skip = " and s^(a'→b')_a,b" if net is not None and net.skips else ""
+        bias = ", a bias b^(k)_j ↦ w_(1 + j mod Λ)" if net is not None and net.biases else ""
+        return f"default diagonal map w^(k)_a,b{skip} ↦ w_(1 + (a+b) mod Λ){bias}, a, b counted from 0"
     if "cyclic" in rule:
         return "default cyclic map: the n-th weight in layer order ↦ w_(1 + n mod Λ)"
     return "given by the user"
@@ -337,7 +345,7 @@ def derivation_document(derivation: Derivation) -> Document:
 
 
 def _weight_map_paragraph(doc: Document, d: Derivation) -> None:
-    rule = "Weight map: " + map_rule_latex(d.weight_map_text)
+    rule = "Weight map: " + map_rule_latex(d.weight_map_text, d.network)
     if d.network.size > 64:
         doc.paragraph(rule + ".", raw=True)
         return
@@ -564,51 +572,42 @@ _WHY_NOT_IN_MIXTURE_LATEX = (
     r"The bias term $D(\tilde w)$ is not part of the mixture: after the expectation over the activations a path "
     r"from a bias has no random input, so $D$ is a fixed polynomial of the weights, of degree at most $H$ "
     r"(a bias of layer $k$ starts paths of at most $H-k+1$ factors). It shifts the mean of the loss, "
-    r"$\mathbb{E}[\mathbb{E}_A[Y]] = D(\tilde w)$, and has no covariance, so it does not enter $\xi$.")
+    r"$\mathbb{E}[\mathbb{E}_A[Y]] = D(\tilde w)$, and has no covariance, so it does not enter $\xi$. "
+    r"Hence $\xi$, and the complexity theory of " + cite.Citation("auffinger2013mixed").latex() + r" built on "
+    r"it, describe $L_{\Lambda,\xi}$ alone: with biases the network's $\mathbb{E}_A[Y] = K L_{\Lambda,\xi} + D$ is a "
+    r"centred isotropic field plus a deterministic polynomial, whose critical points differ from those of "
+    r"$L_{\Lambda,\xi}$ (derived here).")
 _WHY_NOT_IN_MIXTURE_TEXT = (
     "D(w̃) is not part of the mixture: a path from a bias has no random input, so D is a fixed polynomial of the "
-    "weights (degree at most H); it shifts the mean of the loss and has no covariance, so it does not enter ξ.")
-
-
-def _counts_text(counts: dict, psi: bool) -> str:
-    if psi:
-        return ", ".join(f"Ψ_{m} = {c}" for m, c in counts.items())
-    return ", ".join(f"{c} of length {m}" for m, c in counts.items()) or "none"
-
-
-def _counts_latex(counts: dict) -> str:
-    return ", ".join(rf"$\Psi_{{{m}}} = {c}$" for m, c in counts.items())
-
-
-def _network_text(net) -> str:
-    skips = ", ".join(f"({a},{b})" for a, b in net.skips)
-    return (f"{net.widths}" + (f" with skips {skips}" if skips else "")
-            + (" and biases" if net.biases and skips else " with biases" if net.biases else ""))
-
-
-def _network_latex(net) -> str:
-    skips = ", ".join(f"$({a},{b})$" for a, b in net.skips)
-    return (rf"$({', '.join(map(str, net.widths))})$" + (f" with skip connections {skips}" if skips else "")
-            + (" and biases" if net.biases and skips else " with biases" if net.biases else ""))
+    "weights (degree at most H); it shifts the mean of the loss and has no covariance, so it does not enter ξ. "
+    "Hence ξ, and the complexity theory of Auffinger and Ben Arous (2013) built on it, describe L alone: with "
+    "biases E_A[Y] = K·L + D is a centred isotropic field plus a deterministic polynomial, whose critical points "
+    "differ from those of L (derived here).")
 
 
 def _xi_at_one(d: Derivation):
-    """The mixture at C = 1 when C is a symbol, else at the derivation's C (exact weights)."""
+    """The mixture at C = 1 when C is a symbol, else at the derivation's C (exact weights); None when every
+    path has length 1 (ξ(x) = x: a linear field, which is no mixture)."""
     from ..symbolic.hamiltonian import network_mixture
 
+    if set(d.path_counts) == {1}:
+        return None
     return network_mixture(d.network, C=1 if not d.C.is_number else sympy.Rational(d.C))
+
+
+_LINEAR_TEXT = "ξ(x) = x (degree 1: a linear field, no critical points to count)"
+_LINEAR_LATEX = (r"every path has length $1$, so $\xi(x) = x$: a linear field (degree $1$), which has no critical "
+                 r"points to count and is no mixture in the sense of ")
 
 
 def mixed_step_facts(step: Step, d: Derivation) -> list:
     """What a step of the mixed chain changed or checked, as ``(LaTeX, plain text)`` pairs."""
     ch, out = step.changes, []
     if step.name == "path polynomial":
-        out.append((rf"Here $q = {tex(ch['q'])}$ and the sum has ${ch['paths']}$ terms: from the inputs "
-                    + _counts_latex(ch["path counts"]) + (", from the biases " + _counts_text(ch["bias path counts"], False)
-                                                          if ch["bias path counts"] else "") + ".",
-                    f"q = {plain_text(ch['q'])}; {ch['paths']} path terms; from the inputs "
-                    + _counts_text(ch["path counts"], True)
-                    + (f"; from the biases {_counts_text(ch['bias path counts'], False)}" if ch["bias path counts"] else "")))
+        out.append((rf"Here $q = {tex(ch['q'])}$ and the sum has ${ch['paths']}$ terms; "
+                    + path_counts_text(ch["path counts"], ch["bias path counts"], latex=True) + ".",
+                    f"q = {plain_text(ch['q'])}; {ch['paths']} path terms; "
+                    + path_counts_text(ch["path counts"], ch["bias path counts"])))
     elif step.name in ("expectation over activations", "redundancy"):
         out = step_facts(step, d)
         bias = ch.get("bias multiplicities", {})
@@ -657,12 +656,12 @@ def mixed_step_facts(step: Step, d: Derivation) -> list:
 def mixed_text(d: Derivation) -> str:
     """The mixed chain as plain text (what ``polyloss derive --steps`` prints for skips or biases)."""
     net = d.network
-    lines = [f"Derivation for the network {_network_text(net)}: H = {net.H} weight layers, paths from the inputs "
-             f"by length {_counts_text(d.path_counts, True)}, from the biases "
-             f"{_counts_text(d.bias_path_counts, False)}; N = {net.size} weights, Λ = {d.Lambda} unique weights, "
-             f"{_rho_text(d.rho)}, {'C symbolic' if not d.C.is_number else 'C = ' + plain_text(d.C)}, "
-             f"loss: {d.loss or 'none'}",
-             f"weight map ({map_rule_text(d.weight_map_text)}), unique weight of each weight in layer order: "
+    lines = [f"Derivation for the ReLU network with {net.describe()}: H = {net.H} weight layers; "
+             f"{path_counts_text(d.path_counts, d.bias_path_counts)}; N = {net.size} weights, "
+             f"Λ = {d.Lambda} unique weights, {_rho_text(d.rho)}, "
+             f"{'C symbolic' if not d.C.is_number else 'C = ' + plain_text(d.C)}, loss: {d.loss or 'none'}",
+             f"weight map ({map_rule_text(d.weight_map_text, net)}), unique weight of each weight in the order "
+             f"W_1 … W_H{', the skip weights' if net.skips else ''}{', the biases' if net.biases else ''}: "
              + ", ".join(map(str, d.weight_map))]
     for n, step in enumerate(d.steps, start=1):
         _, sources = step_sources(step)
@@ -683,8 +682,10 @@ def mixed_text(d: Derivation) -> str:
                 lines.append(f"  {fact}")
     lines.append("")
     lines.append(f"Mixed Hamiltonian: L(w̃) = {_hamiltonian_text(d)}, Σ_i w̃_i² = Λ = {d.Lambda}, X̂ independent N(0, 1)")
-    lines.append(f"ξ(x) = {plain_text(d.xi)}  (the mixture at C = {1 if not d.C.is_number else plain_text(d.C)}: "
-                 f"{_xi_at_one(d).text()})")
+    mixture = _xi_at_one(d)
+    lines.append(_LINEAR_TEXT if mixture is None else
+                 f"ξ(x) = {plain_text(d.xi)}  (the mixture at C = {1 if not d.C.is_number else plain_text(d.C)}: "
+                 f"{mixture.text()})")
     lines.append(f"bias term: D(w̃) = {plain_text(d.bias_term)}" + ("" if d.bias_term != 0 else " (no biases)"))
     return "\n".join(lines)
 
@@ -730,27 +731,28 @@ _MIXED_CONVENTIONS = [
     r"$m$, with $\bar t_m = \Psi_m/\Lambda^m$ [open].",
     r"The spherical constraint applies to all the unique weights, onto which the biases and skip weights are "
     r"mapped as well [open].",
+    r"The same activation probability $\rho$ is used for every path length: A2 is applied path by path, whatever "
+    r"the number of ReLUs on the path [open]. A path through fewer ReLUs is plausibly active more often; with a "
+    r"probability $\rho_m$ per length $m$ the weights would become $a_m^2 \propto \rho_m^2 C^m \Psi_m$ "
+    r"(derived here).",
 ]
 
 
 def mixed_document(d: Derivation) -> Document:
     """The mixed chain as a :class:`Document`: assumptions, every step, the mixed Hamiltonian, ξ and the bias term."""
     net = d.network
-    doc = Document(f"From the network {net.widths} with skip connections and biases to the mixed spherical spin glass"
-                   if net.skips and net.biases else
-                   f"From the network {net.widths} to the mixed spherical spin glass")
+    doc = Document(f"From the ReLU network with {net.describe()} to the mixed spherical spin glass")
     doc.comment = "Generated by polyloss (polyloss.documents.derivation); do not edit."
     rho = (r"the activation probability $\rho$ is kept as a symbol" if not d.rho.is_number
            else rf"the activation probability is $\rho = {tex(d.rho)}$")
     doc.paragraph(
-        rf"We follow the network {_network_latex(net)} ($H = {net.H}$ weight layers and $N = {net.size}$ weights, "
-        r"skip weights and biases included) through the assumptions of "
+        rf"We follow the ReLU network with {escape_text(net.describe())} ($H = {net.H}$ weight layers and "
+        rf"$N = {net.size}$ weights, skip weights and biases included) through the assumptions of "
         rf"{cite.PAPER.latex()}, carried over to paths of every length (derived here), to the mixed spherical spin "
         rf"glass {cite.Citation('auffinger2013mixed').latex()}, with $\Lambda = {d.Lambda}$ unique weights; {rho}. "
-        r"Its paths from the inputs, by length $m$ (the number of weighted factors), number "
-        + _counts_latex(d.path_counts) + "; "
-        + (("its paths from the biases number " + ", ".join(rf"${c}$ of length ${m}$" for m, c in d.bias_path_counts.items())
-            + ". ") if d.bias_path_counts else "it has no biases. ")
+        r"The length of a path is the number of weighted factors on it; its "
+        + path_counts_text(d.path_counts, d.bias_path_counts, latex=True)
+        + ("." if d.bias_path_counts else "; it has no biases.") + " "
         + r"Each step below is an explicit sympy transformation of the expression before it.", raw=True)
     _weight_map_paragraph(doc, d)
     doc.section("Assumptions")
@@ -792,10 +794,14 @@ def mixed_document(d: Derivation) -> Document:
     doc.long_equation(r"\xi(x)", [tex(a2 * x ** m) for m, a2 in d.mixture_weights.items()], per_line=3, label="xi-here")
     mixture = _xi_at_one(d)
     at = "1" if not d.C.is_number else tex(d.C)
-    doc.paragraph(rf"that is $\xi(x) = {mixture.latex()}$ at $C = {at}$, a mixture of the degrees "
-                  rf"${', '.join(map(str, mixture.degrees))}$ in the sense of {cite.Citation('auffinger2013mixed').latex()}"
-                  + (r"; a path of length $1$ (a skip from the input to the output) gives the linear term of $\xi$."
-                     if 1 in mixture.degrees else "."), raw=True)
+    if mixture is None:
+        doc.paragraph("that is, " + _LINEAR_LATEX + cite.Citation("auffinger2013mixed").latex() + ".", raw=True)
+    else:
+        doc.paragraph(rf"that is $\xi(x) = {mixture.latex()}$ at $C = {at}$, a mixture of the degrees "
+                      rf"${', '.join(map(str, mixture.degrees))}$ in the sense of "
+                      rf"{cite.Citation('auffinger2013mixed').latex()}"
+                      + (r"; a path of length $1$ (a skip from the input to the output) gives the linear term of "
+                         r"$\xi$." if 1 in mixture.degrees else "."), raw=True)
     if d.bias_term != 0:
         doc.paragraph(r"The paths from the biases give the deterministic polynomial", raw=True)
         doc.long_equation(r"D(\tilde w)", [tex(t) for t in sympy.Add.make_args(d.bias_term)], per_line=3, label="bias")

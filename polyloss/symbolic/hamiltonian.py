@@ -333,7 +333,8 @@ def derive_hamiltonian(net, *, loss="absolute", Lambda=None, weight_map=None, rh
     if Lambda ** H > max_tuples:
         raise SizeLimitError(
             f"Lambda = {Lambda} and H = {H} give Lambda^H = {Lambda ** H:,} ordered weight tuples, each a "
-            f"term of the Hamiltonian; the limit is max_tuples={max_tuples:,}")
+            f"term of the Hamiltonian; the limit is max_tuples={max_tuples:,}. Choose a smaller Lambda, or raise "
+            "max_tuples to derive it anyway")
     index_of = dict(zip(net.weight_symbols, indices))
     steps = []
 
@@ -532,7 +533,8 @@ def derive_mixed_hamiltonian(net, *, loss=None, Lambda=None, weight_map=None, rh
     if n_tuples > max_tuples:
         raise SizeLimitError(
             f"Lambda = {Lambda} and the path lengths {tuple(net.path_counts)} give {n_tuples:,} ordered weight "
-            f"tuples, each a term of the Hamiltonian; the limit is max_tuples={max_tuples:,}")
+            f"tuples, each a term of the Hamiltonian; the limit is max_tuples={max_tuples:,}. Choose a smaller "
+            "Lambda, or raise max_tuples to derive it anyway")
     index_of = dict(zip(net.weight_symbols, indices))
     steps = []
 
