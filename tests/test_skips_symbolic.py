@@ -213,6 +213,15 @@ def test_skips_text_is_read_back_by_parse_skips(case):
     assert skips_text([(1, 3), (0, 2)]) == "1:3,0:2" and skips_text(()) == ""
 
 
+@pytest.mark.parametrize("skips, biases, present, absent", [("0:2", False, "skips 0:2", "biases"),
+                                                            ((), True, "biases", "skips"),
+                                                            ("0:2", True, "skips 0:2, biases", None)])
+def test_the_path_polynomial_document_names_what_the_network_has(skips, biases, present, absent):
+    pp = path_polynomial(ReLUNetwork((2, 2, 1), skips=skips, biases=biases))
+    for title in (pp.document().title, pp.text().splitlines()[0]):
+        assert present in title and (absent is None or absent not in title)
+
+
 def test_networks_with_skips_or_biases_have_a_lower_default_path_limit():
     from polyloss.errors import SizeLimitError
     from polyloss.symbolic.paths import check_size, default_max_paths
