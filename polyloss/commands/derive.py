@@ -89,7 +89,7 @@ def configure(parser):
     from ..cli import parse_int_list, positive_int
     from ..symbolic.hamiltonian import DEFAULT_MAX_PATHS as HAMILTONIAN_MAX_PATHS
     from ..symbolic.hamiltonian import DEFAULT_MAX_TUPLES
-    from ..symbolic.paths import DEFAULT_MAX_GENERAL_PATHS, DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
+    from ..symbolic.paths import DEFAULT_MAX_PATHS, DEFAULT_MAX_TERMS
 
     parser.add_argument("--widths", required=True, type=parse_int_list, metavar="N0,...,1",
                         help="layer widths n_0,...,n_H ending in 1, e.g. 3,2,1")
@@ -108,8 +108,7 @@ def configure(parser):
                              f"few terms of each expression")
     parser.add_argument("--max-paths", type=positive_int, default=None, metavar="N",
                         help=f"refuse networks with more than N paths (default: {DEFAULT_MAX_PATHS:,} for the path "
-                             f"polynomial of a plain chain, {DEFAULT_MAX_GENERAL_PATHS:,} with --skips or --biases, "
-                             f"{HAMILTONIAN_MAX_PATHS:,} for the derivation)")
+                             f"polynomial, {HAMILTONIAN_MAX_PATHS:,} for the derivation: --steps, --skips, --biases)")
     steps = parser.add_argument_group("derivation of the Hamiltonian (--steps)")
     steps.add_argument("--steps", action="store_true",
                        help="print every step from the network to the spin-glass Hamiltonian")
