@@ -17,7 +17,7 @@ Wherever polyloss accepts a degree ``H`` (or ``p``) it also accepts a mixture:
 * a mapping ``{degree: a_p²}`` with positive weights summing to 1 (so that ξ(1) = 1) is a mixture;
 * a :class:`Mixture` is taken as it is.
 
-Every quantity of the complexity theory depends on ξ only through
+The annealed Kac–Rice counts (at finite and at large N) depend on ξ only through
 
 .. math::
 
@@ -44,6 +44,8 @@ __all__ = ["Mixture", "as_mixture", "MAX_DEGREE", "WEIGHT_TOLERANCE"]
 MAX_DEGREE = 20
 #: weights given as floats must sum to 1 within this absolute tolerance (exact for ints and Fractions)
 WEIGHT_TOLERANCE = 1e-9
+#: degrees a Mixture object may hold at all (the functions that take one set their own, lower, limits)
+_CONSTRUCTOR_MAX_DEGREE = 1000
 
 _ACCEPTED = ("an integer degree H >= {minimum}, or a mapping {{degree: weight}} of positive weights "
              "summing to 1 with integer degrees in 1..{maximum} and at least one degree >= 2 "
@@ -55,11 +57,27 @@ class Mixture:
     """The weights ``a_p²`` of ``ξ(x) = Σ_p a_p² x^p``, sorted by degree.
 
     Build one with :func:`as_mixture` (or :meth:`parse` for text such as ``"2:0.5,3:0.5"``); the
-    constructor does not validate. ``weights`` holds ``(degree, weight)`` pairs with the weight as
-    given (an int, a :class:`fractions.Fraction` or a float).
+    constructor accepts only the canonical form they produce (sorted degrees, positive weights summing
+    to 1, a single degree with the weight 1). ``weights`` holds ``(degree, weight)`` pairs with the
+    weight as given: an int, a :class:`fractions.Fraction`, or a float (text such as ``0.5`` is read
+    as a float, ``1/3`` as a Fraction, so that text and mapping give equal mixtures).
+    :meth:`exact_weights` reads every weight as an exact fraction, floats by their decimal text.
     """
 
     weights: tuple
+
+    def __post_init__(self):
+        weights = self.weights
+        ok = (isinstance(weights, tuple) and all(isinstance(e, tuple) and len(e) == 2 for e in weights)
+              and len({e[0] for e in weights}) == len(weights))
+        try:
+            checked = _clean(dict(weights), "Mixture weights", _CONSTRUCTOR_MAX_DEGREE) if ok and weights else None
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{exc} (build a Mixture with as_mixture or Mixture.parse)") from None
+        if checked is None or len(dict(weights)) != len(weights) or checked != weights:
+            raise InvalidInputError(f"Mixture weights must be sorted ((degree, weight), ...) pairs with positive "
+                                    f"weights summing to 1, got {_short(weights)}; build a Mixture with "
+                                    f"as_mixture({{degree: weight}}) or Mixture.parse('2:0.5,3:0.5')")
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
@@ -85,7 +103,7 @@ class Mixture:
             if degree in entries:
                 raise InvalidInputError(f"{name} gives degree {degree} twice in {text!r}")
             try:
-                weight = Fraction(m.group(2))
+                weight = Fraction(m.group(2)) if "/" in m.group(2) else float(m.group(2))
             except (ValueError, ZeroDivisionError):
                 raise InvalidInputError(f"{name}: the weight of degree {degree} must be a number such as 0.5 "
                                         f"or 1/3, got {m.group(2)!r} in {text!r}") from None
@@ -95,17 +113,21 @@ class Mixture:
     # -- saved configurations ----------------------------------------------------------------------
     def to_config(self):
         """The JSON value of this mixture in a run folder's configuration: the int H for a pure model (as
-        before mixtures existed), ``{"p": a_p², ...}`` (floats, degree keys as text) for a mixture."""
-        return self.degree if self.is_pure else {str(p): w for p, w in self.as_dict().items()}
+        before mixtures existed), ``{"p": a_p², ...}`` for a mixture (degree keys as text; float weights
+        as numbers, Fractions as text such as ``"1/3"``, so that :meth:`from_config` gives it back exactly)."""
+        if self.is_pure:
+            return self.degree
+        return {str(p): (_weight_text(w) if isinstance(w, Fraction) else w) for p, w in self.weights}
 
     @classmethod
     def from_config(cls, value, *, name: str = "H") -> "Mixture":
         """The Mixture of :meth:`to_config`'s value (an int, or a mapping with degree keys as text)."""
         if isinstance(value, Mapping):
             try:
-                value = {int(p): w for p, w in value.items()}
-            except (TypeError, ValueError):
-                raise InvalidInputError(f"{name}: a mixture's degrees must be integers, got {value!r}") from None
+                value = {int(p): (Fraction(w) if isinstance(w, str) else w) for p, w in value.items()}
+            except (TypeError, ValueError, ZeroDivisionError):
+                raise InvalidInputError(f"{name}: a mixture's degrees must be integers and its weights numbers "
+                                        f"or fractions such as '1/3', got {_short(value)}") from None
         return as_mixture(value, name=name)
 
     # -- what it is --------------------------------------------------------------------------------
@@ -147,21 +169,26 @@ class Mixture:
         """``ξ(x) = Σ_p a_p² x^p`` (floats, numpy arrays, or sympy expressions)."""
         return sum(_number(w) * x ** p for p, w in self.weights)
 
+    def exact_weights(self) -> tuple:
+        """``((p, a_p²), ...)`` as :class:`fractions.Fraction`; a float weight is read as its decimal
+        text (``0.1`` is 1/10), as :meth:`xi_expr` does, so every exact computation agrees."""
+        return tuple((p, _fraction(w)) for p, w in self.weights)
+
     @property
     def xi1(self) -> float:
         """``ξ'(1) = Σ_p p a_p²``."""
-        return float(sum(p * Fraction(w) for p, w in self.weights))
+        return float(sum(p * w for p, w in self.exact_weights()))
 
     @property
     def xi2(self) -> float:
         """``ξ''(1) = Σ_p p(p-1) a_p²``."""
-        return float(sum(p * (p - 1) * Fraction(w) for p, w in self.weights))
+        return float(sum(p * (p - 1) * w for p, w in self.exact_weights()))
 
     @property
     def alpha2(self) -> float:
         """``α² = ξ''(1) + ξ'(1) − ξ'(1)²``: the variance of the degree under the weights (0 iff pure)."""
-        first = sum(p * Fraction(w) for p, w in self.weights)
-        second = sum(p * p * Fraction(w) for p, w in self.weights)
+        first = sum(p * w for p, w in self.exact_weights())
+        second = sum(p * p * w for p, w in self.exact_weights())
         return float(second - first * first)
 
     def xi_expr(self, x=None):
@@ -216,34 +243,50 @@ class Mixture:
                         for (p, a), (q, b) in zip(self.weights, other.weights)))
 
 
-def as_mixture(value, *, name: str = "H", minimum_pure: int = 2) -> Mixture:
+def as_mixture(value, *, name: str = "H", minimum_pure: int = 2, max_degree: int = MAX_DEGREE) -> Mixture:
     """Return ``value`` (an int degree, a mapping ``{degree: a_p²}``, or a Mixture) as a :class:`Mixture`.
 
     An int must be at least ``minimum_pure`` (2: a pure model needs ξ''(1) > 0) and at most
-    :data:`MAX_DEGREE`. A mapping needs integer degrees in 1..MAX_DEGREE, weights that are
-    non-negative finite real numbers summing to 1 (exactly for ints and Fractions, within
-    :data:`WEIGHT_TOLERANCE` for floats), and at least one degree ≥ 2 with a positive weight. Zero
-    weights are dropped.
+    ``max_degree`` (default :data:`MAX_DEGREE`, the simulator's limit; the complexity formulas allow
+    more). A mapping needs integer degrees in 1..max_degree, weights that are non-negative finite real
+    numbers summing to 1 (exactly for ints and Fractions, within :data:`WEIGHT_TOLERANCE` for floats),
+    and at least one degree ≥ 2 with a positive weight. Zero weights are dropped. A Mixture is checked
+    the same way (its degrees against ``max_degree``) and returned.
     """
     if isinstance(value, Mixture):
-        return value
-    accepted = _ACCEPTED.format(minimum=minimum_pure, maximum=MAX_DEGREE)
+        degrees = [p for p, _ in value.weights]
+        if len(set(degrees)) != len(degrees):
+            raise InvalidInputError(f"{name} gives a degree twice: {value!r}")
+        if max(degrees) <= max_degree:
+            return value  # valid by construction (Mixture.__post_init__)
+        value = dict(value.weights)  # refused below, with the message of a mapping
+    accepted = _ACCEPTED.format(minimum=minimum_pure, maximum=max_degree)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         H = int(value)
-        if not minimum_pure <= H <= MAX_DEGREE:
-            raise InvalidInputError(f"{name} must be {accepted}; got {value!r}")
+        if not minimum_pure <= H <= max_degree:
+            raise InvalidInputError(f"{name} must be {accepted}; got {_short(value)}")
         return Mixture(((H, 1),))
     if not isinstance(value, Mapping):
         raise InvalidInputError(f"{name} must be {accepted}; got {_short(value)}")
     if not value:
         raise InvalidInputError(f"{name} must be {accepted}; got an empty mapping")
+    weights = _clean(value, name, max_degree)
+    if len(weights) == 1 and weights[0][0] < minimum_pure:
+        raise InvalidInputError(f"{name} must be {accepted}; got {_short(value)}")
+    return Mixture(weights)
+
+
+def _clean(value: Mapping, name: str, max_degree: int) -> tuple:
+    """The sorted ``((p, weight), ...)`` of a mapping, checked (see :func:`as_mixture`); a single degree
+    gets the exact weight 1."""
     cleaned = []
     for degree, weight in value.items():
-        if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or not 1 <= degree <= MAX_DEGREE:
-            raise InvalidInputError(f"{name}: degrees must be integers in 1..{MAX_DEGREE}; got degree {degree!r} "
-                                    f"in {_short(value)}")
+        if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or not 1 <= degree <= max_degree:
+            raise InvalidInputError(f"{name}: degrees must be integers in 1..{max_degree}; got degree "
+                                    f"{_short(degree, 30)} in {_short(value)}")
         if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
-            raise InvalidInputError(f"{name}: the weight of degree {degree} must be a real number, got {weight!r}")
+            raise InvalidInputError(f"{name}: the weight of degree {degree} must be a real number, got "
+                                    f"{_short(weight, 30)}")
         if isinstance(weight, numbers.Integral):
             weight = int(weight)
         elif not isinstance(weight, Fraction):
@@ -251,7 +294,10 @@ def as_mixture(value, *, name: str = "H", minimum_pure: int = 2) -> Mixture:
             if not math.isfinite(weight):
                 raise InvalidInputError(f"{name}: the weight of degree {degree} must be finite, got {weight!r}")
         if weight < 0:
-            raise InvalidInputError(f"{name}: weights a_p^2 must be >= 0; degree {degree} has {weight!r}")
+            raise InvalidInputError(f"{name}: weights a_p^2 must be >= 0; degree {degree} has {_short(weight, 30)}")
+        if weight > 1 + WEIGHT_TOLERANCE:  # before summing: no overflow from huge weights
+            raise InvalidInputError(f"{name}: weights a_p^2 must be <= 1 (they sum to 1); degree {degree} has "
+                                    f"{_short(weight, 30)}")
         if weight > 0:
             cleaned.append((int(degree), weight))
     if not cleaned:
@@ -268,11 +314,12 @@ def as_mixture(value, *, name: str = "H", minimum_pure: int = 2) -> Mixture:
         raise InvalidInputError(f"{name}: a mixture needs a degree >= 2 (xi''(1) > 0); a purely linear field "
                                 f"has no critical points to count; got {_short(value)}")
     if len(cleaned) == 1:
-        p = cleaned[0][0]
-        if p < minimum_pure:
-            raise InvalidInputError(f"{name} must be {accepted}; got {_short(value)}")
-        return Mixture(((p, 1),))
-    return Mixture(tuple(cleaned))
+        return ((cleaned[0][0], 1),)
+    return tuple(cleaned)
+
+
+def _fraction(w) -> Fraction:
+    return w if isinstance(w, Fraction) else Fraction(repr(w)) if isinstance(w, float) else Fraction(w)
 
 
 def _number(w):
@@ -286,7 +333,7 @@ def _rational(w):
         return sympy.Rational(w.numerator, w.denominator)
     if isinstance(w, int):
         return sympy.Integer(w)
-    return sympy.Rational(repr(float(w)))
+    return sympy.Rational(_fraction(float(w)).numerator, _fraction(float(w)).denominator)
 
 
 def _weight_text(w) -> str:
@@ -296,5 +343,8 @@ def _weight_text(w) -> str:
 
 
 def _short(value, limit: int = 80) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (Python's limit on int-to-text conversion)
+        text = f"a number of about {int(getattr(value, 'numerator', value).bit_length() * 0.30103)} digits"
     return text if len(text) <= limit else text[: limit - 3] + "..."

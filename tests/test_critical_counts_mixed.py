@@ -396,7 +396,7 @@ def test_result_records_the_mixture():
 
 @pytest.mark.parametrize("p,match", [
     ({2: 0.5, 3: 0.4}, "sum to 1"),
-    ({2: 1.5, 3: -0.5}, ">= 0"),
+    ({2: 1.0, 3: -0.5, 4: 0.5}, ">= 0"),
     ({1: 1.0}, "degree >= 2"),
     ({0: 0.5, 2: 0.5}, "degrees"),
     ({2.0: 0.5, 3: 0.5}, "degrees"),

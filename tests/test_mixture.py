@@ -117,3 +117,51 @@ def test_configuration_value_round_trips_through_json(value):
 def test_configuration_value_with_a_bad_degree_is_refused():
     with pytest.raises(InvalidInputError, match="degrees must be integers"):
         Mixture.from_config({"two": 0.5, "3": 0.5})
+
+
+@pytest.mark.parametrize("weights, message", [
+    (((2, 0.7), (3, 0.7)), "sum to 1"),
+    (((3, 0.5),), "sum to 1"),
+    (((0, 1.0), (2, 0.0)), "degree 0"),
+    (((3, 0.5), (2, 0.5)), "sorted"),
+    (((2, 0.5), (2, 0.5)), "sorted"),
+    ([(2, 0.5), (3, 0.5)], "sorted"),
+    ((), "sorted"),
+])
+def test_a_mixture_object_is_valid_by_construction(weights, message):
+    with pytest.raises(InvalidInputError, match="as_mixture") as info:
+        Mixture(weights)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("value", [{2: Fraction(10 ** 400), 3: 1}, {2: 1e308, 3: 1e308}, {2: 10 ** 5000, 3: 0}])
+def test_huge_weights_are_refused_before_any_sum(value):
+    with pytest.raises(InvalidInputError, match="must be <= 1") as info:
+        as_mixture(value)
+    assert len(str(info.value)) < 400
+
+
+def test_text_and_mapping_give_equal_mixtures_and_exact_weights_read_decimals():
+    text, mapping = Mixture.parse("2:0.1,3:0.9"), as_mixture({2: 0.1, 3: 0.9})
+    assert text == mapping
+    assert mapping.exact_weights() == ((2, Fraction(1, 10)), (3, Fraction(9, 10)))
+    assert mapping.xi_expr() == sympy.Rational(1, 10) * sympy.Symbol("x") ** 2 + sympy.Rational(9, 10) * sympy.Symbol("x") ** 3
+    assert mapping.xi1 == 2.9 and mapping.alpha2 == pytest.approx(0.09, abs=1e-16)
+
+
+def test_fraction_weights_survive_the_configuration_exactly():
+    import json
+
+    m = as_mixture({1: Fraction(4, 25), 2: Fraction(12, 25), 3: Fraction(9, 25)})
+    back = Mixture.from_config(json.loads(json.dumps(m.to_config())))
+    assert back == m and back.exact_weights() == m.exact_weights()
+
+
+def test_max_degree_is_the_callers_limit():
+    with pytest.raises(InvalidInputError, match=f"1..{MAX_DEGREE}"):
+        as_mixture({3: 0.5, 30: 0.5})
+    m = as_mixture({3: 0.5, 30: 0.5}, max_degree=50)
+    assert m.max_degree == 30
+    assert as_mixture(m, max_degree=50) is m
+    with pytest.raises(InvalidInputError, match=f"1..{MAX_DEGREE}"):
+        as_mixture(m)  # a valid object above this caller's limit
