@@ -163,6 +163,29 @@ def test_maximum_at_minus_e_infinity_and_trivial_maximum_zero():
         assert abs(top) < 2e-9 and abs(theta(10.0, w, 0)) < 1e-12 and abs(theta(10.0, w)) < 1e-12
 
 
+@pytest.mark.parametrize("w, v, k", [({2: 0.5, 3: 0.5}, -1.8, 0), ({2: 0.5, 3: 0.5}, -1.8, 2),
+                                     ({3: 0.5, 10: 0.5}, -2.5, 0), ({1: 0.3, 3: 0.7}, -1.7, 1),
+                                     ({1: 0.5, 2: 0.5}, -1.5, 0)])
+def test_indices_separate_below_e_infinity_prime(w, v, k):
+    """The theory document's statement: for v < −E'_∞, θ_{k+1,ξ}(v) = F_k(v, t*_{k+1}) − 𝓘(t*_{k+1})
+    ≤ θ_{k,ξ}(v) − 𝓘(t*_{k+1}) < θ_{k,ξ}(v), and not θ_{k,ξ}(v) − 𝓘(t*_k) (which an earlier version
+    claimed). θ from the brute-force oracle, t*_k from mixed_shift_formula, F_k and 𝓘 the oracle's."""
+    assert v < -float(energy_thresholds(w).E_inf_prime)
+    x1, x2 = _xi(w)
+    shift = sym.mixed_shift_formula().compile("math")
+    t_k, t_next = shift(v, x1, x2, k), shift(v, x1, x2, k + 1)
+    assert t_k < t_next < -math.sqrt(2)  # the rate (k+1)𝓘 pulls the GOE level towards the edge
+
+    def rate(t):  # the GOE rate 𝓘(t) = F_k(v, t) − F_{k+1}(v, t)
+        return _F(v, t, w, k + 1) - _F(v, t, w, k + 2)
+
+    assert rate(t_next) > 1e-3
+    level, level_next = _level(v, w, k), _level(v, w, k + 1)
+    assert abs(level_next - (_F(v, t_next, w, k + 1) - rate(t_next))) < 1e-9  # t*_{k+1} is the maximiser
+    assert level_next < level - rate(t_next) - 1e-4 < level  # F_k(v, t*_{k+1}) < θ_k as t*_{k+1} ≠ t*_k
+    assert abs(level_next - (level - rate(t_k))) > 1e-4
+
+
 # --- sympy: the derivation's identities --------------------------------------------------------------
 def test_symbolic_identities_of_the_derivation():
     assert sym.mixed_goe_rate_derivatives() == (0, 0)
@@ -282,7 +305,6 @@ def test_mixture_thresholds_print_and_tabulate():
     assert "scenario='pure-like'" in repr(th)
     tex = th._repr_latex_()
     assert r"E'_\infty = 1.55000000" in tex and r"\xi(x) = \tfrac{1}{2}\,x^{2}" in tex and "pure-like" in tex
-    pytest.importorskip("pandas")
     df = th.to_dataframe()
     assert list(df.index) == ["E_inf", "E_inf_prime", "E_0", "E_1", "criterion"]
     assert df.attrs["scenario"] == "pure-like" and df.loc["E_inf_prime", "value"] == pytest.approx(1.55, rel=1e-8)  # 9 digits
@@ -337,3 +359,7 @@ def test_bad_mixtures_and_arguments_are_refused():
         scenario_boundary(lambda s: {1: s, 3: 1 - s}, (0.5, 0.1))
     with pytest.raises(InvalidInputError, match="pair"):
         scenario_boundary(lambda s: {1: s, 3: 1 - s}, 0.5)
+    with pytest.raises(InvalidInputError, match="function of one float s"):
+        scenario_boundary(lambda: {1: 0.5, 3: 0.5}, (0.0, 0.9))  # takes no s: TypeError inside, refused
+    with pytest.raises(InvalidInputError, match="H"):
+        scenario_boundary(lambda s: "3", (0.0, 0.9))  # returns text, not a mixture

@@ -205,12 +205,15 @@ def mixed_complexity_document(mixtures=MIXED_EXAMPLES, kmax: int = 1, *, digits:
         r"A network with skip connections has paths of several lengths, and under the assumptions of "
         rf"{cite.PAPER.latex()} its loss is a mixed spherical spin glass: a centred Gaussian field on "
         r"$\|w\|^2 = N$ with covariance $N\xi(w\cdot w'/N)$, $\xi(x) = \sum_p a_p^2 x^p$, $\xi(1) = 1$. "
-        rf"{aba} give the complexity of such models and find two scenarios for the bottom of the landscape. "
+        rf"{aba} study the complexity of such models; their abstract reports two scenarios: in one the mean "
+        r"number of local minima is exponentially large even below the ground-state energy, in the other the "
+        r"critical values have a layered structure. "
         r"We derive the large-$N$ complexity of the critical points of index $k$ from the Kac--Rice formula, "
         r"its maximiser in closed form, the thresholds $E_\infty(\xi)$ and $E'_\infty(\xi)$, and the criterion "
         r"that separates the scenarios, and prove with sympy that for a pure $\xi = x^H$ everything reduces "
-        rf"exactly to the formulas of {cite.SPIN_GLASS.latex()}. The theorem and equation numbers of "
-        r"\cite{auffinger2013mixed} are not quoted [unverified]; what is written here is derived here.")
+        rf"exactly to the formulas of {cite.SPIN_GLASS.latex()}. Everything written here is derived here; its "
+        r"correspondence with the statements, the names ($E_\infty$, $E'_\infty$, pure-like, full mixture), "
+        r"the criterion and the numbered results of \cite{auffinger2013mixed} is [unverified].")
 
     doc.section("The Kac--Rice structure")
     doc.paragraph(
@@ -307,13 +310,19 @@ def mixed_complexity_document(mixtures=MIXED_EXAMPLES, kmax: int = 1, *, digits:
     doc.equation(_mixed_tex(C.mixed_criterion_formula()), label="criterion")
     doc.paragraph(
         r"Let $-E_k$ be the zero of $\theta_{k,\xi}$ below its top. If the criterion is positive, the zeros lie "
-        r"below $-E'_\infty$, where the indices separate ($\theta_{k+1,\xi} = \theta_{k,\xi} - \mathcal{I}(t^*)"
-        r" < \theta_{k,\xi}$): $E_0 > E_1 > \dots > E'_\infty$, a layered band of critical values as for a "
+        r"below $-E'_\infty$, where the indices separate: as $F_{k+1,\xi}(v,t) = F_{k,\xi}(v,t) - \mathcal{I}(t)$ "
+        r"(Eq.~\eqref{mixed-functional}) and $t^*_{k+1}(v) < -\sqrt2$ there, "
+        r"$\theta_{k+1,\xi}(v) = F_{k,\xi}(v, t^*_{k+1}) - \mathcal{I}(t^*_{k+1}) \le \theta_{k,\xi}(v) - "
+        r"\mathcal{I}(t^*_{k+1}) < \theta_{k,\xi}(v)$ for $v < -E'_\infty$ (the first inequality is strict: "
+        r"$F_{k,\xi}(v,\cdot)$ is strictly concave with its maximum at $t^*_k$, and $t^*_k \ne t^*_{k+1}$ as "
+        r"$(k+1)\sqrt{t^2-2}$ differs from $(k+2)\sqrt{t^2-2}$ for $t < -\sqrt2$; in general "
+        r"$\theta_{k+1,\xi} \ne \theta_{k,\xi} - \mathcal{I}(t^*_k)$), so "
+        r"$E_0 > E_1 > \dots > E'_\infty$, a layered band of critical values as for a "
         r"pure model (pure-like). If it is $\le 0$, every $\theta_{k,\xi}$ vanishes on the common parabola, "
         r"$E_0 = E_1 = \dots \in [E_\infty, E'_\infty]$: no layers, local minima are exponentially many wherever "
         rf"saddles of any finite index are (full mixture). In the words of {aba}'s abstract, in this scenario "
         r"the mean number of local minima is exponentially large even below the limiting ground-state energy "
-        r"(the identification of our criterion with theirs is [unverified]).", raw=True)
+        r"(the identification of this scenario and of our criterion with theirs is [unverified]).", raw=True)
     pure = C.mixed_pure_reduction()
     doc.section("The pure model")
     doc.paragraph(

@@ -50,13 +50,13 @@ def complexity_curves(H=3, kmax: int = 5, *, zoom=None, wide=(-2.2, 0.4), ax=Non
     above ``−ΛE_k`` (Auffinger, Ben Arous and Černý 2013; Choromanska et al. 2015, Sec. 4 [unverified]).
 
     ``H``: a degree, or a mixture ``{p: a_p²}`` (then ``Θ_{k,ξ}``, ``−E'_∞`` marked as well, the scenario in
-    the title; Auffinger and Ben Arous 2013, derived here: :mod:`polyloss.numeric.complexity`).
+    the title; derived here, :mod:`polyloss.numeric.complexity`).
     ``zoom``: the right panel's range; default ``(−1.70, −1.60)`` for a degree, around the band for a mixture.
     ``ax``: two Axes (left, right) to draw into, or None for a new Figure. Returns the Figure.
     """
-    from ..numeric.complexity import _check_model, energy_thresholds, theta
+    from ..numeric.complexity import complexity_model, energy_thresholds, theta
 
-    H = _check_model(H)
+    H = complexity_model(H)
     mixed = not isinstance(H, int)
     fig, axes, own = panels(ax, 2, (12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
     th = energy_thresholds(H, kmax)
@@ -68,8 +68,9 @@ def complexity_curves(H=3, kmax: int = 5, *, zoom=None, wide=(-2.2, 0.4), ax=Non
     sub = r"\xi" if mixed else "H"
     total_label = rf"$\Theta_{sub}$ (all indices; $=\Theta_{{0,{sub}}}$ below $-E_\infty$)" if not mixed else (
         rf"$\Theta_\xi$ (all indices)")
-    # a mixture's −E_0 is the zero of the annealed Θ_0; in the full-mixture scenario the ground state lies
-    # above it (Auffinger and Ben Arous 2013, abstract), so it is not called the ground state there
+    # a mixture's −E_0 is the zero of the annealed Θ_0; in one of the two scenarios minima are exponentially
+    # many below the ground-state energy (Auffinger and Ben Arous 2013, abstract; that this is our "full
+    # mixture" is [unverified]), so it is not called the ground state there
     note = "ground state" if not mixed else "zero of annealed Θ_0"
     colors = [index_colour(j, kmax) for j in range(kmax + 1)]
     for a, (lo, hi) in zip(axes, (wide, zoom)):

@@ -17,7 +17,8 @@ terms that cancel where Θ changes sign are of size ``Θ*(H)`` (0.99 at H = 50),
 error is ~``ulp(Θ*)``: measured relative ≤ 1.2e-13 (H = 20) and 2e-13 (H = 50) where ``|Θ| > 1e-3``,
 absolute ≤ 3.2e-16.
 
-Mixtures ``H = {p: a_p²}`` (Auffinger and Ben Arous 2013; derived here, see :func:`theta`): numpy and
+Mixtures ``H = {p: a_p²}`` (the model of Auffinger and Ben Arous 2013; the formulas are derived here, see
+:func:`theta`, and their correspondence with that paper's statements and names is [unverified]): numpy and
 mpmath. Accuracy of float64 against the same formulas at 40 digits (whose closed forms are checked against
 an independent maximisation in the tests): relative ≤ 3e-13 where ``|Θ| > 1e-3`` and absolute ≤ 5e-16
 elsewhere, measured on 2250 points per mixture for eight mixtures from ``{3: 1 − 10⁻⁶, 4: 10⁻⁶}`` to
@@ -58,10 +59,12 @@ def _check_H(H, *, maximum=None) -> int:
     return _validate.integer("H (the spin-glass degree, number of layers)", H, minimum=3, maximum=maximum)
 
 
-def _check_model(H, *, maximum=None):
-    """An int H (validated as :func:`_check_H`) or a mixture: a mapping ``{degree: a_p²}`` or a
-    :class:`~polyloss.mixture.Mixture` (validated by :func:`~polyloss.mixture.as_mixture`). A one-entry
-    mixture is its pure degree (an int: the pure formulas, whose ``α² = 0`` the mixed ones divide by)."""
+def complexity_model(H, *, maximum=None):
+    """``H`` as the complexity functions take it: an int degree ``H ≥ 3`` (at most ``maximum``), or a
+    :class:`~polyloss.mixture.Mixture` for a mixture ``{degree: a_p²}`` (validated by
+    :func:`~polyloss.mixture.as_mixture`, degrees up to the same ``maximum``). A one-entry mixture is
+    returned as its pure degree (an int: the pure formulas, whose ``α² = 0`` the mixed ones divide by).
+    Raises InvalidInputError for anything else (and for ``H = 2``, which has no exponential complexity)."""
     if isinstance(H, (Mapping, Mixture)):
         m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})")
         return _check_H(m.degree, maximum=maximum) if m.is_pure else m
@@ -85,16 +88,17 @@ def e_infinity(H, *, dps=None):
     """``E_∞(H) = 2√((H-1)/H)`` (Auffinger, Ben Arous and Černý 2013, eq. (2.11) [unverified]; Choromanska
     et al. 2015, Sec. 4): a float, or an mpf at ``dps`` digits.
 
-    For a mixture ``H = {p: a_p²}``: ``E_∞(ξ) = 2ξ'√ξ''/(ξ' + ξ'')`` (Auffinger and Ben Arous 2013
-    [unverified: equation number]; derived here), ``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``, which is ABC's value
-    for a pure ξ.
+    For a mixture ``H = {p: a_p²}``: ``E_∞(ξ) = 2ξ'√ξ''/(ξ' + ξ'')``, ``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``
+    (derived here, :func:`polyloss.symbolic.complexity.mixed_e_infinity_formula`; its correspondence with
+    a statement or a name of Auffinger and Ben Arous 2013 is [unverified]), which is ABC's value for a
+    pure ξ.
 
     >>> round(e_infinity(3), 8)
     1.63299316
     >>> round(e_infinity({2: 0.5, 3: 0.5}), 8)  # 2 (5/2) √4 / (5/2 + 4) = 20/13
     1.53846154
     """
-    H = _check_model(H)
+    H = complexity_model(H)
     dps = _check_dps(dps)
     if isinstance(H, Mixture):
         return _mixed_scalar(sym.mixed_e_infinity_formula(), H, dps)
@@ -162,8 +166,8 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     numbers [unverified]). Arrays may straddle the threshold ``-E_∞``.
 
     For a mixture ``H = {p: a_p²}`` (or a :class:`~polyloss.mixture.Mixture`) the mixed complexity
-    ``Θ_{k,ξ}(u) = sup_{v ≤ u} θ_{k,ξ}(v)`` (Auffinger and Ben Arous 2013 [unverified: theorem numbers];
-    derived here, see :mod:`polyloss.symbolic.complexity`): ``θ_{k,ξ}`` is concave with its top at
+    ``Θ_{k,ξ}(u) = sup_{v ≤ u} θ_{k,ξ}(v)`` (derived here, see :mod:`polyloss.symbolic.complexity`; its
+    correspondence with the statements of Auffinger and Ben Arous 2013 is [unverified]): ``θ_{k,ξ}`` is concave with its top at
     ``v* = −E_∞(ξ)`` when ``ξ'' > ξ'`` (``v* = v*_k`` of ``mixed_trivial_maximiser_formula`` when
     ``ξ'' ≤ ξ'``), so ``Θ_{k,ξ}(u) = θ_{k,ξ}(min(u, v*))``: the parabola ``mixed_edge_formula`` for
     ``v ≥ −E'_∞``, ``mixed_interior_formula`` at the GOE level ``mixed_shift_formula`` below (computed
@@ -183,7 +187,7 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     >>> round(float(theta(-1.70, 3, 0)), 6)  # the printed formula in mpmath at 50 digits: -0.030446
     -0.030446
     """
-    H = _check_model(H)
+    H = complexity_model(H)
     k = _check_k(k)
     dps = _check_dps(dps)
     is_tensor = type(u).__module__.startswith("torch")
@@ -403,8 +407,11 @@ class EnergyThresholds:
     Corollary 2.6 [unverified: theorem numbers]; Choromanska et al. 2015, Theorem 4.1 [unverified]).
 
     For a mixture ``ξ`` (``H`` is then the :class:`~polyloss.mixture.Mixture`) the fields also say which
-    of the scenarios of Auffinger and Ben Arous (2013) [unverified: their statement's number] holds
-    (derived here, :mod:`polyloss.symbolic.complexity`):
+    scenario holds. The criterion, the thresholds and the names ``E'_∞``, ``"pure-like"`` and ``"full
+    mixture"`` are derived and chosen here (:mod:`polyloss.symbolic.complexity`); that they match the
+    statements and names of Auffinger and Ben Arous (2013) is [unverified]. What is confirmed is their
+    abstract's sentence: in one scenario local minima are exponentially many even below the ground-state
+    energy, in the other the critical values have a layered structure.
 
     * ``E_inf_prime`` ``= E'_∞(ξ) = (ξ'' − ξ' + ξ'²)/(ξ'√ξ'')``: below ``−E'_∞`` the indices separate;
     * ``criterion`` ``= θ_{k,ξ}(−E'_∞)`` (the same for every k);
@@ -519,7 +526,7 @@ def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
          E_0    1.65699836
          E_1    1.65287320
     """
-    H = _check_model(H, maximum=H_MAX_THRESHOLDS)
+    H = complexity_model(H, maximum=H_MAX_THRESHOLDS)
     if kmax is None:
         raise InvalidInputError(f"kmax (the largest index) must be an integer in 0..{K_MAX_THRESHOLDS}, got None")
     kmax = _check_k(kmax, name="kmax (the largest index)", maximum=K_MAX_THRESHOLDS)
@@ -575,12 +582,20 @@ def scenario_boundary(family, bracket, *, tol=1e-12) -> float:
         raise InvalidInputError(f"bracket must satisfy s_lo < s_hi, got {bracket!r}")
     tol = _validate.real("tol", tol, minimum=1e-15)
 
+    def criterion(sv):
+        try:
+            model = family(sv)
+        except TypeError as error:
+            raise InvalidInputError(f"family must be a function of one float s returning a mixture; family({sv!r}) "
+                                    f"raised TypeError: {error}") from error
+        return scenario_criterion(model, dps=30)
+
     def pure_like(sv):
-        return scenario_criterion(family(sv), dps=30) > 0
+        return criterion(sv) > 0
 
     at_lo, at_hi = pure_like(lo), pure_like(hi)
     if at_lo == at_hi:
-        c_lo, c_hi = (float(scenario_criterion(family(x), dps=30)) for x in (lo, hi))
+        c_lo, c_hi = (float(criterion(x)) for x in (lo, hi))
         raise InvalidInputError(
             f"the family has the same scenario ({'pure-like' if at_lo else 'not pure-like'}) at both ends of "
             f"the bracket {bracket!r} (criterion {c_lo:.6g} and {c_hi:.6g}); give a bracket where it changes")

@@ -14,8 +14,9 @@ evaluation compiles (:mod:`polyloss.numeric.complexity`); their equality is a te
 The derived facts (continuity, ``I_1'``, the ``(−u−E_∞)^{3/2}`` law, ``Θ_{0,H}(-E_∞)``) are
 functions returning sympy expressions, so that the theory document prints what was derived.
 
-Mixed spherical spin glasses ``ξ(x) = Σ_p a_p² x^p`` (Auffinger and Ben Arous 2013; the ``mixed_*``
-functions, derived here from the Kac–Rice structure, in ``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``,
+Mixed spherical spin glasses ``ξ(x) = Σ_p a_p² x^p`` (the model of Auffinger and Ben Arous 2013; the
+``mixed_*`` functions are derived here from the Kac–Rice structure, and their correspondence with that
+paper's statements and names is [unverified]), in ``ξ' = ξ'(1)``, ``ξ'' = ξ''(1)``,
 ``α² = ξ'' + ξ' − ξ'²``, ``γ = ξ'' − ξ' + ξ'²``):
 
 * the exponent ``F_k(v, t)`` of the Kac–Rice integrand at energy ``v`` and GOE level ``t``
@@ -332,10 +333,14 @@ def stable_form_differences() -> tuple:
 # =================================================================================================
 # The model, its Kac–Rice structure and everything below are functions of ξ'(1), ξ''(1) only. The
 # large-N formulas are derived here from that structure (the tangential gradient N(0, ξ'), the
-# Hessian √(2ξ'') G − R·I with G a GOE normalised by N, and R | u ~ N(ξ' u, α²/N)); ABA give the
-# complexity of mixed models and the two scenarios, but the equation and theorem numbers of ABA
-# quoted below are [unverified], and so is the claim that ABA use the names E_∞, E'_∞ as we do.
+# Hessian √(2ξ'') G − R·I with G a GOE normalised by N, and R | u ~ N(ξ' u, α²/N)). ABA study the
+# complexity of mixed models; what is confirmed of their paper is its abstract's sentence: in one scenario
+# local minima are exponentially many even below the ground-state energy, in the other the critical values
+# have a layered structure. The formulas, the names E_∞, E'_∞, "pure-like"/"full mixture", the criterion
+# and any theorem or equation number are ours (derived here); their correspondence with ABA's statements
+# and names is [unverified] (ABA_UNVERIFIED).
 ABA = "Auffinger and Ben Arous (2013)"
+ABA_UNVERIFIED = f"derived here; its correspondence with the statements and names of {ABA} is [unverified]"
 
 xi1 = sympy.Symbol(r"\xi'", positive=True)    # ξ'(1)
 xi2 = sympy.Symbol(r"\xi''", positive=True)   # ξ''(1)
@@ -385,21 +390,22 @@ def _mixed(name, printed_expr, parameters, **kw):
 @functools.lru_cache(maxsize=None)
 def mixed_alpha2_formula() -> Formula:
     return _mixed("mixed_alpha2", ALPHA2, (xi1, xi2), lhs=r"\alpha^2",
-                  reference=f"{ABA} [unverified: their notation]",
+                  reference=ABA_UNVERIFIED,
                   description="N Var(R | u): the variance of the degree under the weights a_p^2 (0 iff pure)")
 
 
 @functools.lru_cache(maxsize=None)
 def mixed_e_infinity_formula() -> Formula:
     return _mixed("mixed_E_inf", MIXED_E_INF, (xi1, xi2), lhs=r"E_\infty(\xi)",
-                  reference=f"{ABA} [unverified: equation number and name]; derived here",
-                  description="the level -E_inf that maximises the complexity of every finite index")
+                  reference=ABA_UNVERIFIED,
+                  description="the level -E_inf that maximises the complexity of every finite index "
+                              "(when xi'' > xi')")
 
 
 @functools.lru_cache(maxsize=None)
 def mixed_e_infinity_prime_formula() -> Formula:
     return _mixed("mixed_E_inf_prime", gamma_name / (xi1 * sympy.sqrt(xi2)), (xi1, xi2), lhs=r"E'_\infty(\xi)",
-                  reference=f"{ABA} [unverified: equation number and name]; derived here",
+                  reference=ABA_UNVERIFIED,
                   description="below -E'_inf the Hessian's shift leaves the GOE edge and the indices separate")
 
 
@@ -410,7 +416,7 @@ def mixed_level_functional_formula() -> Formula:
     printed = (sympy.log(xi2 / xi1) / 2 - v**2 / 2 + t_shift**2 / 2 - KK * I_goe(t_shift)
                - (A_HESS * t_shift - xi1 * v)**2 / (2 * alpha2_name))
     return _mixed("mixed_functional", printed, (v, t_shift, xi1, xi2, k), lhs=r"F_{k,\xi}(v, t)",
-                  reference=f"{ABA} [unverified: their form]; derived here from the Kac--Rice formula",
+                  reference=ABA_UNVERIFIED + " (from the Kac--Rice formula)",
                   description="the large-N exponent of the index-k Kac-Rice integrand at energy v, GOE level t",
                   conditions=r"t \le -\sqrt2")
 
@@ -479,7 +485,7 @@ def mixed_maximum_formula() -> Formula:
 def mixed_criterion_formula() -> Formula:
     printed = sympy.log(xi2 / xi1) / 2 - e_inf_prime_xi**2 / 2 + 1 - alpha2_name / (2 * xi2)
     return _mixed("mixed_criterion", printed, (xi1, xi2), lhs=r"\theta_{k,\xi}(-E'_\infty)",
-                  reference=f"{ABA} [unverified: their criterion's form]; derived here",
+                  reference=ABA_UNVERIFIED,
                   description="the scenario criterion: > 0 layered band (pure-like), <= 0 full mixture")
 
 
