@@ -13,7 +13,9 @@ Oracles, each independent of the code under test:
   quadratic-plus-linear mixture, against the real roots of the secular equation (numpy eigh and
   polynomial roots), and for others: every point critical and non-degenerate, the Morse relation, and
   the same points from 3× the starts;
-* bad input refused with messages naming the argument.
+* bad input refused with messages naming the argument;
+* for pure models, regression anchors recorded from commit 9e378f5 (the code before mixtures): couplings,
+  energies, gradients and counts (not independent truths; they pin that an int H is unchanged).
 
 Monte Carlo bounds are 5 standard errors (each check fails by chance with probability < 1e-6, all of
 them together < 1e-4), with fixed seeds.
@@ -335,6 +337,75 @@ def test_count_statistics_of_a_mixture_is_its_instances_enumerated():
             direct.append([result.counts(u) for u in levels])
         np.testing.assert_array_equal(stats.counts, np.array(direct))
         assert "xi(x)" in stats._repr_markdown_()
+
+
+# Regression anchors, recorded from commit 9e378f5 (the last commit before the mixture work) by running
+# that commit's polyloss (`git archive 9e378f5 polyloss`) on the same inputs. They are not independent
+# truths: they pin that a pure model (an int H) keeps its couplings, energies, gradients and counts.
+PURE_ANCHORS_9E378F5 = {
+    # (Λ, H, seed, sampler): (sha256 of model.M's float64 bytes, model.M's shape, energies at _anchor_points
+    # as float.hex, sha256 of the float64 bytes of the Euclidean gradients there)
+    (4, 3, 7, "direct"): ("7c334c20f30780abe83c35e650b9b28cfd0505bf6de6527c0b50c50ddbd88806", (10, 4),
+                          ("0x1.a0fbb40bb10b5p-1", "-0x1.f1270d3c6429dp-3", "0x1.dab167a658531p-1"),
+                          "8cecb0ab8f41984590f2c495b61999f7ca9eea84e0947271cd5ae07625f0ce90"),
+    (4, 3, 7, "dense"): ("63041aa54073f234dcaa9a0905e047005d02443a0457827c52bad0854d14944a", (10, 4),
+                         ("0x1.c701d6594172bp-4", "0x1.1f7926f62a653p-2", "-0x1.6d8f3e366e139p-3"),
+                         "20bfa3c922bb13646e940c23451eca1915c8b02d8450784cfb3559e170bb4391"),
+    (6, 4, 11, "direct"): ("7c343ac33fcaffd4d36747b8d3e490fb9909884e6304cc5e5cc82a8d3cf3b7ee", (56, 6),
+                           ("-0x1.c032cb9056789p-3", "0x1.40a84411af099p-2", "-0x1.e7400f994e30dp-3"),
+                           "ac2a3a608a9d2426c9442137067143f1cbc0a4cfcdbca359ba478843ea734b79"),
+    (5, 2, 3, "dense"): ("510bc255c55cf4c7c628fbcfec2b07e56a7e036eff54fbcaaed67dce02b94e72", (5, 5),
+                         ("-0x1.ae6c78caff215p-4", "-0x1.d71a0b5efc19dp-5", "-0x1.462f766377b73p-5"),
+                         "4ea0ec792bb4a965ca1a3a94b1168417e10acabdb570d0c4b9a8703f6601eb44"),
+    (3, 5, 0, "direct"): ("6f8ca6226b8eb8f629a5b201e9d301cd9f2ca9d7abcfcec4b600a8d868b42c72", (15, 3),
+                          ("-0x1.2b0f59a96230cp-1", "0x1.169679cfb03d7p+0", "0x1.6cce686b59cbdp-2"),
+                          "2d808bfc01e5d429c17fc577e8202248124393045d67ed846e1eb774f00ef742"),
+}
+
+
+def _anchor_points(Lam):
+    """Three fixed points on ‖w‖² = Λ (no random stream involved)."""
+    w = torch.tensor([[math.cos(0.7 * (i + 1) * (j + 1) + 0.3 * j) for j in range(Lam)] for i in range(3)],
+                     dtype=torch.float64)
+    return w * (math.sqrt(Lam) / w.norm(dim=1, keepdim=True))
+
+
+def _sha256(array) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(np.asarray(array, dtype=np.float64)).tobytes()).hexdigest()
+
+
+@pytest.mark.parametrize("key", list(PURE_ANCHORS_9E378F5))
+def test_pure_models_match_the_pre_mixture_code_bit_for_bit(key):
+    Lam, H, seed, sampler = key
+    sha, shape, energies, gradient_sha = PURE_ANCHORS_9E378F5[key]
+    model = SphericalSpinGlass(Lam, H, seed=seed, sampler=sampler)
+    M = model.M.detach().cpu().numpy()
+    assert M.shape == shape and M.dtype == np.float64 and _sha256(M) == sha
+    w = _anchor_points(Lam)
+    assert [float(e).hex() for e in model.energy(w)] == list(energies)
+    assert _sha256(model.euclidean_gradient(w).detach().cpu().numpy().reshape(-1)) == gradient_sha
+
+
+def test_pure_enumeration_matches_the_pre_mixture_code():
+    """Λ = 3 counts equal 9e378f5's exactly. At Λ = 2 the indices are equal and the energies agree to a few
+    ulps, not bit for bit: 9e378f5 summed a binary form of the polished angle, this code evaluates the
+    model's own L(w) at the point found through the Fourier coefficients (one path for pure and mixed;
+    measured over 200 instances, H = 2..6: at most 1.6e-15 apart, and the same counts and indices)."""
+    stats = count_statistics(3, 3, 3, seed=5, levels=(-1.0, 0.0, math.inf))
+    np.testing.assert_array_equal(stats.counts, [[[0, 0, 0], [3, 2, 0], [3, 4, 3]], [[1, 0, 0], [3, 2, 0], [3, 4, 3]],
+                                                 [[2, 0, 0], [2, 2, 1], [3, 4, 3]]])
+    assert stats.rejected == ()
+    old = {(3, 1): (["-0x1.3822f7ccf0175p+0", "-0x1.cf1db3d9372a2p-1", "-0x1.a179cbda0869cp-1",
+                     "0x1.a179cbda0869dp-1", "0x1.cf1db3d9372a3p-1", "0x1.3822f7ccf0175p+0"], [0, 0, 1, 0, 1, 1]),
+           (4, 2): (["-0x1.28811253d203bp-1", "-0x1.28811253d203ap-1", "-0x1.43efc269cdd86p-2",
+                     "-0x1.43efc269cdd86p-2", "-0x1.7d2e7404a4c06p-3", "-0x1.7d2e7404a4c04p-3",
+                     "0x1.ef3cd433f576cp-1", "0x1.ef3cd433f576cp-1"], [0, 0, 0, 0, 1, 1, 1, 1])}
+    for (H, seed), (energies, indices) in old.items():
+        result = critical_points(SphericalSpinGlass(2, H, seed=seed), seed=0)
+        np.testing.assert_array_equal(result.indices, indices)
+        np.testing.assert_allclose(result.energies, [float.fromhex(e) for e in energies], rtol=0, atol=1e-14)
 
 
 def test_count_statistics_of_a_pure_int_is_unchanged_in_form():
