@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from polyloss.errors import InvalidInputError
-from polyloss.mixture import Mixture
+from polyloss.mixture import Mixture, as_mixture
 from polyloss.numeric.complexity import (EnergyThresholds, e_infinity, energy_thresholds, scenario_boundary,
                                          scenario_criterion, theta)
 from polyloss.symbolic import complexity as sym
@@ -291,6 +291,43 @@ def test_scenario_boundary_is_where_the_layers_merge():
     # {2: s, 3: 1 - s} stays pure-like up to the pure 2-spin end: no change inside (0, 0.99)
     with pytest.raises(InvalidInputError, match="same scenario"):
         scenario_boundary(lambda s: {2: s, 3: 1 - s}, (0.0, 0.99))
+
+
+def test_mixtures_reach_the_pure_degree_limit():
+    """Mixtures take degrees up to the pure limit: 50 in energy_thresholds (H_MAX_THRESHOLDS), and
+    MIXTURE_MAX_DEGREE in theta, e_infinity and scenario_* (where a pure int H has no limit)."""
+    from polyloss.numeric.complexity import H_MAX_THRESHOLDS, MIXTURE_MAX_DEGREE
+
+    w = {3: 0.5, 30: 0.5}
+    us = [-2.4, -2.1, -1.6]
+    np.testing.assert_allclose(theta(np.array(us), w, 1), [_cumulative(u, w, 1) for u in us], rtol=0, atol=2e-9)
+    th = energy_thresholds(w, 2, dps=20)
+    assert th.scenario == "pure-like" and th.E[0] > th.E[1] > th.E[2] > th.E_inf_prime
+    assert abs(float(th.E[0]) - _oracle_zero(w, 0)) < 1e-8
+    assert abs(float(scenario_criterion(w)) - _level(-float(th.E_inf_prime), w, 0)) < 1e-9
+    top = {3: 0.5, H_MAX_THRESHOLDS: 0.5}
+    assert energy_thresholds(top).H.degrees == (3, H_MAX_THRESHOLDS)
+    with pytest.raises(InvalidInputError, match=f"1..{H_MAX_THRESHOLDS}"):
+        energy_thresholds({3: 0.5, H_MAX_THRESHOLDS + 1: 0.5})
+    with pytest.raises(InvalidInputError, match=f"1..{H_MAX_THRESHOLDS}"):
+        energy_thresholds(as_mixture({3: 0.5, H_MAX_THRESHOLDS + 1: 0.5}, max_degree=MIXTURE_MAX_DEGREE))
+    far = {3: 0.5, MIXTURE_MAX_DEGREE: 0.5}
+    x1, x2 = _xi(far)
+    assert e_infinity(far) == pytest.approx(2 * x1 * math.sqrt(x2) / (x1 + x2), rel=1e-14)
+    assert math.isfinite(theta(-3.0, far, 0)) and scenario_criterion(far) > 0
+    with pytest.raises(InvalidInputError, match=f"1..{MIXTURE_MAX_DEGREE}"):
+        theta(-3.0, {3: 0.5, MIXTURE_MAX_DEGREE + 1: 0.5})
+
+
+def test_float_weights_are_read_as_their_decimal_text():
+    """ξ'(1), ξ''(1) come from Mixture.exact_weights(): 0.1 is 1/10, not its binary value (which would move
+    E_∞ by ~1e-17, visible at 40 digits). Reference: the formula in mpmath from the decimal fractions."""
+    with mpmath.workdps(50):
+        x1, x2 = mpmath.mpf(1) / 10 + 3 * mpmath.mpf(9) / 10, 6 * mpmath.mpf(9) / 10
+        ref = 2 * x1 * mpmath.sqrt(x2) / (x1 + x2)
+    got = e_infinity({1: 0.1, 3: 0.9}, dps=40)
+    assert abs(got - ref) < mpmath.mpf(10) ** -38
+    assert got == e_infinity(Mixture.parse("1:1/10,3:9/10"), dps=40)
 
 
 # --- printing -------------------------------------------------------------------------------------------

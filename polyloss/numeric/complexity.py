@@ -46,7 +46,8 @@ from ..symbolic.formula import Formula
 DPS_RANGE = (5, 1000)
 GUARD_DIGITS = 10
 FLOAT_U_LIMIT = 1e100  # |u| beyond this overflows float64 intermediates (u², s(s+2)); use dps=
-H_MAX_THRESHOLDS = 50
+H_MAX_THRESHOLDS = 50  # the largest degree of energy_thresholds, pure or in a mixture
+MIXTURE_MAX_DEGREE = 1000  # the largest degree of a mixture elsewhere (a pure int H has no limit there)
 K_MAX_THRESHOLDS = 100
 
 
@@ -62,11 +63,13 @@ def _check_H(H, *, maximum=None) -> int:
 def complexity_model(H, *, maximum=None):
     """``H`` as the complexity functions take it: an int degree ``H ≥ 3`` (at most ``maximum``), or a
     :class:`~polyloss.mixture.Mixture` for a mixture ``{degree: a_p²}`` (validated by
-    :func:`~polyloss.mixture.as_mixture`, degrees up to the same ``maximum``). A one-entry mixture is
+    :func:`~polyloss.mixture.as_mixture`, degrees up to the same ``maximum``, or :data:`MIXTURE_MAX_DEGREE`
+    when there is none). A one-entry mixture is
     returned as its pure degree (an int: the pure formulas, whose ``α² = 0`` the mixed ones divide by).
     Raises InvalidInputError for anything else (and for ``H = 2``, which has no exponential complexity)."""
     if isinstance(H, (Mapping, Mixture)):
-        m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})")
+        m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})",
+                       max_degree=MIXTURE_MAX_DEGREE if maximum is None else maximum)
         return _check_H(m.degree, maximum=maximum) if m.is_pure else m
     return _check_H(H, maximum=maximum)
 
@@ -178,7 +181,8 @@ def theta(u, H, k=None, *, dps=None, backend=None):
     Args:
         u: energy per Λ: a number, an array (float64 out, same shape), or a torch tensor (torch out,
             differentiable). Must be finite (and ``|u| ≤ 1e100`` in float64 / torch).
-        H: spin-glass degree (network depth), an integer ≥ 3, or a mixture ``{degree: a_p²}``.
+        H: spin-glass degree (network depth), an integer ≥ 3, or a mixture ``{degree: a_p²}`` (degrees up to
+            :data:`MIXTURE_MAX_DEGREE`).
         k: the index (integer ≥ 0), or None for all indices.
         dps: evaluate with mpmath at this many digits (5..1000); returns mpf (object array for arrays).
         backend: ``"numpy"``, ``"torch"`` or ``"mpmath"``; default: torch for tensors, mpmath when
@@ -277,10 +281,10 @@ def _theta_mpmath(u, H, k, dps):
 
 # --- mixtures ---------------------------------------------------------------------------------------
 def _xi_fractions(m: Mixture):
-    """``(ξ'(1), ξ''(1))`` as exact Fractions of the weights as given (a float weight by its binary value)."""
-    first = sum(p * Fraction(w) for p, w in m.weights)
-    second = sum(p * (p - 1) * Fraction(w) for p, w in m.weights)
-    return first, second
+    """``(ξ'(1), ξ''(1))`` as exact Fractions of :meth:`~polyloss.mixture.Mixture.exact_weights` (a float
+    weight read as its decimal text, as everywhere else)."""
+    weights = m.exact_weights()
+    return sum(p * w for p, w in weights), sum(p * (p - 1) * w for p, w in weights)
 
 
 def _is_trivial(m: Mixture) -> bool:
@@ -518,7 +522,8 @@ def energy_thresholds(H, kmax=0, *, dps=15) -> EnergyThresholds:
     until ``θ_{k,ξ} < 0``, then solved as above. In the full-mixture scenario every ``E_k`` is the same
     root of the same (index-free) parabola; in the trivial scenario ``E`` is empty.
 
-    Args: ``H`` integer in 3..50 or a mixture; ``kmax`` integer in 0..100; ``dps`` integer in 5..1000.
+    Args: ``H`` integer in 3..50 or a mixture of degrees up to 50; ``kmax`` integer in 0..100; ``dps`` integer
+    in 5..1000.
 
     >>> print(energy_thresholds(3, 1, dps=9))
     energy thresholds, H = 3 (9 digits; energies per Λ, u = L/Λ)
@@ -550,7 +555,7 @@ def scenario_criterion(H, *, dps=None):
     >>> round(scenario_criterion({2: 0.5, 3: 0.5}), 10)
     0.0025018146
     """
-    m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})")
+    m = as_mixture(H, name="H (a degree or a mixture {degree: a_p^2})", max_degree=MIXTURE_MAX_DEGREE)
     return _mixed_scalar(sym.mixed_criterion_formula(), m, _check_dps(dps))
 
 
