@@ -6,7 +6,8 @@ from __future__ import annotations
 
 NAME = "complexity"
 HELP = ("energy thresholds E_inf, E_0..E_kmax (ABC; Choromanska et al. 2015, section 4), or of a mixture "
-        "(--xi 2:0.5,3:0.5: E'_inf, criterion, scenario; Auffinger and Ben Arous 2013), "
+        "(--xi 2:0.5,3:0.5, the mixed model of Auffinger and Ben Arous 2013: E'_inf, criterion, scenario, "
+        "derived here), "
         "the complexity figure and its LaTeX document")
 
 

@@ -170,8 +170,8 @@ def theta(u, H, k=None, *, dps=None, backend=None):
 
     For a mixture ``H = {p: a_p²}`` (or a :class:`~polyloss.mixture.Mixture`) the mixed complexity
     ``Θ_{k,ξ}(u) = sup_{v ≤ u} θ_{k,ξ}(v)`` (derived here, see :mod:`polyloss.symbolic.complexity`; its
-    correspondence with the statements of Auffinger and Ben Arous 2013 is [unverified]): ``θ_{k,ξ}`` is concave with its top at
-    ``v* = −E_∞(ξ)`` when ``ξ'' > ξ'`` (``v* = v*_k`` of ``mixed_trivial_maximiser_formula`` when
+    correspondence with the statements of Auffinger and Ben Arous 2013 is [unverified]): ``θ_{k,ξ}`` is
+    concave with its top at ``v* = −E_∞(ξ)`` when ``ξ'' > ξ'`` (``v* = v*_k`` of ``mixed_trivial_maximiser_formula`` when
     ``ξ'' ≤ ξ'``), so ``Θ_{k,ξ}(u) = θ_{k,ξ}(min(u, v*))``: the parabola ``mixed_edge_formula`` for
     ``v ≥ −E'_∞``, ``mixed_interior_formula`` at the GOE level ``mixed_shift_formula`` below (computed
     through ``mixed_edge_root_formula``). The total

@@ -535,7 +535,8 @@ def count_statistics(Lambda: int, H, instances: int, *, seed=None, levels=(math.
 
     ``H``: an int degree (pure) or a mixture ``{p: a_p²}`` / :class:`~polyloss.mixture.Mixture`; the
     instances are then mixed models ``SphericalSpinGlass(Λ, mixture, seed=...)`` (compare with the mixed
-    Kac–Rice count of Auffinger and Ben Arous 2013). The result's ``H`` is the int or the Mixture.
+    Kac–Rice count derived here, :mod:`polyloss.numeric.critical_counts`). The result's ``H`` is the int or
+    the Mixture.
 
     The instances are enumerated in chunks of ``chunk``, each a task ``instances={first}-{last}`` of a
     :class:`~polyloss.execution.Plan` run by ``executor`` (None: this process; an int: local worker
