@@ -86,13 +86,13 @@ class Mixture:
         return as_mixture(H)
 
     @classmethod
-    def parse(cls, text: str, *, name: str = "xi") -> "Mixture":
+    def parse(cls, text: str, *, name: str = "xi", max_degree: int = MAX_DEGREE) -> "Mixture":
         """Read ``"2:0.5,3:0.5"`` (degree:weight pairs; weights may be fractions such as ``1/3``) or ``"3"``."""
         if not isinstance(text, str) or not text.strip():
             raise InvalidInputError(f"{name} must be text such as '2:0.5,3:0.5' or '3', got {text!r}")
         body = text.strip()
         if re.fullmatch(r"[+]?\d+", body):
-            return as_mixture(int(body), name=name)
+            return as_mixture(int(body), name=name, max_degree=max_degree)
         entries = {}
         for part in body.split(","):
             m = re.fullmatch(r"\s*(\d+)\s*:\s*([^,:\s]+)\s*", part)
@@ -108,7 +108,7 @@ class Mixture:
                 raise InvalidInputError(f"{name}: the weight of degree {degree} must be a number such as 0.5 "
                                         f"or 1/3, got {m.group(2)!r} in {text!r}") from None
             entries[degree] = weight
-        return as_mixture(entries, name=name)
+        return as_mixture(entries, name=name, max_degree=max_degree)
 
     # -- saved configurations ----------------------------------------------------------------------
     def to_config(self):

@@ -165,3 +165,9 @@ def test_max_degree_is_the_callers_limit():
     assert as_mixture(m, max_degree=50) is m
     with pytest.raises(InvalidInputError, match=f"1..{MAX_DEGREE}"):
         as_mixture(m)  # a valid object above this caller's limit
+
+
+def test_parse_takes_the_callers_max_degree():
+    assert Mixture.parse("3:0.5,30:0.5", max_degree=50).max_degree == 30
+    with pytest.raises(InvalidInputError, match="1..20"):
+        Mixture.parse("3:0.5,30:0.5")

@@ -32,7 +32,7 @@ def run(args) -> int:
     from ..cli import check_output_file
     from ..errors import InvalidInputError
     from ..mixture import Mixture
-    from ..numeric.complexity import energy_thresholds, theta
+    from ..numeric.complexity import H_MAX_THRESHOLDS, energy_thresholds, theta
 
     # output paths checked before any work; the figure's path is the one written (fig -> fig.png)
     plot = None if args.plot is None else check_output_file("--plot", args.plot, suffixes=PLOT_SUFFIXES,
@@ -42,7 +42,7 @@ def run(args) -> int:
         raise InvalidInputError(f"give --H (a pure degree) or --xi (a mixture), not both (got --H {args.H} and "
                                 f"--xi {args.xi})")
     if args.xi is not None:
-        model = Mixture.parse(args.xi, name="--xi")
+        model = Mixture.parse(args.xi, name="--xi", max_degree=H_MAX_THRESHOLDS)
         model = model.degree if model.is_pure else model
     else:
         model = 3 if args.H is None else args.H
