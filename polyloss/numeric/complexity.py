@@ -270,13 +270,7 @@ def _theta_mpmath(u, H, k, dps):
         with mpmath.workdps(dps):
             return +y
 
-    if isinstance(u, (numbers.Real, mpmath.mpf)) and not isinstance(u, bool):
-        return one(u)
-    arr = np.asarray(u, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for idx in np.ndindex(arr.shape):
-        out[idx] = one(arr[idx])
-    return out
+    return _elementwise(u, one)
 
 
 # --- mixtures ---------------------------------------------------------------------------------------
@@ -387,13 +381,7 @@ def _mixed_theta_mpmath(u, m: Mixture, k, dps):
         with mpmath.workdps(dps):
             return +y
 
-    if isinstance(u, (numbers.Real, mpmath.mpf)) and not isinstance(u, bool):
-        return one(u)
-    arr = np.asarray(u, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for idx in np.ndindex(arr.shape):
-        out[idx] = one(arr[idx])
-    return out
+    return _elementwise(u, one)
 
 
 # --- thresholds E_k ----------------------------------------------------------------------------
@@ -679,3 +667,14 @@ def _bracketed_root(g, lo, hi, work, *, offset=True):
     if not (a <= root <= b):  # pragma: no cover - the bracketing solver stays inside
         raise ArithmeticError(f"root {root} left its bracket [{a}, {b}]")
     return root
+
+
+def _elementwise(u, one):
+    """``one(u)`` for a scalar; for an array, ``one`` applied to each entry (an object array of mpf)."""
+    if isinstance(u, (numbers.Real, mpmath.mpf)) and not isinstance(u, bool):
+        return one(u)
+    arr = np.asarray(u, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        out[idx] = one(arr[idx])
+    return out
