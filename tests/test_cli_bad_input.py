@@ -500,7 +500,14 @@ def _numpy_loaded(pid: int) -> bool:
 def _start(tmp_path):
     return subprocess.Popen([*_POLYLOSS, "spinglass", "--Lambda", "20", "--runs", "4", "--workers", "0",
                              "--out", "sg", "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=_env(), text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=_env(), text=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint():
+    """The child gets the default SIGINT disposition: a test suite started in the background (``cmd &``
+    in a non-interactive shell) inherits SIGINT ignored, and the child would never see the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_right_after_start(tmp_path):
