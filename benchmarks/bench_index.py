@@ -1,4 +1,4 @@
-"""The Hessian index of a trained network of width 25 (N = 2,750 parameters, the case of issue 13):
+"""The Hessian index of a trained network of width 25 (N = 2,750 parameters, the case measured when the estimator was built):
 the exact dense count against the old bare quadrature average (Rademacher probes, no interval) and the
 new estimator (:func:`polyloss.numeric.network_hessian.slq_count`: Gauss-rule brackets, interlacing, an
 exact Beta confidence set; :func:`~polyloss.numeric.network_hessian.lanczos_index`: the exact eigsh
@@ -31,7 +31,7 @@ from polyloss.numeric.training import train_replicas
 
 
 def old_estimate(matvec, n, cut_kind, t, steps, probes, seed):
-    """The estimator before issue 13: Rademacher probes, mean of Σ_j τ_j² 1[θ_j < c], relative cut from
+    """The earlier estimator (before the interval and the exact paths): Rademacher probes, mean of Σ_j τ_j² 1[θ_j < c], relative cut from
     the largest |Ritz value|, no bracket."""
     rng = np.random.default_rng(seed)
     rules = [gauss_rule(*_lanczos(matvec, n, rng.choice([-1.0, 1.0], size=n), steps)[:2]) for _ in range(probes)]

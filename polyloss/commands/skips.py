@@ -5,7 +5,7 @@ from __future__ import annotations
 
 NAME = "skips"
 HELP = ("architectures from a plain chain through growing skip connections: mixture xi, scenario, "
-        "band [-E_0, -E_inf] (Auffinger and Ben Arous 2013) and minima of gradient descent on the mixed "
+        "band [-E_0, -E_inf] (the annealed complexity of the mixture) and minima of gradient descent on the mixed "
         "spherical spin glass")
 
 MAX_WIDTH = 1000

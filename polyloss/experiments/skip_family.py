@@ -9,7 +9,7 @@ with
 
     \xi(x) = \frac{\sum_m C^m \Psi_m x^m}{\sum_m C^m \Psi_m},
 
-``Ψ_m`` the number of paths of length ``m`` (derived here, issue 14; computed by
+``Ψ_m`` the number of paths of length ``m`` (derived here; computed by
 :func:`polyloss.symbolic.hamiltonian.network_mixture`). ``C`` (``‖w‖² = ΛC``) is the paper's
 unspecified constant [open]: the default 1/2 is a choice, and the scenario of an architecture can
 depend on it (the dense ``(3, 3, 3, 1)`` network is a full mixture at ``C = 1/2`` but pure-like at
@@ -445,8 +445,10 @@ class SkipFamilyResult:
         c = self.config
         head = (f"Skip family: widths ${tuple(c['widths'])}$, $C = {c['C']:g}$, $\\Lambda = {c['Lambda']}$, "
                 f"{c['seeds']} seeds × {c['replicas']} replicas, gradient descent ({c['steps']} steps, "
-                f"lr {c['lr']:g}) then Newton; energies per $\\Lambda$, $u = L/\\Lambda$. Thresholds and "
-                f"scenario: Auffinger and Ben Arous (2013). The interval is over the per-seed means.")
+                f"lr {c['lr']:g}) then Newton; energies per $\\Lambda$, $u = L/\\Lambda$. Thresholds, criterion and "
+                f"scenario: the annealed Kac–Rice complexity of the mixture, derived here (its correspondence with "
+                f"the statements of Auffinger and Ben Arous (2013) is [unverified]). The interval is over the "
+                f"per-seed means.")
         return head + "\n\n" + self.table() + "\n"
 
     def to_dataframe(self):

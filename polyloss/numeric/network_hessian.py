@@ -64,7 +64,7 @@ either kind.
   exactly (:func:`eigsh_count`). Near zero, where many eigenvalues crowd around the cut-off, the status
   is "unresolved" and :func:`hessian_index` raises :class:`~polyloss.errors.UnresolvedCountError`.
   The earlier estimator reported the bare quadrature average: near the crowd its error is a bias
-  (issue 13: 0.098 and 0.120 at 8 and 32 probes against an exact 0.064, 2,750 parameters).
+  (measured: 0.098 and 0.120 at 8 and 32 probes against an exact 0.064, 2,750 parameters).
 
 ``device=``: where the Hessian-vector products run (float64; "cpu", "cuda", ...). On the CPU the
 eigenvalues are numpy's (``numpy.linalg.eigvalsh``); on another device ``torch.linalg.eigvalsh`` runs
@@ -828,7 +828,7 @@ def lanczos_index(w1, w2, x, y, *, relative=None, absolute=None, steps: int = 80
 
     The older version of this function returned the bare quadrature average (Rademacher probes): its
     error near zero, where the Gauss node next to the cut-off carries the weight of the crowd of
-    near-zero eigenvalues, is a bias that more probes do not remove (issue 13: 0.098 and 0.120 at 8 and
+    near-zero eigenvalues, is a bias that more probes do not remove (measured: 0.098 and 0.120 at 8 and
     32 probes against an exact 0.064 on 2,750 parameters).
     """
     import torch
