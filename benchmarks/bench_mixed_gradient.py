@@ -8,7 +8,10 @@ per mixture: the time of one batched gradient call (``model.gradient`` on B repl
 tangent projection), the time per gradient per stored coupling (call time / (B · stored entries)), and
 their ratios mixture / pure (1.0: a mixture costs what its storage says; above 1: the overhead of several
 smaller products and feature builds). A pure model of a mixture's largest degree at equal storage is
-timed too when that degree is not 3, to separate the cost of the degree from the cost of mixing.
+timed too when that degree is not 3, to separate the cost of the degree from the cost of mixing, and
+so is the pure model of a mixture's largest degree at the mixture's own Λ': the ratio mixture / that
+model is the overhead of mixing alone (an odd Λ such as 299 can be slower than 300 by itself: the
+matrix rows lose their alignment, which the equal-storage ratios would otherwise blame on mixing).
 
 Run: ``.venv/bin/python benchmarks/bench_mixed_gradient.py [--quick] [--Lambda 300] [--B 64]``.
 """
@@ -50,11 +53,16 @@ def bench(Lam, B, repeat):
 
     size = coupling_bytes(Lam, 3)
     settings = [(3, Lam)]
+    same_layout = {}  # index of a mixture -> index of the pure top degree at the mixture's own Λ'
     for mixture in MIXTURES:
-        settings.append((mixture, equal_storage_Lambda(mixture, size)))
+        lam = equal_storage_Lambda(mixture, size)
+        settings.append((mixture, lam))
         top = max(mixture)
         if top != 3 and (top, equal_storage_Lambda(top, size)) not in settings:  # pure of the top degree
             settings.append((top, equal_storage_Lambda(top, size)))
+        if (top, lam) not in settings:  # the mixture's largest table alone, at the same Λ' (same memory layout)
+            settings.append((top, lam))
+        same_layout[settings.index((mixture, lam))] = settings.index((top, lam))
     models = [SphericalSpinGlass(lam, H, seed=0) for H, lam in settings]
     points = [m.random_points(B, seed=1) for m in models]
     times = best_times([lambda m=m, w=w: m.gradient(w) for m, w in zip(models, points)], repeat)
@@ -67,6 +75,11 @@ def bench(Lam, B, repeat):
               f"({model.nbytes / size:5.3f}x), {t * 1e3:8.2f} ms per call, {p * 1e12:6.1f} ps per gradient per "
               f"stored coupling; ratio to the baseline: per call {t / times[0]:5.2f}x, per stored coupling "
               f"{p / per[0]:5.2f}x")
+    print("overhead of mixing (a mixture against the pure model of its largest degree at the same Lambda: the "
+          "same largest table, so Lambda's effect on the memory layout cancels):")
+    for i, j in same_layout.items():
+        print(f"  xi = {models[i].mixture.text():<22} Lambda = {models[i].Lambda:4d}: {times[i] * 1e3:8.2f} ms "
+              f"against pure H = {models[j].H}: {times[j] * 1e3:8.2f} ms, ratio {times[i] / times[j]:5.2f}x")
 
 
 def main():
