@@ -353,3 +353,20 @@ def test_a_trivial_mixture_has_no_band_and_is_drawn_without_one():
     assert chain["scenario"] == "pure-like" and np.isfinite(chain["band_fraction"])
     ticks = [t.get_text() for t in skip_family_figure(result).axes[0].get_xticklabels()]
     assert ticks[1].endswith("trivial (no band)") and ticks[0].endswith("pure-like")
+
+
+def test_the_committed_large_run_rebuilds_its_committed_summary():
+    """results/skips (the large preset, kept in the repository): every piece verifies on reading, the table
+    rebuilt from the pieces is the committed summary.md, and the run is the large preset."""
+    from pathlib import Path
+
+    from polyloss.experiments.skip_family import PRESETS, SkipFamilyResult
+
+    folder = Path(__file__).resolve().parents[1] / "results" / "skips"
+    result = SkipFamilyResult.load(folder)
+    assert result._repr_markdown_() == (folder / "summary.md").read_text(encoding="utf-8")
+    large = PRESETS["large"]
+    assert (result.config["Lambda"], result.config["seeds"], result.config["replicas"]) == (
+        large.Lambda, large.seeds, large.replicas)
+    rows = result.rows()
+    assert [row["scenario"] for row in rows] == ["pure-like", "pure-like", "pure-like", "full mixture"]
