@@ -38,7 +38,7 @@ from pathlib import Path
 from .._validate import integer
 from ..errors import DamagedResultError, InvalidInputError, ResumeError, StageError
 from ..store import atomic_write_json, read_config, read_json
-from .stage import Claim, Execution, Run, Stage, StageResult  # noqa: F401  (Claim, StageResult: public here too)
+from .stage import Claim, Execution, Run, Stage, StageResult, read_marker  # noqa: F401  (Claim, StageResult, read_marker: public here too)
 
 SCALES = ("default", "paper", "smoke")
 REPORT_FORMAT = 2
@@ -261,22 +261,6 @@ def _check_folders(results: Path, out: Path, run: Run, stages, todo: list, *, fo
         moved = move_aside(folder)
         if moved is not None:
             _say(progress, f"--force: the files of the earlier run in {folder} were moved into {moved}")
-
-
-def read_marker(path, *, quiet: bool = False) -> dict | None:
-    """A stage's ``stage.json``, or None when it is missing or damaged (a damaged one is reported by
-    name, unless ``quiet``, and its stage counts as not reported: it is never used)."""
-    import warnings
-
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        return read_json(path, "stage report", ("format", "scale", "seed", "claims"))
-    except DamagedResultError as exc:
-        if not quiet:
-            warnings.warn(f"{exc}; the stage counts as not reported", stacklevel=2)
-        return None
 
 
 def _claim_results_folder(results: Path, run: Run) -> None:

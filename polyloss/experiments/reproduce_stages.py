@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import paper
+from ..display import markdown_table
 from ..errors import InvalidInputError, LaTeXError
 from ..store import atomic_write_text
 from ..symbolic.plain import plain_text
 from . import criteria as C
 from .stage import Claim, Execution, Run, StageResult
-from .summary import markdown_table
 
 PAPER = paper.CITATION
 

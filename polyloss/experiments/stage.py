@@ -17,7 +17,10 @@ These types are shared by the driver (:mod:`polyloss.experiments.reproduce`) and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..errors import DamagedResultError
+from ..store import read_json
 from .criteria import Verdict
 
 __all__ = ["Claim", "Execution", "Run", "Stage", "StageResult"]
@@ -111,3 +114,19 @@ class Stage:
     title: str
     compute: object  # callable(results: Path, run: Run, progress: bool, execution: Execution) -> None, or None
     report: object  # callable(results: Path, out: Path, run: Run) -> StageResult
+
+
+def read_marker(path, *, quiet: bool = False) -> dict | None:
+    """A stage's ``stage.json``, or None when it is missing or damaged (a damaged one is reported by
+    name, unless ``quiet``, and its stage counts as not reported: it is never used)."""
+    import warnings
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return read_json(path, "stage report", ("format", "scale", "seed", "claims"))
+    except DamagedResultError as exc:
+        if not quiet:
+            warnings.warn(f"{exc}; the stage counts as not reported", stacklevel=2)
+        return None

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from .. import __version__
-from ..display import markdown_table  # noqa: F401  (the report's tables; re-exported for the stages)
 from ..store import atomic_write_text
+from .stage import read_marker
 
 SCALE_TEXT = {
     "smoke": "the smoke scale (seconds; a handful of tiny runs: statistical claims are not judged)",
@@ -25,13 +25,7 @@ SCALE_TEXT = {
 def _load(out: Path, stages):
     for st in stages:
         marker = out / st.name / "stage.json"
-        yield st, _read_marker(marker)  # None when missing or damaged (reported by name): not run
-
-
-def _read_marker(marker: Path):
-    from .reproduce import read_marker
-
-    return read_marker(marker)
+        yield st, read_marker(marker)  # None when missing or damaged (reported by name): not run
 
 
 def _failure(out: Path, st) -> dict | None:
