@@ -394,12 +394,11 @@ class PathPolynomial:
         batch = x2.shape[0]
         A = None if activations is None else self._check_activations(activations, batch)
         products = self.weight_products(Ws)
-        inputs = self.units[:, 0]
         out = np.empty(batch)
         step = max(1, _CHUNK_ENTRIES // self.n_paths)
         for s in range(0, batch, step):
             xb = x2[s:s + step]
-            terms = xb[:, inputs] * products
+            terms = self._path_inputs(xb) * products
             if A is None:
                 terms *= self._activity(Ws, xb)
             else:
@@ -407,6 +406,10 @@ class PathPolynomial:
             out[s:s + step] = terms.sum(axis=1)
         out *= qv
         return float(out[0]) if was_1d else out
+
+    def _path_inputs(self, xb) -> np.ndarray:
+        """The input factor X_{i(p)} of every path for a chunk of inputs, shape ``(chunk, Ψ)``."""
+        return xb[:, self.units[:, 0]]
 
     def evaluate_layered(self, weights, x, gates=None, *, q=None):
         """The path sum layer by layer, cost ∝ batch × N (weights) instead of batch × Ψ (paths).
@@ -715,28 +718,12 @@ class GeneralPathPolynomial(PathPolynomial):
         _, G, _ = self._tables
         return np.all(on[:, G], axis=2)
 
-    def evaluate(self, weights, x, activations=None, *, q=None):
-        """The explicit path sum ``q Σ_paths X_{i(p)} A_p Π_e w_e`` (``X = 1`` on bias paths), as
-        :meth:`PathPolynomial.evaluate`: with ``activations=None`` it equals ``q · network.forward``."""
-        qv = self._q_float(q)
-        Ws = self.network.check_weights(weights)
-        x2, was_1d = self.network.check_input(x)
-        batch = x2.shape[0]
-        A = None if activations is None else self._check_activations(activations, batch)
-        products = self.weight_products(Ws)
+    def _path_inputs(self, xb) -> np.ndarray:
+        """The input factor of every path, X_{i(p)}, or 1 on a bias path: shape ``(chunk, Ψ)``. With it,
+        :meth:`PathPolynomial.evaluate` is the explicit path sum ``q Σ_paths X_{i(p)} A_p Π_e w_e`` here too
+        (with ``activations=None`` it equals ``q · network.forward``)."""
         _, _, col = self._tables
-        out = np.empty(batch)
-        step = max(1, _CHUNK_ENTRIES // self.n_paths)
-        for s in range(0, batch, step):
-            xb = x2[s:s + step]
-            terms = np.concatenate([xb, np.ones((xb.shape[0], 1))], axis=1)[:, col] * products
-            if A is None:
-                terms *= self._activity(Ws, xb)
-            else:
-                terms *= A[s:s + step] if A.ndim == 2 else A
-            out[s:s + step] = terms.sum(axis=1)
-        out *= qv
-        return float(out[0]) if was_1d else out
+        return np.concatenate([xb, np.ones((xb.shape[0], 1))], axis=1)[:, col]
 
     def evaluate_layered(self, weights, x, gates=None, *, q=None):
         """Not available with skips or biases (a path's gates are no longer one per layer): use :meth:`evaluate`."""
