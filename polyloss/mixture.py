@@ -170,9 +170,13 @@ class Mixture:
         return sum(_number(w) * x ** p for p, w in self.weights)
 
     def exact_weights(self) -> tuple:
-        """``((p, a_p²), ...)`` as :class:`fractions.Fraction`; a float weight is read as its decimal
-        text (``0.1`` is 1/10), as :meth:`xi_expr` does, so every exact computation agrees."""
-        return tuple((p, _fraction(w)) for p, w in self.weights)
+        """``((p, a_p²), ...)`` as :class:`fractions.Fraction` summing to exactly 1: a float weight is
+        read as its decimal text (``0.1`` is 1/10), as :meth:`xi_expr` does, and float weights that sum
+        to 1 only within :data:`WEIGHT_TOLERANCE` (``1/3`` and ``2/3`` as floats) are divided by their
+        exact sum. ξ'(1), ξ''(1) and α² are computed from these, so ξ(1) = 1 and α² ≥ 0 hold exactly."""
+        exact = [(p, _fraction(w)) for p, w in self.weights]
+        total = sum(w for _, w in exact)
+        return tuple((p, w / total) for p, w in exact)
 
     @property
     def xi1(self) -> float:
@@ -192,11 +196,11 @@ class Mixture:
         return float(second - first * first)
 
     def xi_expr(self, x=None):
-        """``ξ(x)`` as a sympy expression with exact weights (floats are read as their decimal text)."""
+        """``ξ(x)`` as a sympy expression with the exact weights of :meth:`exact_weights` (ξ(1) = 1)."""
         import sympy
 
         x = sympy.Symbol("x") if x is None else x
-        return sympy.Add(*[_rational(w) * x ** p for p, w in self.weights])
+        return sympy.Add(*[sympy.Rational(w.numerator, w.denominator) * x ** p for p, w in self.exact_weights()])
 
     # -- printing ----------------------------------------------------------------------------------
     def text(self) -> str:

@@ -425,3 +425,17 @@ def test_mixed_formulas_print_and_compile(tmp_path, pdflatex):
         assert f.compile("numpy")(2.5, 4.0) == pytest.approx(float(f.subs(xi1=2.5, xi2=4).evalf(30)), rel=1e-13)
         doc.equation(f.latex(), label=f"mixed{N}")
     compile_pdf(doc.write(tmp_path / "mixed.tex"))
+
+
+@pytest.mark.parametrize("mixture", [{1: 1 - 1e-12, 2: 1e-12}, {1: 1 - 1e-8, 2: 1e-8}])
+def test_a_mixture_too_close_to_a_linear_field_is_refused_before_any_grid(mixture):
+    """ξ''/(ξ'+ξ'') below 5e-7 would widen the λ_k grids beyond memory (1e-12 was killed for memory):
+    refused up front, naming the ratio; just inside the limit the count is computed."""
+    with pytest.raises(SizeLimitError, match="xi''"):
+        ecp(3, mixture, k=0)
+    assert ecp(3, {1: 1 - 1e-4, 2: 1e-4}, k=0).value > 0
+
+
+def test_dps_is_refused_for_the_joint_method_too():
+    with pytest.raises(InvalidInputError, match="dps"):
+        ecp(3, {2: 0.5, 3: 0.5}, k=0, dps=20)

@@ -171,3 +171,13 @@ def test_parse_takes_the_callers_max_degree():
     assert Mixture.parse("3:0.5,30:0.5", max_degree=50).max_degree == 30
     with pytest.raises(InvalidInputError, match="1..20"):
         Mixture.parse("3:0.5,30:0.5")
+
+
+@pytest.mark.parametrize("value", [{3: 1.0, 4: 1e-17}, {2: 1e-300, 3: 1 - 1e-300}, {2: 1 / 3, 3: 2 / 3}])
+def test_float_weights_within_the_tolerance_give_xi_one_and_a_variance_not_below_zero(value):
+    """Float weights summing to 1 only within the tolerance: the exact weights are divided by their sum, so
+    ξ(1) = 1 and α² ≥ 0 exactly (α² of {3: 1.0, 4: 1e-17} read without it is −8e-17)."""
+    m = as_mixture(value)
+    assert sum(w for _, w in m.exact_weights()) == 1
+    assert m.xi_expr().subs(sympy.Symbol("x"), 1) == 1
+    assert m.alpha2 >= 0

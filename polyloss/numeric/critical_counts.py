@@ -135,6 +135,9 @@ from . import goe
 
 METHODS = ("auto", "density", "joint", "montecarlo", "planted")
 MAX_N_DENSITY = 20_000
+#: widest λ_k weight of a mixture, relative to the GOE's own (``_Law.reach``); beyond it (ξ''/(ξ'+ξ'') below
+#: 5e-7) the quadrature grids, which widen with it, would not fit in memory, and the count is refused
+MAX_REACH = 1e3
 #: most digits of the mpmath density path (``dps``): dps = 100 at N = 10 takes about 10 s, and mpmath's
 #: erfc overflows in the far tail at a few hundred digits
 MAX_DPS = 100
@@ -232,6 +235,13 @@ def _check_common(N, p, k, u):
     if k is not None:
         k = integer("k (the index)", k, minimum=0, maximum=N - 1)
     u = real("u (energy per N, the upper end of B = (-inf, u])", u, allow_inf=True)
+    if isinstance(p, Mixture) and _law(p).reach > MAX_REACH:
+        raise SizeLimitError(
+            f"the mixture {p} has xi''(1)/(xi'(1)+xi''(1)) = {p.xi2 / (p.xi1 + p.xi2):.3g}: the weight of "
+            f"lambda_k is {_law(p).reach:.3g} times wider than the GOE's own, and the quadrature grids would grow "
+            f"with it (beyond memory); counts are computed for a reach up to {MAX_REACH:g} "
+            f"(xi''/(xi'+xi'') >= {1 / (2 * MAX_REACH ** 2):.1g}). A mixture this close to a linear field has "
+            "almost no curvature to count critical points by")
     return N, p, k, u
 
 
@@ -332,7 +342,8 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
         p: interaction order (H), an integer ≥ 2 (ABC's model; the formulas need ``(p-1)^{N/2}``
             and ``p-2 ≥ 0``); or a mixture: a mapping ``{degree: a_p²}`` (weights summing to 1, a
             degree ≥ 2 among them; degree 1 allowed) or a :class:`~polyloss.mixture.Mixture`. Every
-            method takes a mixture, exact where the pure case is exact.
+            method takes a mixture, exact where the pure case is exact (for ξ''/(ξ'+ξ'') ≥ 5e-7; a mixture
+            closer to a linear field is refused with SizeLimitError, see :data:`MAX_REACH`).
         k: index (number of negative Hessian eigenvalues), 0..N-1; ``None`` counts every index.
         u: energy per N; ``B = (-∞, u]``; ``inf`` (default) counts all energies.
         method: ``"auto"`` | ``"density"`` | ``"joint"`` | ``"montecarlo"`` | ``"planted"`` (module
@@ -373,6 +384,8 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
             method = "planted"
         else:
             method = "montecarlo"
+    if dps is not None and method != "density":
+        raise InvalidInputError(f"dps={dps} applies to method='density' only (the total, k=None); got method={method!r}")
     if method == "density":
         if k is not None:
             raise InvalidInputError(f"method='density' gives the total over all indices (k=None); got k={k}: "
@@ -384,8 +397,6 @@ def expected_critical_points(N, p, k=None, u=math.inf, *, method="auto", samples
         ks = range(N) if k is None else [k]
         value = sum(_joint_integral(N, p, kk, u) for kk in ks)
         return _result(math.log(value) if value > 0 else -math.inf, 0.0, "joint", N, p, k, u)
-    if dps is not None and method != "density":
-        raise InvalidInputError(f"dps={dps} applies to method='density' only (the total, k=None); got method={method!r}")
     if method == "montecarlo":
         _check_montecarlo_size(N, samples)
         return _monte_carlo(N, p, k, u, samples, _base_seed(rng), progress, executor, threads)
