@@ -439,3 +439,12 @@ def test_a_mixture_too_close_to_a_linear_field_is_refused_before_any_grid(mixtur
 def test_dps_is_refused_for_the_joint_method_too():
     with pytest.raises(InvalidInputError, match="dps"):
         ecp(3, {2: 0.5, 3: 0.5}, k=0, dps=20)
+
+
+@pytest.mark.parametrize("p", [3, {2: 0.5, 3: 0.5}])
+def test_an_energy_beyond_float64_is_refused_not_a_crash(p):
+    """Far below the bulk the density method's scan finds no finite integrand (u = -1e9 raised IndexError,
+    pure models included): a clear refusal; at u = -1e3 the count is still computed, about -N (c u)^2 b."""
+    with pytest.raises(InvalidInputError, match="too far below the bulk"):
+        ecp(3, p, u=-1e9)
+    assert ecp(3, p, u=-1e3).log_value < -1e6

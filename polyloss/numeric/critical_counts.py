@@ -492,7 +492,7 @@ def _window(N: int, law, hi: float):
         bottom = min(-reach, top - 60.0)
         coarse = np.linspace(bottom, top, 4001)
         L = _log_integrand_y(coarse, N, law, hi)
-        keep = np.nonzero(L > L.max() - 90.0)[0]
+        keep = _kept(L, hi)
         step = coarse[1] - coarse[0]
         return coarse[keep[0]] - step, min(coarse[keep[-1]] + step, top)
     # a mixture: Φ ends the integrand smoothly above hi, which may lie far below the bulk; the log
@@ -508,8 +508,20 @@ def _window(N: int, law, hi: float):
         order = np.argsort(points, kind="stable")
         points = points[order]
         L = np.concatenate([L, _log_integrand_y(fine, N, law, hi)])[order]
-    keep = np.nonzero(L > L.max() - 90.0)[0]
+    keep = _kept(L, hi)
     return points[max(keep[0] - 1, 0)], points[min(keep[-1] + 1, len(points) - 1)]
+
+
+def _kept(L: np.ndarray, hi: float) -> np.ndarray:
+    """Indices where the log integrand is within 90 of its maximum; refused when the scan found no finite
+    value (an energy so far below the bulk that float64 cannot place the integrand near the GOE level hi)."""
+    top = L.max() if L.size else -np.inf
+    keep = np.nonzero(L > top - 90.0)[0] if np.isfinite(top) else np.empty(0, dtype=int)
+    if keep.size == 0:
+        raise InvalidInputError(f"u lies too far below the bulk for the density method's float64 quadrature "
+                                f"(the GOE level c u sqrt(N) = {hi:.3g}); its log count is about "
+                                f"-N (c u)^2 b, beyond any use")
+    return keep
 
 
 def _panels(lo: float, hi: float, width: float, centre: float, fine: float) -> np.ndarray:
