@@ -487,11 +487,9 @@ class PathPolynomial:
         Above ``max_terms`` paths, a single compact term: Eq. 1 with ``n_0``, ``γ``, H filled in.
         """
         max_terms = integer("max_terms", max_terms, minimum=1)
-        net, qtex = self.network, self._q_latex()
+        qtex = self._q_latex()
         if self.n_paths > max_terms:
-            body = (rf"\sum_{{i=1}}^{{{net.input_dim}}} \sum_{{j=1}}^{{{net.gamma}}} X_{{i}} A_{{i,j}} "
-                    rf"\prod_{{k=1}}^{{{net.H}}} w^{{(k)}}_{{i,j}}")
-            return "Y", [f"{qtex} {body}".strip()]
+            return "Y", [f"{qtex} {self._sum_latex()}".strip()]
         terms = [p.latex() for p in self.paths]
         if qtex and len(terms) == 1:
             terms = [f"{qtex} {terms[0]}"]
@@ -499,6 +497,12 @@ class PathPolynomial:
             terms[0] = rf"{qtex} \Bigl( {terms[0]}"
             terms[-1] = rf"{terms[-1]} \Bigr)"
         return "Y", terms
+
+    def _sum_latex(self) -> str:
+        """The path sum written as a sum (what :meth:`latex_terms` prints when the paths are too many)."""
+        net = self.network
+        return (rf"\sum_{{i=1}}^{{{net.input_dim}}} \sum_{{j=1}}^{{{net.gamma}}} X_{{i}} A_{{i,j}} "
+                rf"\prod_{{k=1}}^{{{net.H}}} w^{{(k)}}_{{i,j}}")
 
     def latex(self, max_terms: int = DEFAULT_MAX_TERMS) -> str:
         """``Y = q ( X_{1} A_{1,1} w^{(1)}_{1,1} … + … )`` on one line, paths in the stable order."""
@@ -739,19 +743,8 @@ class GeneralPathPolynomial(PathPolynomial):
         return (f"{net.describe()}: H = {net.H}, N = {net.size} weights\n" + counts + "\n"
                 + self._q_description(False))
 
-    def latex_terms(self, max_terms: int = DEFAULT_MAX_TERMS) -> tuple[str, list]:
-        max_terms = integer("max_terms", max_terms, minimum=1)
-        qtex = self._q_latex()
-        if self.n_paths > max_terms:
-            body = (r"\sum_{m=1}^{H} \sum_{p:\,|p| = m} X_{i(p)}\, A_p \prod_{e \in p} w_e")
-            return "Y", [f"{qtex} {body}".strip()]
-        terms = [p.latex() for p in self.paths]
-        if qtex and len(terms) == 1:
-            terms = [f"{qtex} {terms[0]}"]
-        elif qtex:
-            terms[0] = rf"{qtex} \Bigl( {terms[0]}"
-            terms[-1] = rf"{terms[-1]} \Bigr)"
-        return "Y", terms
+    def _sum_latex(self) -> str:
+        return r"\sum_{m=1}^{H} \sum_{p:\,|p| = m} X_{i(p)}\, A_p \prod_{e \in p} w_e"
 
     def document(self, title: str | None = None, *, max_terms: int = DEFAULT_MAX_TERMS,
                  per_line: int = 3) -> Document:
