@@ -216,6 +216,15 @@ def _rho_text(rho) -> str:
     return "ρ symbolic" if not rho.is_number else f"ρ = {plain_text(rho)}"
 
 
+def _step_head_text(n: int, step, summaries: dict) -> list:
+    """A step's first lines in plain text: a blank line, its name and sources, its assumptions, its summary."""
+    _, sources = step_sources(step)
+    lines = ["", f"Step {n}. {step.name}" + (f"  [{sources}]" if sources else "")]
+    lines += [f"  assumes {a.label}: {plain_words(a.statement)}" for a in step.assumptions]
+    lines.append("  " + summaries.get(step.name, plain_words(step.summary)))
+    return lines
+
+
 def derivation_text(derivation: Derivation) -> str:
     """Every step of the derivation as plain text (what ``polyloss derive --steps`` prints)."""
     d, net = derivation, derivation.network
@@ -227,12 +236,7 @@ def derivation_text(derivation: Derivation) -> str:
              f"weight map ({map_rule_text(d.weight_map_text)}), unique weight of each weight in layer order: "
              + ", ".join(map(str, d.weight_map))]
     for n, step in enumerate(d.steps, start=1):
-        _, sources = step_sources(step)
-        lines.append("")
-        lines.append(f"Step {n}. {step.name}" + (f"  [{sources}]" if sources else ""))
-        for a in step.assumptions:
-            lines.append(f"  assumes {a.label}: {plain_words(a.statement)}")
-        lines.append("  " + _SUMMARY_TEXT.get(step.name, plain_words(step.summary)))
+        lines += _step_head_text(n, step, _SUMMARY_TEXT)
         lines.append("  " + _result_text(step))
         for _, fact in step_facts(step, d):
             if fact:
@@ -664,12 +668,7 @@ def mixed_text(d: Derivation) -> str:
              f"W_1 … W_H{', the skip weights' if net.skips else ''}{', the biases' if net.biases else ''}: "
              + ", ".join(map(str, d.weight_map))]
     for n, step in enumerate(d.steps, start=1):
-        _, sources = step_sources(step)
-        lines.append("")
-        lines.append(f"Step {n}. {step.name}" + (f"  [{sources}]" if sources else ""))
-        for a in step.assumptions:
-            lines.append(f"  assumes {a.label}: {plain_words(a.statement)}")
-        lines.append("  " + _MIXED_SUMMARY_TEXT.get(step.name, plain_words(step.summary)))
+        lines += _step_head_text(n, step, _MIXED_SUMMARY_TEXT)
         if step.name == "mixed Hamiltonian":
             lines.append(f"  E_A[Y] = {plain_text(step.changes['K'])} · L(w̃) + D(w̃)")
         elif step.model is None:
