@@ -60,6 +60,7 @@ def test_full_mixture_and_trivial_scenarios(capsys):
 
 
 def test_pure_xi_is_the_pure_degree(capsys):
+    """Plumbing only: --xi 3 takes the pure path (the pure thresholds are checked independently elsewhere)."""
     assert main(["complexity", "--xi", "3", "--kmax", "1"]) == 0
     via_xi = capsys.readouterr().out
     assert main(["complexity", "--H", "3", "--kmax", "1"]) == 0

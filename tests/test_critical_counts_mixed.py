@@ -444,7 +444,9 @@ def test_dps_is_refused_for_the_joint_method_too():
 @pytest.mark.parametrize("p", [3, {2: 0.5, 3: 0.5}])
 def test_an_energy_beyond_float64_is_refused_not_a_crash(p):
     """Far below the bulk the density method's scan finds no finite integrand (u = -1e9 raised IndexError,
-    pure models included): a clear refusal; at u = -1e3 the count is still computed, about -N (c u)^2 b."""
+    pure models included): a clear refusal. At u = -1e3 the count is still computed: the energy per N is
+    N(0, 1/N), so reaching u costs e^{-N u^2/2}, and every other factor is e^{O(N log|u|)}; the log count is
+    -N u^2/2 = -1.5e6 to a relative O(log|u| / u^2) (pure p: -N (b + 1/2)(c u)^2, the same number)."""
     with pytest.raises(InvalidInputError, match="too far below the bulk"):
         ecp(3, p, u=-1e9)
-    assert ecp(3, p, u=-1e3).log_value < -1e6
+    assert ecp(3, p, u=-1e3).log_value == pytest.approx(-3 * 1e6 / 2, rel=1e-4)
